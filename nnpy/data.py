@@ -310,12 +310,12 @@ def _class_labels(y, name):
         bad = ~np.isfinite(y) | (y != np.floor(y))
         if bad.any():
             i = int(np.argmax(bad))
-            raise DataError(f"{name}[{i}] = {y[i]!r} is not an integer class index")
+            raise DataError(f"{name}[{i}] = {y[i].item()!r} is not an integer class index")
     elif y.dtype.kind not in "biu":
         raise DataError(f"{name} must hold integer class indices. Received dtype {y.dtype}")
     if y.size and y.min() < 0:
         i = int(np.argmin(y))
-        raise DataError(f"{name}[{i}] = {y[i]!r} is negative: class indices count from 0")
+        raise DataError(f"{name}[{i}] = {y[i].item()!r} is negative: class indices count from 0")
     return y.astype(np.int64)
 
 

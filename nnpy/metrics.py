@@ -45,7 +45,7 @@ def class_indices(y, name="y"):
         return (a > 0.5).astype(np.int64), 2
     if a.size and a.min() < 0:
         i = int(np.argmin(a))
-        raise ValueError(f"{name}[{i}] = {a[i]!r} is negative: class indices count from 0")
+        raise ValueError(f"{name}[{i}] = {a[i].item()!r} is negative: class indices count from 0")
     return a.astype(np.int64), 0
 
 
