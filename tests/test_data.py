@@ -260,6 +260,19 @@ def test_circle_clean_geometry_and_noise_flips_labels_only():
     assert 0 < np.mean(yn != y) < 0.5
 
 
+@pytest.mark.parametrize("name, clean_label", [
+    ("circle", lambda P: np.hypot(P[..., 0], P[..., 1]) < 2.5),
+    ("xor", lambda P: P[..., 0] * P[..., 1] >= 0),
+])
+def test_noise_flips_labels_as_often_as_tf_formula_predicts(name, clean_label):
+    X, y = make_dataset(name, n=2000, noise=0.5, seed=3)
+    jitter = np.random.default_rng(0).uniform(-5, 5, (400, 1, 2)) * 0.5  # TF: randUniform(-5, 5) * noise
+    flip_probability = np.mean(clean_label(X[None] + jitter) != clean_label(X)[None], axis=0)
+    observed = np.mean(y != clean_label(X))
+    assert abs(observed - flip_probability.mean()) < 0.03  # about 3 standard errors
+    assert np.all(y[flip_probability == 0] == clean_label(X)[flip_probability == 0])
+
+
 def test_xor_clean_geometry():
     X, y = make_dataset("xor", n=1000, seed=3)
     np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] >= 0).astype(int))
@@ -312,6 +325,16 @@ def test_k_spirals_follow_their_arms(k):
     expected = 2 * np.pi * (y + 1) / k
     assert np.all(_circular_distance(offset, expected)[far] < 1e-9)
     assert np.bincount(y).tolist() == [600 // k] * k
+
+
+@pytest.mark.parametrize("name, amplitude", [("spiral", 1.0), ("spirals", 1.0), ("moons", 3.0)])
+def test_jitter_is_uniform_with_tf_amplitude(name, amplitude):
+    clean, y = make_dataset(name, n=2000, seed=6, num_classes=3)
+    noisy, y2 = make_dataset(name, n=2000, noise=0.5, seed=6, num_classes=3)
+    np.testing.assert_array_equal(y, y2)  # same seed: same points, only jittered
+    jitter = (noisy - clean) / (0.5 * amplitude)  # TF: randUniform(-1, 1) * noise
+    assert np.all(np.abs(jitter) <= 1 + 1e-12) and np.abs(jitter).max() > 0.99
+    np.testing.assert_allclose(jitter.std(axis=0), 1 / math.sqrt(3), rtol=0.05)
 
 
 def test_two_spirals_equal_spiral():
@@ -505,12 +528,31 @@ def test_centred_mnist_digit_stays_where_it_is():
     digit[4:24, 10:18] = 0.6  # a 20-px-tall bar, already MNIST-shaped
     digit[6:22, 12:16] = 1.0
     digit[4:8, 10:12] = 0.3
-    before = _centre_of_mass(digit)
-    x = preprocess_digit(digit)
-    after = _centre_of_mass(x)
-    assert abs(after[0] - 14) <= 0.5 and abs(after[1] - 14) <= 0.5
-    assert abs(after[0] - before[0]) <= 1 and abs(after[1] - before[1]) <= 1
-    assert _bounding_box(x) == (20, 8)
+    cy, cx = _centre_of_mass(digit)
+    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5
+    np.testing.assert_array_equal(preprocess_digit(digit), digit.reshape(784))  # a fixed point
+
+
+def test_random_strokes_are_centred_by_mass():
+    rng = np.random.default_rng(4)
+    checked = 0
+    for _ in range(40):
+        canvas = np.zeros((200, 160))
+        for _ in range(3):
+            top, left = rng.integers(0, 170), rng.integers(0, 130)
+            canvas[top:top + rng.integers(3, 30), left:left + rng.integers(3, 30)] += rng.uniform(0.3, 1)
+        x = preprocess_digit(canvas)
+        assert max(_bounding_box(x)) == 20
+        cy, cx = _centre_of_mass(x)
+        ink = x.reshape(28, 28) > 0
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if rows[0] > 0 and rows[-1] < 27:  # else the shift was clipped to keep the ink inside
+            assert abs(cy - 14) <= 0.5
+            checked += 1
+        if cols[0] > 0 and cols[-1] < 27:
+            assert abs(cx - 14) <= 0.5
+            checked += 1
+    assert checked >= 60
 
 
 def test_corner_digit_is_recentred_and_scaled():
@@ -536,6 +578,19 @@ def test_downscaling_averages_areas():
     y = preprocess_digit(stripes).reshape(28, 28)
     core = y[y > 0]
     assert core.max() == 1 and core.min() > 0.2  # anti-aliased, not stripes sampled
+
+
+def test_area_average_at_a_fractional_ratio():
+    canvas = np.random.default_rng(2).uniform(0.2, 1.0, (30, 24))  # ink everywhere: the box is the canvas
+    x = preprocess_digit(canvas).reshape(28, 28)
+    h, w = _bounding_box(x)
+    assert (h, w) == (20, 16)
+    # 30 -> 20 is 2/3: split each pixel in two, then average blocks of three
+    fine = np.repeat(np.repeat(canvas, 2, axis=0), 2, axis=1)
+    reference = fine.reshape(20, 3, 16, 3).mean(axis=(1, 3))
+    rows, cols = np.flatnonzero(x.any(axis=1)), np.flatnonzero(x.any(axis=0))
+    np.testing.assert_allclose(x[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1],
+                               reference / reference.max(), rtol=1e-12)
 
 
 def test_digit_rejects_bad_input():
