@@ -1,0 +1,171 @@
+/**
+ * The engine: the one module that owns the Pyodide worker (js/worker.js) and its protocol.
+ * Views never talk to the worker; they call the engine.
+ *
+ *   import { createEngine, EngineError } from "./engine.js";
+ *   const engine = createEngine({ onProgress: ({ stage, fraction }) => bar.value = fraction });
+ *   const { info, timings } = await engine.ready;     // rejects with an EngineError if start-up fails
+ *   const out = await engine.call("echo_array", { shape: [2, 3] });
+ *   out.array  // {__ndarray__: true, dtype: "float64", shape: [2, 3], data: Float64Array(6)}
+ *   await engine.restart();                           // e.g. from a "Retry" button after a failure
+ *
+ * `call(method, args)` runs `getattr(Playground(), method)(**args)` in Python. Arguments are plain
+ * data (typed arrays arrive as NumPy arrays). Results are plain data; NumPy arrays at any depth
+ * arrive as `{__ndarray__, dtype, shape, data}` with `data` a flat typed array (see worker.js).
+ * Calls run one after another in the order they were made. A Python exception rejects the call
+ * with an EngineError whose `lastLine` is the traceback's last line ("ValueError: ...").
+ *
+ * Performance marks on the page: "nnpy:engine-start" and "nnpy:engine-ready" (whose `detail`
+ * holds the worker's timings in ms: pyodideBoot, numpyLoad, numpyImport, wheelInstall,
+ * importNnpy, engineCreate, total).
+ */
+
+/** A failed call or start-up. `type` is the Python (or JS) error type; `traceback` the full text. */
+export class EngineError extends Error {
+  /**
+   * @param {string} message readable, one line
+   * @param {{type?: string, lastLine?: string, traceback?: string, method?: string, stage?: string}} [details]
+   */
+  constructor(message, details = {}) {
+    super(message);
+    this.name = "EngineError";
+    this.type = details.type || "Error";
+    this.lastLine = details.lastLine || message;
+    this.traceback = details.traceback || "";
+    this.method = details.method;
+    this.stage = details.stage;
+  }
+}
+
+/**
+ * Start the engine (a new worker) and return its handle.
+ * @param {object} [options]
+ * @param {(p: {stage: string, fraction: number}) => void} [options.onProgress] start-up progress;
+ *   stages: build-info, pyodide, numpy, nnpy, import, ready (fraction 1)
+ * @param {string|URL} [options.workerUrl] the worker module (default: ./worker.js beside this file)
+ * @returns {Engine}
+ */
+export function createEngine(options = {}) {
+  return new Engine(options);
+}
+
+export class Engine {
+  /** @param {{onProgress?: Function, workerUrl?: string|URL}} [options] */
+  constructor({ onProgress = () => {}, workerUrl = new URL("./worker.js", import.meta.url) } = {}) {
+    this._onProgress = onProgress;
+    this._workerUrl = workerUrl;
+    this._worker = null;
+    this._pending = new Map(); // id -> {resolve, reject, method}
+    this._nextId = 1;
+    /** Resolves with {info, pyodide, timings} once the engine can take calls. */
+    this.ready = null;
+    /** What `ready` resolved with, or null. */
+    this.info = null;
+    this._start();
+  }
+
+  /**
+   * Call a Playground method in the worker.
+   * @param {string} method a public method name of nnpy.playground.Playground
+   * @param {object} [args] keyword arguments (plain data, typed arrays)
+   * @returns {Promise<any>} the converted result; rejects with an EngineError
+   */
+  async call(method, args = {}) {
+    await this.ready;
+    const worker = this._worker;
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(id, { resolve, reject, method });
+      try {
+        worker.postMessage({ id, method, args });
+      } catch (err) { // e.g. a function or DOM node in args cannot be cloned
+        this._pending.delete(id);
+        reject(new EngineError(`cannot send the arguments of ${method}: ${err.message}`,
+          { type: err.name, method }));
+      }
+    });
+  }
+
+  /** Stop the worker, reject what is pending, and start again. Returns the new `ready`. */
+  restart() {
+    this.terminate("the engine was restarted");
+    this._start();
+    return this.ready;
+  }
+
+  /** Stop the worker; pending and later calls reject until `restart()`. */
+  terminate(reason = "the engine was stopped") {
+    if (this._worker) {
+      this._worker.terminate();
+      this._worker = null;
+    }
+    this._failAll(new EngineError(reason, { type: "EngineStopped" }));
+    this.info = null;
+    this.ready = Promise.reject(new EngineError(reason, { type: "EngineStopped" }));
+    this.ready.catch(() => {});
+  }
+
+  _start() {
+    performance.mark("nnpy:engine-start");
+    let settle;
+    this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    this.ready.catch(() => {}); // the page may never await it; failures are still delivered to those who do
+    let started = false;
+    const fail = (message, details) => {
+      const error = new EngineError(message, details);
+      if (!started) settle.reject(error);
+      this._failAll(error);
+      if (this._worker) this._worker.terminate();
+      this._worker = null;
+      this.ready = Promise.reject(error);
+      this.ready.catch(() => {});
+    };
+    let worker;
+    try {
+      worker = new Worker(this._workerUrl, { type: "module" });
+    } catch (err) {
+      fail(`cannot start the engine worker ${this._workerUrl}: ${err.message}`, { type: err.name, stage: "worker" });
+      return;
+    }
+    this._worker = worker;
+    worker.onmessage = (event) => {
+      const msg = event.data;
+      if (worker !== this._worker) return; // a message from a worker we already stopped
+      if (msg.type === "progress") {
+        this._onProgress({ stage: msg.stage, fraction: msg.fraction });
+      } else if (msg.type === "ready") {
+        started = true;
+        this.info = { info: msg.info, pyodide: msg.pyodide, cdn: msg.cdn, timings: msg.timings };
+        performance.mark("nnpy:engine-ready", { detail: msg.timings });
+        performance.measure("nnpy:engine-startup", "nnpy:engine-start", "nnpy:engine-ready");
+        this._onProgress({ stage: "ready", fraction: 1 });
+        settle.resolve(this.info);
+      } else if (msg.type === "failed") {
+        fail(`The engine could not start (${msg.stage}): ${msg.error.lastLine}`,
+          { ...msg.error, traceback: msg.error.message, stage: msg.stage });
+      } else if ("id" in msg) {
+        const call = this._pending.get(msg.id);
+        if (!call) return;
+        this._pending.delete(msg.id);
+        if (msg.ok) call.resolve(msg.result);
+        else call.reject(new EngineError(msg.error.lastLine, { ...msg.error, traceback: msg.error.message, method: call.method }));
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const where = event.filename ? ` (${event.filename}:${event.lineno})` : "";
+      const what = event.message || `${this._workerUrl} failed to load or crashed`;
+      fail(started ? `The engine stopped: ${what}${where}` : `The engine could not start: ${what}${where}`,
+        { type: "WorkerError", stage: started ? undefined : "worker" });
+    };
+    worker.onmessageerror = () => {
+      // a reply that could not be deserialised: reject everything rather than wait forever
+      this._failAll(new EngineError("a reply from the engine could not be read", { type: "MessageError" }));
+    };
+  }
+
+  _failAll(error) {
+    for (const { reject } of this._pending.values()) reject(error);
+    this._pending.clear();
+  }
+}
