@@ -108,5 +108,6 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
         raise ValueError(f"class {max(seen - 1, width - 1)} is out of range for "
                          f"num_classes={num_classes}")
     num_classes = int(num_classes)
-    counts = np.bincount(t * num_classes + p, minlength=num_classes * num_classes)
+    # bincount wants intp, which is 32-bit in Pyodide (wasm32)
+    counts = np.bincount((t * num_classes + p).astype(np.intp), minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes).astype(np.int64)
