@@ -55,7 +55,8 @@ def _read_text(source):
             with open(source, "rb") as f:
                 data = f.read()
         except OSError as e:
-            raise DataError(f"cannot read {origin}: {e.strerror or e}") from e
+            hint = " (a str without a line break is read as a path)" if isinstance(source, str) else ""
+            raise DataError(f"cannot read {origin}: {e.strerror or e}{hint}") from e
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data, origin = bytes(source), "the CSV data"
     elif hasattr(source, "read"):
