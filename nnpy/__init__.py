@@ -1,3 +1,45 @@
-"""nnpy: a small neural-network framework in pure Python on NumPy."""
+"""nnpy: a small neural-network framework in pure Python on NumPy.
+
+Everything the seed documents describe, importable from the top level::
+
+    from nnpy import *
+
+    model = SequentialModel([
+        DenseLayer(2, 6, relu, relu_deriv),
+        DenseLayer(6, 3, relu, relu_deriv),
+        DenseLayer(3, 1, sigmoid, sigmoid_deriv),
+    ])
+    trainer = Trainer(model, binary_cross_entropy, binary_cross_entropy_deriv, lr=0.01)
+    trainer.train(X_train, y_train, epochs=2000, batch_size=4)
+    loss, acc = trainer.evaluate(X_test, y_test, classification=True)
+"""
 
 __version__ = "0.1.0"
+
+from .activations import (  # noqa: E402
+    Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,
+    get_activation, leaky_relu, leaky_relu_deriv, linear, linear_deriv, relu, relu_deriv,
+    sigmoid, sigmoid_deriv, softmax, softmax_deriv, tanh, tanh_deriv,
+)
+from .layers import DenseLayer, Layer  # noqa: E402
+from .losses import (  # noqa: E402
+    MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, binary_cross_entropy,
+    binary_cross_entropy_deriv, get_loss, mse, mse_deriv, softmax_cross_entropy,
+    softmax_cross_entropy_deriv,
+)
+from .model import SequentialModel  # noqa: E402
+from .optim import SGD, Adam, Momentum, Optimizer, Regularizer, get_optimizer  # noqa: E402
+from .trainer import Trainer, TrainingDiverged  # noqa: E402
+
+__all__ = [
+    "Activation", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation",
+    "leaky_relu", "leaky_relu_deriv", "linear", "linear_deriv", "relu", "relu_deriv",
+    "sigmoid", "sigmoid_deriv", "softmax", "softmax_deriv", "tanh", "tanh_deriv",
+    "DenseLayer", "Layer",
+    "MSE", "BinaryCrossEntropy", "Loss", "SoftmaxCrossEntropy", "binary_cross_entropy",
+    "binary_cross_entropy_deriv", "get_loss", "mse", "mse_deriv", "softmax_cross_entropy",
+    "softmax_cross_entropy_deriv",
+    "SequentialModel",
+    "SGD", "Adam", "Momentum", "Optimizer", "Regularizer", "get_optimizer",
+    "Trainer", "TrainingDiverged",
+]

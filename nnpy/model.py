@@ -1,0 +1,297 @@
+"""SequentialModel: layers run in order forward, in reverse backward.
+
+The architecture (``get_config``) and the weights (``state_dict``) are kept
+apart, as in Keras and PyTorch: a config rebuilds an untrained model, a state
+dict fills it.
+
+All the model's parameters live in one contiguous vector, and each layer's
+``W`` and ``b`` is a view into it (likewise the gradients). An optimizer can
+then update every parameter in a handful of NumPy calls, whatever the depth;
+this matters in the browser, where each NumPy call has a fixed cost.
+"""
+
+import numpy as np
+
+from .layers import DenseLayer, LAYERS, _check_dtype
+from .rng import as_generator
+
+
+class SequentialModel:
+    """A stack of layers, like PyTorch's ``nn.Sequential``.
+
+    Args:
+        layers: a list of layers; each one's ``in_features`` must equal the
+            previous one's ``out_features``.
+        seed: if given, re-initialise every layer's weights, in order, from
+            one generator made from this seed, so the seed alone fixes them.
+        dtype: ``float64`` (default) or ``float32``; layers are converted.
+
+    Example (the seed's network):
+        >>> model = SequentialModel([
+        ...     DenseLayer(2, 6, relu, relu_deriv),
+        ...     DenseLayer(6, 3, relu, relu_deriv),
+        ...     DenseLayer(3, 1, sigmoid, sigmoid_deriv),
+        ... ])
+        >>> model.predict([[0, 1]]).shape
+        (1, 1)
+    """
+
+    def __init__(self, layers, *, seed=None, dtype=None):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("A SequentialModel needs at least one layer.")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, DenseLayer):
+                raise TypeError(f"Layer {i} is {layer!r}; nnpy models hold DenseLayer objects.")
+        for i in range(1, len(layers)):
+            if layers[i].in_features != layers[i - 1].out_features:
+                raise ValueError(
+                    f"Layer {i} expects {layers[i].in_features} inputs but layer {i - 1} "
+                    f"gives {layers[i - 1].out_features} outputs."
+                )
+        self.layers = layers
+        self.dtype = _check_dtype(dtype if dtype is not None else layers[0].dtype)
+        self._pack_parameters()
+        if seed is not None:
+            self.reset_parameters(seed)
+
+    # -- construction -------------------------------------------------------
+
+    @classmethod
+    def from_structure(cls, structure, *, hidden_activation="relu", output_activation="softmax",
+                       init="auto", seed=None, dtype=np.float64):
+        """Build a network from a list of layer sizes, the seed-2 way.
+
+        ``[784, 128, 64, 10]`` gives 784 inputs, ReLU hidden layers of 128 and
+        64 (He-initialised), and a 10-way softmax output.
+
+        Args:
+            structure: sizes ``[n_inputs, hidden..., n_outputs]``, at least two.
+            hidden_activation: activation of every hidden layer.
+            output_activation: activation of the output layer (``"softmax"``,
+                ``"sigmoid"`` for one output, ``"linear"`` for regression).
+            init: weight initialiser for all layers (``"auto"`` by activation).
+            seed: int or ``Generator`` fixing the initial weights.
+        """
+        sizes = list(structure)
+        if len(sizes) < 2:
+            raise ValueError(f"A structure needs at least input and output sizes. Received: {sizes!r}")
+        rng = as_generator(seed)
+        layers = []
+        for i in range(len(sizes) - 1):
+            act = output_activation if i == len(sizes) - 2 else hidden_activation
+            layers.append(DenseLayer(sizes[i], sizes[i + 1], act, init=init, seed=rng, dtype=dtype))
+        return cls(layers)
+
+    def reset_parameters(self, seed=None):
+        """Re-initialise every layer, in order, from one generator made from ``seed``."""
+        rng = as_generator(seed)
+        for layer in self.layers:
+            layer.reset_parameters(rng)
+
+    def _pack_parameters(self):
+        """Move every parameter and gradient into one flat vector each; layers keep views."""
+        entries = [(layer, key, p) for layer in self.layers for key, p in layer.params.items()]
+        total = sum(p.size for _, _, p in entries)
+        self._flat_params = np.empty(total, dtype=self.dtype)
+        self._flat_grads = np.zeros(total, dtype=self.dtype)
+        offset = 0
+        for layer, key, p in entries:
+            view = self._flat_params[offset:offset + p.size].reshape(p.shape)
+            view[...] = p
+            layer.params[key] = view
+            layer.grads[key] = self._flat_grads[offset:offset + p.size].reshape(p.shape)
+            layer.dtype = self.dtype
+            offset += p.size
+
+    # -- running ------------------------------------------------------------
+
+    def _as_input(self, x):
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim == 1:
+            x = x.reshape(1, -1)
+        if x.ndim != 2 or x.shape[1] != self.input_size:
+            raise ValueError(
+                f"Expected input of shape (n, {self.input_size}). Received shape {np.shape(x)}."
+            )
+        return x
+
+    def forward(self, x):
+        """Run ``x`` of shape ``(n, input_size)`` through every layer; caches for ``backward``."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad, from_logits=False):
+        """Backpropagate ``dL/d(output)`` through the layers, in reverse.
+
+        Args:
+            grad: ``dL/da`` of the output layer, or ``dL/dz`` (its
+                pre-activation) when ``from_logits`` is true, as for a fused
+                softmax or sigmoid with cross-entropy.
+        Returns:
+            Nothing; every layer's ``grads`` is assigned.
+        """
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            grad = self.layers[i].backward(
+                grad, through_activation=not (from_logits and i == last), need_input_grad=i > 0)
+
+    def predict(self, x, batch_size=None):
+        """Outputs for ``x``: probabilities for a softmax/sigmoid output, values otherwise.
+
+        ``x`` may be one sample (a list or 1-D array), which returns a 1-D
+        output, or a batch of shape ``(n, input_size)``.
+        """
+        single = np.ndim(x) == 1
+        x = self._as_input(x)
+        if batch_size is None or x.shape[0] <= batch_size:
+            out = self.forward(x)
+        else:
+            out = np.concatenate([self.forward(x[i:i + batch_size])
+                                  for i in range(0, x.shape[0], batch_size)])
+        return out[0] if single else out
+
+    def predict_classes(self, x):
+        """Class indices: argmax for several outputs, ``output >= 0.5`` for one."""
+        out = self.predict(x)
+        if out.shape[-1] == 1:
+            return (out[..., 0] >= 0.5).astype(np.int64)
+        return np.argmax(out, axis=-1)
+
+    __call__ = predict
+
+    # -- parameters -----------------------------------------------------------
+
+    def parameters(self):
+        """Yield ``("0.W", param, grad)`` for every parameter, with dotted names."""
+        for i, layer in enumerate(self.layers):
+            for key, param, grad in layer.parameters():
+                yield f"{i}.{key}", param, grad
+
+    @property
+    def flat_parameters(self):
+        """``(params, grads)``: the two flat vectors every parameter and gradient is a view of."""
+        return self._flat_params, self._flat_grads
+
+    def count_params(self):
+        return int(self._flat_params.size)
+
+    def zero_grad(self):
+        self._flat_grads[...] = 0.0
+
+    def state_dict(self):
+        """A flat dict of copies, ``{"0.W": array, "0.b": array, ...}``."""
+        return {name: param.copy() for name, param, _ in self.parameters()}
+
+    def load_state_dict(self, state, strict=True):
+        """Copy weights from ``state`` into the model (in place).
+
+        Raises ``ValueError`` naming the missing, unexpected and mis-shaped
+        keys; with ``strict=False`` missing and unexpected keys are allowed,
+        shapes must still match. Nothing is changed unless everything fits.
+        """
+        own = {name: param for name, param, _ in self.parameters()}
+        missing = sorted(set(own) - set(state))
+        unexpected = sorted(set(state) - set(own))
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        arrays = {}
+        for name in own.keys() & state.keys():
+            value = np.asarray(state[name])
+            if value.shape != own[name].shape:
+                problems.append(f"{name} has shape {value.shape}, the model needs {own[name].shape}")
+            elif not np.issubdtype(value.dtype, np.number) or np.iscomplexobj(value):
+                problems.append(f"{name} has dtype {value.dtype}, expected real numbers")
+            else:
+                arrays[name] = value
+        if problems:
+            raise ValueError("Cannot load state dict: " + "; ".join(problems) + ".")
+        for name, value in arrays.items():
+            own[name][...] = value
+
+    # -- architecture ---------------------------------------------------------
+
+    @property
+    def input_size(self):
+        return self.layers[0].in_features
+
+    @property
+    def output_size(self):
+        return self.layers[-1].out_features
+
+    def get_config(self):
+        """The architecture as plain JSON-able data (no weights)."""
+        return {
+            "class": "SequentialModel",
+            "dtype": self.dtype.name,
+            "layers": [layer.get_config() for layer in self.layers],
+        }
+
+    @classmethod
+    def from_config(cls, config, seed=None):
+        """Build an (untrained) model from :meth:`get_config` output. Raises ``ValueError``."""
+        if not isinstance(config, dict):
+            raise ValueError(f"A model config is a dict. Received: {type(config).__name__}.")
+        if config.get("class", "SequentialModel") != "SequentialModel":
+            raise ValueError(f"Unknown model class {config.get('class')!r}.")
+        layers = config.get("layers")
+        if not isinstance(layers, list) or not layers:
+            raise ValueError("A model config needs a non-empty list of 'layers'.")
+        dtype = config.get("dtype", "float64")
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"Unknown dtype {dtype!r}; expected float32 or float64.")
+        rng = as_generator(seed)
+        built = []
+        for i, layer_config in enumerate(layers):
+            if not isinstance(layer_config, dict):
+                raise ValueError(f"Layer {i} config must be a dict.")
+            cls_name = layer_config.get("class", "Dense")
+            if cls_name not in LAYERS:
+                raise ValueError(f"Layer {i}: unknown layer class {cls_name!r}; nnpy knows: "
+                                 f"{', '.join(LAYERS)}.")
+            try:
+                built.append(LAYERS[cls_name].from_config(layer_config, dtype=dtype, seed=rng))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"Layer {i}: {exc}") from None
+        return cls(built)
+
+    # -- display --------------------------------------------------------------
+
+    def format_summary(self):
+        """The table :meth:`summary` prints: layer, output shape, parameters, totals."""
+        rows = [("Layer", "Output shape", "Params")]
+        for i, layer in enumerate(self.layers):
+            rows.append((f"{i}: Dense ({layer.activation.name})",
+                         f"(None, {layer.out_features})", f"{layer.num_params():,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(3)]
+        line = "-" * (sum(widths) + 6)
+        out = [f"Model: SequentialModel  (input: {self.input_size} features, {self.dtype.name})", line]
+        for j, row in enumerate(rows):
+            out.append(f"{row[0]:<{widths[0]}}   {row[1]:<{widths[1]}}   {row[2]:>{widths[2]}}")
+            if j == 0:
+                out.append(line)
+        out.append(line)
+        out.append(f"Total params: {self.count_params():,}")
+        out.append(f"Trainable params: {self.count_params():,}")
+        return "\n".join(out)
+
+    def summary(self, print_fn=print):
+        """Print the model table (to ``print_fn``)."""
+        print_fn(self.format_summary())
+
+    def __repr__(self):
+        inner = ",\n".join(f"  {layer!r}" for layer in self.layers)
+        return f"SequentialModel([\n{inner}\n])"
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __iter__(self):
+        return iter(self.layers)

@@ -1,0 +1,230 @@
+"""Optimizers: SGD, SGD with momentum, Adam; and L1/L2 weight penalties.
+
+An optimizer's ``step(params)`` takes ``(name, param, grad)`` triples and
+updates each ``param`` in place. Its state (velocities, moments) is kept
+under the same names. The learning rate is a plain attribute: change
+``optimizer.lr`` between steps and the next step uses it.
+
+The trainer hands the optimizer the model's parameters as one flat vector
+(see :attr:`SequentialModel.flat_parameters`), so a step is a few NumPy calls
+however many layers the model has.
+"""
+
+import numpy as np
+
+
+def _check_lr(lr):
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not np.isfinite(lr) or lr < 0:
+        raise ValueError(f"Invalid learning rate: {lr!r} (a finite number >= 0)")
+    return float(lr)
+
+
+class Optimizer:
+    """Base class: subclasses implement ``_step(name, param, grad)``."""
+
+    name = None
+
+    def __init__(self, lr):
+        self.lr = lr
+        self.state = {}
+        self.iterations = 0
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        self._lr = _check_lr(value)
+
+    def step(self, params):
+        """Update every ``param`` in place from its ``grad``; ``params`` yields ``(name, param, grad)``."""
+        self.iterations += 1
+        for name, param, grad in params:
+            self._step(name, param, grad)
+
+    def _step(self, name, param, grad):
+        raise NotImplementedError
+
+    def reset(self):
+        """Forget the state (velocities, moments): for a model re-initialised in place."""
+        self.state = {}
+        self.iterations = 0
+
+    def get_config(self):
+        return {"name": self.name, "lr": self.lr}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    Without momentum: ``p -= lr * g``. With momentum ``mu``::
+
+        v = mu * v + g
+        p -= lr * v                     (or lr * (g + mu * v) with nesterov)
+
+    .. note:: This is PyTorch's convention (the learning rate scales the
+       velocity, not the gradient inside it), so changing ``lr`` mid-run
+       takes effect at once.
+
+    Args:
+        lr: learning rate, >= 0.
+        momentum: ``mu`` in [0, 1). Default 0 (plain SGD).
+        nesterov: use Nesterov momentum.
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
+        super().__init__(lr)
+        momentum = float(momentum)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"Invalid momentum: {momentum!r} (must be in [0, 1))")
+        if nesterov and momentum == 0.0:
+            raise ValueError("Nesterov momentum needs momentum > 0.")
+        self.momentum = momentum
+        self.nesterov = bool(nesterov)
+
+    def _step(self, name, param, grad):
+        if self.momentum == 0.0:
+            param -= self.lr * grad
+            return
+        v = self.state.get(name)
+        if v is None:
+            v = self.state[name] = grad.copy()
+        else:
+            v *= self.momentum
+            v += grad
+        if self.nesterov:
+            param -= self.lr * (grad + self.momentum * v)
+        else:
+            param -= self.lr * v
+
+    def get_config(self):
+        return {"name": self.name, "lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Momentum(SGD):
+    """SGD with momentum (default ``momentum=0.9``): a name for the playground's menu."""
+
+    name = "momentum"
+
+    def __init__(self, lr=0.01, momentum=0.9, nesterov=False):
+        super().__init__(lr, momentum, nesterov)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015), with bias correction::
+
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        p -= lr * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps_hat)
+
+    where ``eps_hat = eps * sqrt(1 - b2**t)``: the paper's efficient form,
+    the same update as correcting ``m`` and ``v`` separately.
+
+    Args:
+        lr: learning rate (default 0.001).
+        beta1, beta2: decay rates of the moment estimates, in [0, 1).
+        eps: added to the denominator for stability.
+    """
+
+    name = "adam"
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        for label, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= float(beta) < 1.0:
+                raise ValueError(f"Invalid {label}: {beta!r} (must be in [0, 1))")
+        if not float(eps) > 0:
+            raise ValueError(f"Invalid eps: {eps!r} (must be > 0)")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def step(self, params):
+        self.iterations += 1
+        t = self.iterations
+        self._correction = np.sqrt(1.0 - self.beta2 ** t)
+        self._scale = self.lr * self._correction / (1.0 - self.beta1 ** t)
+        for name, param, grad in params:
+            self._step(name, param, grad)
+
+    def _step(self, name, param, grad):
+        state = self.state.get(name)
+        if state is None:
+            state = self.state[name] = (np.zeros_like(param), np.zeros_like(param))
+        m, v = state
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (grad * grad)
+        param -= self._scale * m / (np.sqrt(v) + self.eps * self._correction)
+
+    def get_config(self):
+        return {"name": self.name, "lr": self.lr, "beta1": self.beta1,
+                "beta2": self.beta2, "eps": self.eps}
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adam)}
+
+
+def get_optimizer(optimizer="sgd", lr=None, **kwargs):
+    """An optimizer from a name (``"sgd"``, ``"momentum"``, ``"adam"``) or an instance."""
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            optimizer.lr = lr
+        return optimizer
+    if not isinstance(optimizer, str) or optimizer.lower() not in OPTIMIZERS:
+        raise ValueError(f"Unknown optimizer {optimizer!r}. Choose one of: {', '.join(OPTIMIZERS)}.")
+    if lr is not None:
+        kwargs["lr"] = lr
+    return OPTIMIZERS[optimizer.lower()](**kwargs)
+
+
+class Regularizer:
+    """An L1 or L2 penalty on the weights (not the biases), with a rate.
+
+    - L2: penalty ``rate / 2 * sum(W**2)``, gradient ``rate * W``.
+    - L1: penalty ``rate * sum(|W|)``, gradient ``rate * sign(W)``.
+
+    Args:
+        kind: ``"l1"``, ``"l2"`` or ``None``/``"none"``.
+        rate: the penalty's strength, >= 0.
+    """
+
+    def __init__(self, kind=None, rate=0.0):
+        kind = None if kind in (None, "none", "") else str(kind).lower()
+        if kind not in (None, "l1", "l2"):
+            raise ValueError(f"Unknown regularization {kind!r}. Choose one of: none, l1, l2.")
+        rate = float(rate)
+        if not np.isfinite(rate) or rate < 0:
+            raise ValueError(f"Invalid regularization rate: {rate!r} (a finite number >= 0)")
+        self.kind, self.rate = kind, rate
+
+    @property
+    def active(self):
+        return self.kind is not None and self.rate > 0
+
+    def penalty(self, weights):
+        """The penalty added to the loss for the list of weight arrays."""
+        if not self.active:
+            return 0.0
+        if self.kind == "l2":
+            return 0.5 * self.rate * sum(float(np.sum(w * w)) for w in weights)
+        return self.rate * sum(float(np.sum(np.abs(w))) for w in weights)
+
+    def add_gradient(self, weights, grads):
+        """Add the penalty's gradient to each weight's gradient, in place."""
+        if not self.active:
+            return
+        for w, g in zip(weights, grads):
+            if self.kind == "l2":
+                g += self.rate * w
+            else:
+                g += self.rate * np.sign(w)
+
+    def __repr__(self):
+        return f"Regularizer({self.kind!r}, rate={self.rate})"

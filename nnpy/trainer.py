@@ -1,0 +1,271 @@
+"""Trainer: mini-batch gradient descent, history, evaluation, divergence guard.
+
+One training step is: forward a mini-batch, compute the loss and its
+gradient, backpropagate, add any weight penalty, let the optimizer update
+the weights. An epoch is a pass over the shuffled training set in steps.
+
+The trainer keeps a cursor into the current epoch, so a caller may train a
+few steps at a time (``train_steps``) or whole epochs (``train_epochs``): the
+playground trains in short chunks between drawing frames, and the order of
+samples is the same as in one long ``train`` call with the same seed.
+"""
+
+import math
+
+import numpy as np
+
+from .losses import get_loss
+from .optim import Regularizer, get_optimizer
+from .rng import as_generator
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss or the gradient became NaN or infinite. The weights are those from before that step."""
+
+
+class Trainer:
+    """Trains a model on a dataset with mini-batch gradient descent.
+
+    Args:
+        model: a :class:`~nnpy.model.SequentialModel`.
+        loss: a name (``"mse"``, ``"binary_cross_entropy"``,
+            ``"softmax_cross_entropy"``), a ``Loss``, or a seed-style
+            function (with ``loss_deriv``).
+        loss_deriv: the derivative of a seed-style loss pair.
+        lr: learning rate; may be changed between steps (``trainer.lr = ...``).
+        optimizer: ``"sgd"`` (default), ``"momentum"``, ``"adam"`` or an
+            ``Optimizer``; ``optimizer_options`` go to its constructor.
+        regularization: ``None``, ``"l1"`` or ``"l2"`` (weights only), with ``reg_rate``.
+        batch_size: default mini-batch size for ``train``/``train_epochs``.
+        seed: int or ``Generator`` for shuffling; the same seed and the same
+            initial weights give the same run, bit for bit.
+
+    Example (seed 1):
+        >>> trainer = Trainer(model, binary_cross_entropy, binary_cross_entropy_deriv, lr=0.01)
+        >>> trainer.train(X_train, y_train, epochs=2000, batch_size=4)
+        >>> loss, acc = trainer.evaluate(X_test, y_test, classification=True)
+    """
+
+    def __init__(self, model, loss="mse", loss_deriv=None, lr=0.01, *, optimizer="sgd",
+                 optimizer_options=None, regularization=None, reg_rate=0.0, batch_size=32,
+                 seed=None):
+        self.model = model
+        self.loss = get_loss(loss, loss_deriv)
+        self.optimizer = get_optimizer(optimizer, lr=lr, **(optimizer_options or {}))
+        self.regularizer = Regularizer(regularization, reg_rate)
+        self.batch_size = _check_batch_size(batch_size)
+        self.rng = as_generator(seed)
+        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.epoch = 0           # completed epochs
+        self.step_count = 0      # completed steps
+        self._data = None        # (X source, y source, X, Y) prepared for training
+        self._order = None       # shuffled copy of the data for the current epoch
+        self._cursor = 0         # next sample of the current epoch
+
+    # -- settings -------------------------------------------------------------
+
+    @property
+    def lr(self):
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value):
+        self.optimizer.lr = value
+
+    @property
+    def fused(self):
+        """True when the output activation and the loss combine into ``dL/dz = (p - y) / n``."""
+        fused = self.loss.fused_activation
+        return fused is not None and self.model.layers[-1].activation.name == fused
+
+    # -- one step ----------------------------------------------------------------
+
+    def _loss_and_grad(self, x, y, need_grad=True):
+        out = self.model.forward(x)
+        if self.fused:
+            return self.loss.loss_and_grad_from_logits(
+                y, self.model.layers[-1].last_preactivation, need_grad)
+        loss = self.loss.forward(y, out)
+        return loss, (self.loss.backward(y, out) if need_grad else None)
+
+    def train_step(self, x, y):
+        """One gradient step on the batch ``(x, y)``; returns the batch loss.
+
+        ``y`` is in the form :meth:`prepare` returns (use :meth:`train_steps`
+        to have that done for you). Raises :class:`TrainingDiverged`, with
+        the weights untouched, if the loss or the gradient is not finite.
+        """
+        model = self.model
+        loss, grad = self._loss_and_grad(x, y)
+        if not math.isfinite(loss):
+            raise TrainingDiverged(
+                f"Training diverged at step {self.step_count + 1}: the loss is {loss}. "
+                "The weights from before this step are kept; try a smaller learning rate.")
+        model.backward(grad, from_logits=self.fused)
+        flat_params, flat_grads = model.flat_parameters
+        if self.regularizer.active:
+            weights = [layer.params["W"] for layer in model.layers]
+            self.regularizer.add_gradient(weights, [layer.grads["W"] for layer in model.layers])
+        if not math.isfinite(float(np.sum(flat_grads))):
+            raise TrainingDiverged(
+                f"Training diverged at step {self.step_count + 1}: the gradient is not finite. "
+                "The weights from before this step are kept; try a smaller learning rate.")
+        self.optimizer.step((("params", flat_params, flat_grads),))
+        self.step_count += 1
+        return loss
+
+    # -- epochs ------------------------------------------------------------------
+
+    def prepare(self, X, y):
+        """Inputs as the model's dtype and targets in the loss's form, converted once."""
+        X = np.asarray(X, dtype=self.model.dtype)
+        if X.ndim == 1:
+            X = X.reshape(-1, 1) if self.model.input_size == 1 else X.reshape(1, -1)
+        if X.ndim != 2 or X.shape[1] != self.model.input_size:
+            raise ValueError(f"Expected inputs of shape (n, {self.model.input_size}). "
+                             f"Received shape {X.shape}.")
+        Y = self.loss.prepare_targets(y, self.model.output_size, self.model.dtype)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but y has {Y.shape[0]}.")
+        if X.shape[0] == 0:
+            raise ValueError("Cannot train on an empty dataset.")
+        return X, Y
+
+    def set_data(self, X, y):
+        """Use ``(X, y)`` for the following steps; restarts the current epoch."""
+        Xp, Yp = self.prepare(X, y)
+        self._data = (X, y, Xp, Yp)
+        self._order = None
+        self._cursor = 0
+
+    def _ensure_data(self, X, y):
+        if X is None and y is None:
+            if self._data is None:
+                raise ValueError("No training data: pass X and y, or call set_data first.")
+            return
+        if self._data is None or self._data[0] is not X or self._data[1] is not y:
+            self.set_data(X, y)
+
+    def train_steps(self, steps, X=None, y=None, batch_size=None, shuffle=True):
+        """Run ``steps`` mini-batch steps, continuing the current epoch.
+
+        Returns ``(mean loss of these steps, epochs completed during them)``.
+        """
+        self._ensure_data(X, y)
+        batch_size = _check_batch_size(batch_size or self.batch_size)
+        total, done, epochs_done = 0.0, 0, 0
+        while done < steps:
+            loss, ended = self._next_step(batch_size, shuffle)
+            total += loss
+            done += 1
+            epochs_done += ended
+        return (total / done if done else float("nan")), epochs_done
+
+    def _next_step(self, batch_size, shuffle):
+        _, _, X, Y = self._data
+        if self._order is None:
+            if shuffle:
+                perm = self.rng.permutation(X.shape[0])
+                self._order = (X[perm], Y[perm])
+            else:
+                self._order = (X, Y)
+        Xs, Ys = self._order
+        start = self._cursor
+        end = min(start + batch_size, Xs.shape[0])
+        loss = self.train_step(Xs[start:end], Ys[start:end])
+        if end >= Xs.shape[0]:
+            self._order, self._cursor = None, 0
+            self.epoch += 1
+            return loss, 1
+        self._cursor = end
+        return loss, 0
+
+    def train_epochs(self, epochs=1, X=None, y=None, batch_size=None, shuffle=True):
+        """Run ``epochs`` whole epochs (finishing the current one first). Returns the mean step loss."""
+        self._ensure_data(X, y)
+        batch_size = _check_batch_size(batch_size or self.batch_size)
+        total, steps, target = 0.0, 0, self.epoch + epochs
+        while self.epoch < target:
+            total += self._next_step(batch_size, shuffle)[0]
+            steps += 1
+        return total / steps if steps else float("nan")
+
+    def train(self, X, y, epochs=1, batch_size=None, validation_data=None, shuffle=True,
+              verbose=False, callback=None):
+        """Train for ``epochs`` epochs and record the history.
+
+        Args:
+            X: inputs of shape ``(n, n_features)``.
+            y: targets: class labels ``(n,)``, one-hot ``(n, C)`` or values ``(n, k)``.
+            epochs: number of passes over the data.
+            batch_size: samples per step (default: the trainer's ``batch_size``).
+            validation_data: optional ``(X_val, y_val)`` evaluated after each epoch.
+            verbose: print one line per epoch.
+            callback: ``callback(epoch, logs)`` after each epoch, ``logs`` a
+                dict of this epoch's metrics; returning ``False`` stops training.
+
+        Returns:
+            The history dict: lists ``loss``, ``accuracy``, ``val_loss``,
+            ``val_accuracy`` (accuracy entries are ``None`` for regression).
+        """
+        epochs = int(epochs)
+        if epochs < 0:
+            raise ValueError(f"epochs must be >= 0. Received: epochs={epochs}")
+        self.set_data(X, y)
+        batch_size = _check_batch_size(batch_size or self.batch_size)
+        _, _, Xp, Yp = self._data
+        for _ in range(epochs):
+            mean_loss = self.train_epochs(1, batch_size=batch_size, shuffle=shuffle)
+            logs = {"epoch": self.epoch, "loss": mean_loss,
+                    "accuracy": self._accuracy(Xp, Yp) if self.loss.is_classification else None}
+            if validation_data is not None:
+                logs["val_loss"], logs["val_accuracy"] = self.evaluate(*validation_data)
+            else:
+                logs["val_loss"] = logs["val_accuracy"] = None
+            for key in self.history:
+                self.history[key].append(logs[key])
+            if verbose:
+                print(_format_logs(logs))
+            if callback is not None and callback(self.epoch, logs) is False:
+                break
+        return self.history
+
+    # -- evaluation ---------------------------------------------------------------
+
+    def _accuracy(self, X, Y):
+        from .metrics import accuracy  # TODO: top-level import once metrics.py lands
+        return accuracy(Y, self.model.predict(X, batch_size=4096))
+
+    def evaluate(self, X, y, classification=None, batch_size=4096):
+        """Loss (without any weight penalty) and accuracy of the model on ``(X, y)``.
+
+        Args:
+            classification: compute accuracy; ``None`` means "if the loss is a
+                classification loss". Accuracy is ``None`` when false.
+
+        Returns:
+            ``(loss, accuracy)``.
+        """
+        Xp, Yp = self.prepare(X, y)
+        total = 0.0
+        for i in range(0, Xp.shape[0], batch_size):
+            xb, yb = Xp[i:i + batch_size], Yp[i:i + batch_size]
+            total += self._loss_and_grad(xb, yb, need_grad=False)[0] * xb.shape[0]
+        loss = total / Xp.shape[0]
+        if classification is None:
+            classification = self.loss.is_classification
+        return loss, (self._accuracy(Xp, Yp) if classification else None)
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def _format_logs(logs):
+    parts = [f"epoch {logs['epoch']}", f"loss {logs['loss']:.4f}"]
+    for key in ("accuracy", "val_loss", "val_accuracy"):
+        if logs.get(key) is not None:
+            parts.append(f"{key} {logs[key]:.4f}")
+    return "  ".join(parts)
