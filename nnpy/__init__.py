@@ -21,12 +21,18 @@ from .activations import (  # noqa: E402
     get_activation, leaky_relu, leaky_relu_deriv, linear, linear_deriv, relu, relu_deriv,
     sigmoid, sigmoid_deriv, softmax, softmax_deriv, tanh, tanh_deriv,
 )
+from .data import (  # noqa: E402
+    DATASETS, FEATURES, DataError, feature_map, load_csv, load_mnist, make_dataset,
+    normalize_pixels, one_hot, preprocess_digit, save_csv, save_mnist, standardize,
+    train_test_split,
+)
 from .layers import DenseLayer, Layer  # noqa: E402
 from .losses import (  # noqa: E402
     MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, binary_cross_entropy,
     binary_cross_entropy_deriv, get_loss, mse, mse_deriv, softmax_cross_entropy,
     softmax_cross_entropy_deriv,
 )
+from .metrics import accuracy, confusion_matrix  # noqa: E402
 from .model import SequentialModel  # noqa: E402
 from .optim import SGD, Adam, Momentum, Optimizer, Regularizer, get_optimizer  # noqa: E402
 from .trainer import Trainer, TrainingDiverged  # noqa: E402
@@ -35,7 +41,11 @@ __all__ = [
     "Activation", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation",
     "leaky_relu", "leaky_relu_deriv", "linear", "linear_deriv", "relu", "relu_deriv",
     "sigmoid", "sigmoid_deriv", "softmax", "softmax_deriv", "tanh", "tanh_deriv",
+    "DATASETS", "FEATURES", "DataError", "feature_map", "load_csv", "load_mnist", "make_dataset",
+    "normalize_pixels", "one_hot", "preprocess_digit", "save_csv", "save_mnist", "standardize",
+    "train_test_split",
     "DenseLayer", "Layer",
+    "accuracy", "confusion_matrix",
     "MSE", "BinaryCrossEntropy", "Loss", "SoftmaxCrossEntropy", "binary_cross_entropy",
     "binary_cross_entropy_deriv", "get_loss", "mse", "mse_deriv", "softmax_cross_entropy",
     "softmax_cross_entropy_deriv",

@@ -16,31 +16,11 @@ import zlib
 
 import numpy as np
 
+from .rng import as_generator  # noqa: F401  (re-exported: data's seed= arguments)
+
 
 class DataError(ValueError):
     """Bad data or a bad argument to a data function; the message says where."""
-
-
-def as_generator(seed=None):
-    """Return a ``numpy.random.Generator`` for ``seed``.
-
-    Args:
-        seed: ``None`` (fresh entropy), a non-negative int, a
-            ``numpy.random.SeedSequence``, or a ``Generator`` (returned as is,
-            so the caller's stream is shared and advanced).
-
-    Example:
-        >>> as_generator(0).random() == as_generator(0).random()
-        True
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (bool, np.bool_)) or not (
-            seed is None or isinstance(seed, (int, np.integer, np.random.SeedSequence))):
-        raise TypeError(f"seed must be None, an int or a numpy Generator. Received: seed={seed!r}")
-    if isinstance(seed, (int, np.integer)) and seed < 0:
-        raise DataError(f"seed must be non-negative. Received: seed={seed!r}")
-    return np.random.default_rng(seed)
 
 
 # --------------------------------------------------------------------- CSV

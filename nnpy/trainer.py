@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .losses import get_loss
+from .metrics import accuracy
 from .optim import Regularizer, get_optimizer
 from .rng import as_generator
 
@@ -233,7 +234,6 @@ class Trainer:
     # -- evaluation ---------------------------------------------------------------
 
     def _accuracy(self, X, Y):
-        from .metrics import accuracy  # TODO: top-level import once metrics.py lands
         return accuracy(Y, self.model.predict(X, batch_size=4096))
 
     def evaluate(self, X, y, classification=None, batch_size=4096):

@@ -151,7 +151,7 @@ def test_as_generator():
     assert as_generator(g) is g
     with pytest.raises(TypeError, match="seed must be"):
         as_generator(1.5)
-    with pytest.raises(DataError, match="non-negative"):
+    with pytest.raises(ValueError, match="non-negative"):
         as_generator(-1)
 
 
