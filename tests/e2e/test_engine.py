@@ -3,10 +3,12 @@ driven through js/engine.js exactly as the page drives it."""
 
 import json
 import math
+import threading
 import urllib.request
 
 import pytest
 
+import build  # the e2e conftest puts the repository root on sys.path
 import nnpy
 
 pytestmark = pytest.mark.e2e
@@ -202,3 +204,33 @@ def test_build_info_points_at_the_wheel_the_server_has(site_url):
     assert info["nnpy_version"] == nnpy.__version__
     with urllib.request.urlopen(site_url + "/" + info["wheel"]) as response:
         assert response.status == 200 and response.headers["Content-Type"] == "application/octet-stream"
+
+
+def test_cdn_build_loads_pyodide_from_the_cdn_or_says_it_could_not(browser, tmp_path):
+    site = tmp_path / "site"
+    info = build.build(site, cdn=True, mnist=False)
+    assert info["pyodide_index_url"] == build.PYODIDE_CDN and not (site / "pyodide").exists()
+    server = build.make_server(site, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto("http://127.0.0.1:%d/build-info.json" % server.server_port)
+        outcome = page.evaluate("""async () => {
+            const { createEngine } = await import("/js/engine.js");
+            const engine = createEngine();
+            const guard = new Promise((r) => setTimeout(() => r({ hung: true }), 60000));
+            return Promise.race([guard, engine.ready.then(
+                (ready) => ({ ok: true, pyodide: ready.pyodide, cdn: ready.cdn }),
+                (e) => ({ ok: false, message: e.message, stage: e.stage }))]);
+        }""")
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert not outcome.get("hung"), "the CDN neither loaded nor failed within 60 s"
+    if outcome["ok"]:  # a machine with internet
+        assert outcome["pyodide"] == build.PYODIDE_VERSION and outcome["cdn"] is True
+    else:  # offline: the failure names what it tried to load
+        assert outcome["stage"] == "pyodide"
+        assert build.PYODIDE_CDN + "pyodide.mjs" in outcome["message"], outcome["message"]
