@@ -94,7 +94,8 @@ class LeakyReLU(Activation):
         return np.where(z > 0, z, self.alpha * z)
 
     def backward(self, z, a, grad_a):
-        return grad_a * np.where(z > 0, 1.0, self.alpha)
+        # where(z > 0, 1.0, alpha) would be float64 and turn a float32 model's gradients float64
+        return np.where(z > 0, grad_a, self.alpha * grad_a)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
