@@ -153,12 +153,14 @@ export class Engine {
     };
     worker.onerror = (event) => {
       event.preventDefault();
+      if (worker !== this._worker) return;
       const where = event.filename ? ` (${event.filename}:${event.lineno})` : "";
       const what = event.message || `${this._workerUrl} failed to load or crashed`;
       fail(started ? `The engine stopped: ${what}${where}` : `The engine could not start: ${what}${where}`,
         { type: "WorkerError", stage: started ? undefined : "worker" });
     };
     worker.onmessageerror = () => {
+      if (worker !== this._worker) return;
       // a reply that could not be deserialised: reject everything rather than wait forever
       this._failAll(new EngineError("a reply from the engine could not be read", { type: "MessageError" }));
     };
