@@ -96,6 +96,17 @@ def test_wheel_member_source_extracts_and_names_what_is_missing(tmp_path):
         build.obtain("scipy.whl", sha(b"scipy"), tmp_path / "cache", [source])
 
 
+def test_missing_npm_is_named_with_what_it_was_needed_for(tmp_path, monkeypatch):
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "package-lock.json").write_text("{}")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(build.BuildError, match="npm is not on PATH; it installs .*package-lock.json"):
+        build.ensure_node_modules(tmp_path)
+    (tmp_path / "package-lock.json").unlink()
+    with pytest.raises(build.BuildError, match="package-lock.json is missing"):
+        build.ensure_node_modules(tmp_path)
+
+
 # --------------------------------------------------------------------------- serving
 
 @pytest.mark.parametrize("name, mime", [
