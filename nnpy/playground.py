@@ -2,17 +2,194 @@
 
 Nothing here imports ``js`` or ``pyodide``: the worker calls these methods and
 converts the results, so everything the page does can be tested in CPython.
+
+One :class:`Playground` holds a dataset (generated or the user's own), the
+input features, a model and its trainer. The page sends its whole state to
+:meth:`Playground.configure` whenever it changes; the playground works out
+what the change means (new data, a new network, or a live setting such as the
+learning rate) and does only that. Training runs in chunks
+(:meth:`Playground.train`), each answered with a *snapshot*: the epoch, the
+losses and accuracies, the decision boundary over a 100x100 grid, a small
+heatmap for every neuron, and every weight and bias.
+
+The state dict (every key optional; the page's defaults are TensorFlow
+Playground's)::
+
+    {"problem": "classification",        # or "regression"
+     "dataset": "circle",                # see DATASETS_2D
+     "classes": 2,                       # 2..6 for "spiral" and "blobs"
+     "noise": 0.0,                       # 0..0.5
+     "seed": 1,                          # data, initial weights and shuffling
+     "train_ratio": 0.5,                 # 0.1..0.9
+     "batch_size": 10,
+     "features": ["x1", "x2"],           # from nnpy.data.FEATURES
+     "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
+     "optimizer": "sgd", "lr": 0.03,
+     "regularization": None, "reg_rate": 0.0}
+
+Output layer and loss follow the problem: one sigmoid unit with binary
+cross-entropy for two classes, a softmax over K units with cross-entropy for
+K > 2 classes, one linear unit with mean squared error for regression.
 """
 
+import math
 import sys
+import time
 
 import numpy as np
 
 from . import __version__
+from .data import FEATURES, DataError, feature_map, load_csv, make_dataset, train_test_split
+from .layers import DenseLayer
+from .metrics import confusion_matrix
+from .model import SequentialModel
+from .optim import OPTIMIZERS, Regularizer, get_optimizer
+from .trainer import Trainer, TrainingDiverged
+
+GRID = 100            # the decision boundary: GRID x GRID points
+THUMB = 20            # every neuron's heatmap: THUMB x THUMB (GRID / THUMB points averaged)
+DOMAIN = 6.0          # the plotted square is [-DOMAIN, DOMAIN]^2, as in TF Playground
+MAX_LAYERS = 10
+MAX_UNITS = 32
+MAX_CLASSES = 6
+MAX_POINTS = 5000     # the user's own data (CSV, clicks)
+HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu")
+DATASETS_2D = {
+    # name: (problem, number of classes or None for "classes" in the state)
+    "circle": ("classification", 2), "xor": ("classification", 2),
+    "gauss": ("classification", 2), "spiral": ("classification", None),
+    "moons": ("classification", 2), "blobs": ("classification", None),
+    "reg-plane": ("regression", 1), "reg-gauss": ("regression", 1),
+}
+SAMPLES = {"classification": 500, "regression": 1200}  # TF Playground's counts
+
+DEFAULTS = {
+    "problem": "classification", "dataset": "circle", "classes": 2, "noise": 0.0, "seed": 1,
+    "train_ratio": 0.5, "batch_size": 10, "features": ["x1", "x2"],
+    "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
+    "optimizer": "sgd", "lr": 0.03, "regularization": None, "reg_rate": 0.0,
+}
+_DATA_KEYS = ("problem", "dataset", "classes", "noise", "seed", "train_ratio")
+_MODEL_KEYS = ("features", "layers", "seed")  # and the output, which follows the data
+_LIVE_KEYS = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
+
+
+# ------------------------------------------------------------------ checking
+
+def _number(state, key, low, high, integer=False):
+    value = state[key]
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok or not (low <= value <= high) or (isinstance(value, float) and math.isnan(value)):
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{key} must be {kind} in {low}..{high}. Received: {key}={value!r}")
+    return int(value) if integer else float(value)
+
+
+def _choice(state, key, options):
+    value = state[key]
+    if value not in options:
+        raise ValueError(f"{key} must be one of {', '.join(map(str, options))}. Received: {key}={value!r}")
+    return value
+
+
+def check_state(state):
+    """The page's state with defaults filled in and every value checked.
+
+    Raises ``ValueError`` naming the key and the value received.
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f"state must be a dict. Received: {type(state).__name__}")
+    unknown = sorted(set(state) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown state keys: {', '.join(unknown)}")
+    s = {**DEFAULTS, **state}
+    out = {}
+    out["problem"] = _choice(s, "problem", ("classification", "regression"))
+    out["dataset"] = _choice(s, "dataset", tuple(DATASETS_2D))
+    if DATASETS_2D[out["dataset"]][0] != out["problem"]:
+        raise ValueError(f"dataset {out['dataset']!r} is not a {out['problem']} dataset")
+    out["classes"] = _number(s, "classes", 2, MAX_CLASSES, integer=True)
+    out["noise"] = _number(s, "noise", 0, 0.5)
+    out["seed"] = _number(s, "seed", 0, 2**31 - 1, integer=True)
+    out["train_ratio"] = _number(s, "train_ratio", 0.1, 0.9)
+    out["batch_size"] = _number(s, "batch_size", 1, 1000, integer=True)
+    features = s["features"]
+    if not isinstance(features, (list, tuple)) or not features:
+        raise ValueError(f"features must be a non-empty list of names from {', '.join(FEATURES)}. "
+                         f"Received: features={features!r}")
+    for name in features:
+        if name not in FEATURES:
+            raise ValueError(f"unknown feature {name!r}; choose from {', '.join(FEATURES)}")
+    if len(set(features)) != len(features):
+        raise ValueError(f"features are listed twice: {features!r}")
+    out["features"] = [f for f in FEATURES if f in features]  # canonical order
+    layers = s["layers"]
+    if not isinstance(layers, (list, tuple)) or len(layers) > MAX_LAYERS:
+        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden layers. "
+                         f"Received: {layers!r}")
+    out["layers"] = []
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or set(layer) - {"units", "activation"}:
+            raise ValueError(f"layer {i + 1} must be {{'units': n, 'activation': name}}. Received: {layer!r}")
+        units = layer.get("units")
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or not 1 <= units <= MAX_UNITS:
+            raise ValueError(f"layer {i + 1}: units must be an integer in 1..{MAX_UNITS}. Received: {units!r}")
+        act = layer.get("activation", "tanh")
+        if act not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"layer {i + 1}: activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}. "
+                             f"Received: {act!r}")
+        out["layers"].append({"units": int(units), "activation": act})
+    out["optimizer"] = _choice(s, "optimizer", tuple(OPTIMIZERS))
+    out["lr"] = _number(s, "lr", 0, 10)
+    reg = s["regularization"]
+    reg = None if reg in (None, "none", "") else reg
+    out["regularization"] = _choice({"regularization": reg}, "regularization", (None, "l1", "l2"))
+    out["reg_rate"] = _number(s, "reg_rate", 0, 10)
+    return out
+
+
+# ------------------------------------------------------------------ the grid
+
+def _grid_points(n=GRID, domain=DOMAIN):
+    """``(n*n, 2)`` pixel centres, row by row from the top (x2 = +domain) to the bottom."""
+    c = (np.arange(n) + 0.5) * (2 * domain / n) - domain
+    x1, x2 = np.meshgrid(c, c[::-1])
+    return np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+def _thumbs(values):
+    """``(GRID*GRID, u)`` values -> ``(u, THUMB, THUMB)`` float32, each cell the mean of its block."""
+    k = GRID // THUMB
+    u = values.shape[1]
+    blocks = values.reshape(THUMB, k, THUMB, k, u).mean(axis=(1, 3), dtype=np.float32)
+    return np.ascontiguousarray(blocks.transpose(2, 0, 1), dtype=np.float32)
+
+
+def _activation_kind(name):
+    """How the page scales a neuron's values onto its colours."""
+    return {"tanh": "signed", "sigmoid": "probability", "softmax": "probability"}.get(name, "free")
 
 
 class Playground:
-    """One playground session: the dataset, the model and the trainer."""
+    """One playground session: the dataset, the model and the trainer.
+
+    Every public method takes plain data and returns plain data and NumPy
+    arrays (see the module docstring for the state and the snapshot).
+    """
+
+    def __init__(self):
+        self.state = None
+        self.model = None
+        self.trainer = None
+        self.source = None          # {"kind": "generated"|"custom", "name": ..., "X", "y"}
+        self.X_train = self.y_train = self.X_test = self.y_test = None
+        self.diverged = None
+        self._grid = _grid_points()
+        self._grid_features = None  # float32 (GRID*GRID, n_features)
+
+    # ------------------------------------------------------------ transport checks
 
     def info(self):
         """Versions of everything the engine runs on."""
@@ -30,3 +207,454 @@ class Playground:
     def fail(self, message="deliberate failure"):
         """Raise ``ValueError(message)`` (checks error transport)."""
         raise ValueError(message)
+
+    # ------------------------------------------------------------ set-up
+
+    @property
+    def num_classes(self):
+        """Classes of the current data (1 for regression)."""
+        if self.state["problem"] == "regression":
+            return 1
+        if self.source["kind"] == "custom":
+            return self.source["classes"]
+        fixed = DATASETS_2D[self.state["dataset"]][1]
+        return fixed if fixed is not None else self.state["classes"]
+
+    def configure(self, state):
+        """Apply the page's state; do only what the change needs.
+
+        - data settings changed (problem, dataset, classes, noise, seed,
+          train ratio): new data, a new network, epoch 0;
+        - network settings changed (features, layers): a new network, epoch 0;
+        - live settings (learning rate, batch size, optimizer,
+          regularization): applied to the running trainer, training goes on.
+
+        Returns ``{"changed": [...], "points": ... (if the data changed),
+        "network": ... (if the network was rebuilt), "snapshot": ...}``.
+        Raises ``ValueError`` for a bad state, leaving everything as it was.
+        """
+        new = check_state(state)
+        old = self.state
+        changed = []
+        if old is None or any(new[k] != old[k] for k in _DATA_KEYS):
+            changed.append("data")
+        custom_split_only = (old is not None and self.source["kind"] == "custom"
+                             and all(new[k] == old[k] for k in _DATA_KEYS if k != "train_ratio"))
+        if "data" in changed or any(new[k] != old[k] for k in _MODEL_KEYS):
+            changed.append("network")
+        elif any(new[k] != old[k] for k in _LIVE_KEYS):
+            changed.append("live")
+
+        if "data" in changed:
+            if custom_split_only:
+                source = self.source
+            else:
+                source = self._generated(new)
+            splits = self._split(source, new)
+            self.source, self.state = source, new
+            (self.X_train, self.y_train, self.X_test, self.y_test) = splits
+        self.state = new
+        result = {"changed": changed}
+        if "network" in changed:
+            self._build()
+            result["network"] = self.network()
+        elif "live" in changed:
+            self._apply_live()
+        if "data" in changed:
+            result["points"] = self.points()
+        result["snapshot"] = self.snapshot()
+        return result
+
+    def _generated(self, s):
+        name = s["dataset"]
+        if name in ("spiral", "blobs") and s["classes"] > 2:
+            gen = "spirals" if name == "spiral" else name
+        else:
+            gen = name
+        X, y = make_dataset(gen, SAMPLES[s["problem"]], s["noise"], seed=s["seed"],
+                            num_classes=s["classes"])
+        fixed = DATASETS_2D[name][1]
+        return {"kind": "generated", "name": name, "X": X, "y": y,
+                "classes": fixed if fixed is not None else s["classes"]}
+
+    @staticmethod
+    def _split(source, s):
+        return train_test_split(source["X"], source["y"], test_fraction=1.0 - s["train_ratio"],
+                                seed=s["seed"])
+
+    def _output(self):
+        if self.state["problem"] == "regression":
+            return 1, "linear", "mse"
+        if self.num_classes == 2:
+            return 1, "sigmoid", "binary_cross_entropy"
+        return self.num_classes, "softmax", "softmax_cross_entropy"
+
+    def _build(self):
+        """A new model and trainer from the state: the seed fixes the initial weights and the shuffling."""
+        s = self.state
+        units, out_act, loss = self._output()
+        rng = np.random.default_rng(s["seed"])
+        sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [units]
+        acts = [layer["activation"] for layer in s["layers"]] + [out_act]
+        layers = [DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng) for i in range(len(acts))]
+        self.model = SequentialModel(layers)
+        self._initial = self.model.flat_parameters[0].copy()
+        self._new_trainer(loss)
+        self._grid_features = feature_map(self._grid, s["features"]).astype(np.float32)
+
+    def _new_trainer(self, loss=None):
+        s = self.state
+        self.trainer = Trainer(self.model, loss or self.trainer.loss, lr=s["lr"], optimizer=s["optimizer"],
+                               regularization=s["regularization"], reg_rate=s["reg_rate"],
+                               batch_size=s["batch_size"], seed=s["seed"])
+        self._set_training_data()
+        self.diverged = None
+
+    def _set_training_data(self):
+        self._F_train = feature_map(self.X_train, self.state["features"])
+        self._F_test = feature_map(self.X_test, self.state["features"])
+        self.trainer.set_data(self._F_train, self.y_train)
+        self._Y_train = self.trainer._data[3]
+        self._Y_test = self.trainer.prepare(self._F_test, self.y_test)[1]
+
+    def _apply_live(self):
+        s, t = self.state, self.trainer
+        t.batch_size = s["batch_size"]
+        if t.optimizer.name != s["optimizer"]:
+            t.optimizer = get_optimizer(s["optimizer"], lr=s["lr"])
+        t.lr = s["lr"]
+        t.regularizer = Regularizer(s["regularization"], s["reg_rate"])
+
+    def set_lr(self, lr):
+        """Change the learning rate now, without a reset (the next step uses it)."""
+        self.configure({**self.state, "lr": lr})
+        return {"lr": self.trainer.lr}
+
+    def reset(self):
+        """Back to epoch 0: the seed's initial weights, a fresh optimizer and shuffle order."""
+        self._require()
+        self.model.flat_parameters[0][...] = self._initial
+        self._new_trainer()
+        return {"snapshot": self.snapshot()}
+
+    def regenerate(self, seed):
+        """New data from ``seed`` (same settings); the network keeps its weights and epoch."""
+        self._require()
+        new = check_state({**self.state, "seed": seed})
+        source = self._generated(new)
+        self.X_train, self.y_train, self.X_test, self.y_test = self._split(source, new)
+        self.source, self.state = source, new
+        self._set_training_data()
+        return {"points": self.points(), "snapshot": self.snapshot()}
+
+    def _require(self):
+        if self.model is None:
+            raise RuntimeError("the playground is not configured yet: call configure(state) first")
+
+    # ------------------------------------------------------------ the user's own data
+
+    def _use_custom(self, X, y, name, classes):
+        """Replace the data by the user's; keep the network unless the classes changed."""
+        source = {"kind": "custom", "name": name, "X": X, "y": y, "classes": classes}
+        old_classes = self.num_classes
+        self.source = source
+        self.X_train, self.y_train, self.X_test, self.y_test = self._split(source, self.state)
+        result = {"points": self.points()}
+        if classes != old_classes:
+            self._build()
+            result["network"] = self.network()
+        else:
+            self._set_training_data()
+        result["snapshot"] = self.snapshot()
+        return result
+
+    def load_csv(self, text, name="your data"):
+        """Use the points of a CSV (``x1,x2,label``; a header row may name the label column).
+
+        Classification labels are integers 0..5 (two classes at least);
+        regression targets are numbers. Points must lie in the plotted square
+        [-6, 6]^2. A bad file raises ``DataError`` naming the row; the data
+        and the network stay as they were.
+        """
+        self._require()
+        regression = self.state["problem"] == "regression"
+        first = next((line for line in str(text).splitlines() if line.strip()), "")
+        cells = [c.strip().strip('"').strip().lower() for c in first.split(",")]
+        label_column = cells.index("label") if "label" in cells else -1
+        X, y = load_csv(str(text), label_column=label_column,
+                        label_type="float" if regression else "int",
+                        num_classes=None if regression else MAX_CLASSES)
+        if X.shape[1] != 2:
+            raise DataError(f"the CSV has {X.shape[1]} feature columns; the playground needs two "
+                            "(x1, x2) and a label")
+        if len(X) < 4 or len(X) > MAX_POINTS:
+            raise DataError(f"the CSV has {len(X)} points; the playground takes 4..{MAX_POINTS}")
+        outside = np.flatnonzero(np.any(np.abs(X) > DOMAIN, axis=1))
+        if len(outside):
+            i = int(outside[0])
+            header = any(c and not _is_number(c) for c in cells)
+            rows = [n + 1 for n, line in enumerate(str(text).splitlines()) if line.strip()]
+            row = rows[i + 1 if header else i]
+            raise DataError(f"row {row}: the point ({X[i, 0]:g}, {X[i, 1]:g}) lies outside the "
+                            f"plotted square -{DOMAIN:g}..{DOMAIN:g}; scale your data into it")
+        if regression:
+            classes = 1
+        else:
+            classes = int(y.max()) + 1
+            if classes < 2:
+                raise DataError("every point has label 0: a classification needs at least two classes")
+        return self._use_custom(X, y, str(name), classes)
+
+    def csv(self):
+        """The current data (train and test) as CSV text, ``x1,x2,label``, and a file name."""
+        self._require()
+        X = np.concatenate([self.X_train, self.X_test])
+        y = np.concatenate([self.y_train, self.y_test]).reshape(len(X), -1)[:, 0]
+        # label last, as the upload expects; repr() keeps every float exact
+        lines = ["x1,x2,label"]
+        lines += [f"{a!r},{b!r},{lab!r}" for (a, b), lab in zip(X.tolist(), y.tolist())]
+        name = self.source["name"] if self.source["kind"] == "generated" else "data"
+        return {"text": "\n".join(lines) + "\n",
+                "filename": f"nnpy-{name}-seed{self.state['seed']}.csv"}
+
+    def add_point(self, x1, x2, label, to="train"):
+        """Add one point to the training (or test) set; the network keeps training."""
+        self._require()
+        x1, x2 = float(x1), float(x2)
+        if not (abs(x1) <= DOMAIN and abs(x2) <= DOMAIN):
+            raise ValueError(f"the point ({x1:g}, {x2:g}) lies outside -{DOMAIN:g}..{DOMAIN:g}")
+        if self.state["problem"] == "regression":
+            label = float(label)
+            if not -1 <= label <= 1:
+                raise ValueError(f"a regression target must be in -1..1. Received: {label!r}")
+            y_new = np.array([[label]])
+        else:
+            if isinstance(label, bool) or not float(label).is_integer() or not 0 <= label < self.num_classes:
+                raise ValueError(f"label must be a class 0..{self.num_classes - 1}. Received: {label!r}")
+            y_new = np.array([int(label)], dtype=np.int64)
+        if len(self.X_train) + len(self.X_test) >= MAX_POINTS:
+            raise ValueError(f"the playground holds at most {MAX_POINTS} points")
+        if to not in ("train", "test"):
+            raise ValueError(f"to must be 'train' or 'test'. Received: {to!r}")
+        p = np.array([[x1, x2]])
+        if to == "train":
+            self.X_train = np.concatenate([self.X_train, p])
+            self.y_train = np.concatenate([self.y_train, y_new])
+        else:
+            self.X_test = np.concatenate([self.X_test, p])
+            self.y_test = np.concatenate([self.y_test, y_new])
+        return self._edited()
+
+    def remove_point(self, x1, x2, radius=0.3):
+        """Remove the point nearest to ``(x1, x2)`` within ``radius``; ``removed`` says if one was."""
+        self._require()
+        best = None
+        for part, X in (("train", self.X_train), ("test", self.X_test)):
+            if len(X):
+                d = np.hypot(X[:, 0] - float(x1), X[:, 1] - float(x2))
+                i = int(np.argmin(d))
+                if d[i] <= float(radius) and (best is None or d[i] < best[0]):
+                    best = (d[i], part, i)
+        if best is None:
+            return {"removed": False}
+        _, part, i = best
+        if part == "train":
+            if len(self.X_train) <= 1:
+                raise ValueError("the training set needs at least one point")
+            self.X_train = np.delete(self.X_train, i, axis=0)
+            self.y_train = np.delete(self.y_train, i, axis=0)
+        else:
+            if len(self.X_test) <= 1:
+                raise ValueError("the test set needs at least one point")
+            self.X_test = np.delete(self.X_test, i, axis=0)
+            self.y_test = np.delete(self.y_test, i, axis=0)
+        return {"removed": True, **self._edited()}
+
+    def _edited(self):
+        """After a click edit: the data becomes the user's own; training continues on it."""
+        X = np.concatenate([self.X_train, self.X_test])
+        y = np.concatenate([self.y_train, self.y_test])
+        name = self.source["name"]
+        if self.source["kind"] == "generated":
+            name = f"{name} (edited)"
+        self.source = {"kind": "custom", "name": name, "X": X, "y": y, "classes": self.num_classes}
+        self._set_training_data()
+        return {"points": self.points(), "snapshot": self.snapshot()}
+
+    # ------------------------------------------------------------ editing weights
+
+    def set_parameter(self, layer, name, index, value):
+        """Set one weight (``name="W"``, ``index=[i, j]``) or bias (``"b"``, ``[j]``) of ``layer`` (0-based)."""
+        self._require()
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(self.model.layers):
+            raise ValueError(f"layer must be 0..{len(self.model.layers) - 1}. Received: {layer!r}")
+        if name not in ("W", "b"):
+            raise ValueError(f"name must be 'W' or 'b'. Received: {name!r}")
+        param = self.model.layers[layer].params[name]
+        index = tuple(int(i) for i in (index if isinstance(index, (list, tuple)) else [index]))
+        if len(index) != param.ndim or any(not 0 <= i < n for i, n in zip(index, param.shape)):
+            raise ValueError(f"index {list(index)} is outside {name} of shape {param.shape}")
+        value = float(value)
+        if not math.isfinite(value) or abs(value) > 1e6:
+            raise ValueError(f"value must be a finite number within ±1e6. Received: {value!r}")
+        param[index] = value
+        self.diverged = None
+        return {"snapshot": self.snapshot()}
+
+    # ------------------------------------------------------------ training
+
+    def train(self, epochs=1, budget_ms=None, focus=None):
+        """Train up to ``epochs`` whole epochs, stopping early once ``budget_ms`` is spent.
+
+        The page asks for a chunk, draws its snapshot and asks again, so a
+        chunk is bounded by time (``budget_ms``, at least one epoch) rather
+        than by count: big networks get fewer snapshots, not a frozen page.
+        Chunks never change the result: ``N`` epochs in any chunks train the
+        same weights as one call of ``N`` epochs.
+
+        If training diverges (NaN or infinite loss or gradient), the weights
+        from before the failing step are kept and the snapshot's
+        ``diverged`` says what happened; training again from there raises
+        nothing but diverges again unless a setting changed.
+        """
+        self._require()
+        epochs = int(epochs)
+        if epochs < 1:
+            raise ValueError(f"epochs must be >= 1. Received: {epochs}")
+        start = time.perf_counter()
+        deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
+        done = 0
+        self.diverged = None
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught and reported
+                while done < epochs:
+                    self.trainer.train_epochs(1)
+                    done += 1
+                    if deadline is not None and time.perf_counter() >= deadline:
+                        break
+        except TrainingDiverged as exc:
+            self.diverged = str(exc)
+        train_ms = (time.perf_counter() - start) * 1000.0
+        snap = self.snapshot(focus)
+        snap["timing"]["train_ms"] = train_ms
+        snap["timing"]["epochs"] = done
+        return snap
+
+    def step(self, focus=None):
+        """One epoch (TF Playground's step button)."""
+        return self.train(1, focus=focus)
+
+    # ------------------------------------------------------------ what the page shows
+
+    def network(self):
+        """The architecture the diagram draws."""
+        self._require()
+        s = self.state
+        units, out_act, loss = self._output()
+        return {
+            "features": list(s["features"]),
+            "layers": [{"units": layer.out_features, "activation": layer.activation.name,
+                        "kind": _activation_kind(layer.activation.name)}
+                       for layer in self.model.layers],
+            "loss": loss, "problem": s["problem"], "classes": self.num_classes,
+            "params": self.model.count_params(),
+        }
+
+    def points(self):
+        """The data points: positions as float32 ``(n, 2)``, labels as int (class) or float32 (value)."""
+        self._require()
+        def labels(y):
+            return y.reshape(-1).astype(np.float32) if self.state["problem"] == "regression" \
+                else y.astype(np.int32)
+        return {
+            "train_x": self.X_train.astype(np.float32), "train_y": labels(self.y_train),
+            "test_x": self.X_test.astype(np.float32), "test_y": labels(self.y_test),
+            "source": self.source["kind"], "name": self.source["name"],
+            "classes": self.num_classes, "problem": self.state["problem"],
+        }
+
+    def _grid_forward(self):
+        """Every layer's activations over the grid, in float32: one matrix product per layer."""
+        a = self._grid_features
+        outs = [a]
+        for layer in self.model.layers:
+            z = a @ layer.params["W"].astype(np.float32)
+            z += layer.params["b"].astype(np.float32)
+            a = layer.activation.forward(z)
+            outs.append(a)
+        return outs
+
+    def _metrics(self, regression, k):
+        """Loss (without the weight penalty) and accuracy on the training and the test set."""
+        trainer, model = self.trainer, self.model
+        metrics = {}
+        for part, F, Y, y in (("train", self._F_train, self._Y_train, self.y_train),
+                              ("test", self._F_test, self._Y_test, self.y_test)):
+            out = model.forward(F)
+            if trainer.fused:
+                loss = trainer.loss.loss_and_grad_from_logits(Y, model.layers[-1].last_preactivation,
+                                                              need_grad=False)[0]
+            else:
+                loss = trainer.loss.forward(Y, out)
+            metrics[part] = {"loss": float(loss)}
+            if not regression:
+                pred = np.argmax(out, axis=1) if k > 2 else (out[:, 0] > 0.5).astype(np.int64)
+                metrics[part]["accuracy"] = float(np.mean(pred == y))
+                metrics[part]["pred"] = pred
+        return metrics
+
+    def snapshot(self, focus=None):
+        """The state of training now (see the module docstring); ``focus=[layer, unit]``
+        adds that neuron's full-resolution map (layer 0 = the input features)."""
+        self._require()
+        start = time.perf_counter()
+        trainer, model = self.trainer, self.model
+        regression = self.state["problem"] == "regression"
+        k = self.num_classes
+        with np.errstate(all="ignore"):  # a diverging network is reported, not warned about
+            metrics = self._metrics(regression, k)
+            outs = self._grid_forward()
+        output = outs[-1].reshape(GRID, GRID, -1)
+        if output.shape[2] == 1:
+            output = output[:, :, 0]
+        thumbs = np.concatenate([_thumbs(a) for a in outs])
+        finite = bool(np.isfinite(thumbs).all()) and all(math.isfinite(m["loss"]) for m in metrics.values())
+        if not finite and self.diverged is None:
+            self.diverged = ("The network's outputs overflowed (not finite numbers). "
+                             "Lower the learning rate, or reset.")
+        snap = {
+            "epoch": trainer.epoch, "step": trainer.step_count,
+            "loss": {"train": metrics["train"]["loss"], "test": metrics["test"]["loss"]},
+            "accuracy": None if regression else {"train": metrics["train"]["accuracy"],
+                                                 "test": metrics["test"]["accuracy"]},
+            "confusion": None if regression else
+                confusion_matrix(self.y_test, metrics["test"]["pred"], num_classes=k).astype(np.int32),
+            "output": np.nan_to_num(output.astype(np.float32), nan=0.0, posinf=1e6, neginf=-1e6),
+            "thumbs": np.nan_to_num(thumbs, nan=0.0, posinf=1e6, neginf=-1e6),
+            "params": model.flat_parameters[0].copy(),
+            "lr": trainer.lr,
+            "diverged": self.diverged,
+            "focus": None,
+            "timing": {"snapshot_ms": 0.0, "train_ms": 0.0, "epochs": 0},
+        }
+        if focus is not None:
+            snap["focus"] = self._focus(outs, focus)
+        snap["timing"]["snapshot_ms"] = (time.perf_counter() - start) * 1000.0
+        return snap
+
+    def _focus(self, outs, focus):
+        if not isinstance(focus, (list, tuple)) or len(focus) != 2:
+            raise ValueError(f"focus must be [layer, unit]. Received: {focus!r}")
+        layer, unit = (int(v) for v in focus)
+        if not 0 <= layer < len(outs) or not 0 <= unit < outs[layer].shape[1]:
+            raise ValueError(f"focus {[layer, unit]} names no neuron")
+        values = np.nan_to_num(outs[layer][:, unit].reshape(GRID, GRID), nan=0.0, posinf=1e6, neginf=-1e6)
+        return {"layer": layer, "unit": unit, "map": np.ascontiguousarray(values, dtype=np.float32)}
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
