@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from . import backend
 from .activations import get_activation
 from .rng import as_generator
 
@@ -189,7 +190,7 @@ class DenseLayer(Layer):
 
     def forward(self, x):
         """``activation(x @ W + b)`` for ``x`` of shape ``(n, in_features)``; caches ``x, z, a``."""
-        z = x @ self.params["W"]
+        z = backend.matmul(x, self.params["W"])
         z += self.params["b"]
         a = self.activation.forward(z)
         self._x, self._z, self._a = x, z, a
@@ -205,10 +206,10 @@ class DenseLayer(Layer):
         if self._x is None:
             raise RuntimeError("DenseLayer.backward called before forward")
         dz = self.activation.backward(self._z, self._a, grad_out) if through_activation else grad_out
-        np.matmul(self._x.T, dz, out=self.grads["W"])
+        backend.matmul(self._x, dz, trans_a=True, out=self.grads["W"])
         np.sum(dz, axis=0, out=self.grads["b"])
         if need_input_grad:
-            return dz @ self.params["W"].T
+            return backend.matmul(dz, self.params["W"], trans_b=True)
         return None
 
     @property
