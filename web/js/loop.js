@@ -1,0 +1,165 @@
+/**
+ * The training loop: the only module besides the bootstrap that talks to the engine.
+ *
+ * While playing, the worker trains ahead: DEPTH chunks are always requested, and a new one is
+ * sent as soon as a reply lands, so the worker never waits for the page. Each chunk trains whole
+ * epochs for about `budget` ms (sized from how long a snapshot takes, so drawing never eats
+ * more than about a fifth of the worker's time) and answers with a snapshot. Replies are only
+ * stored; the page draws the newest one on the next animation frame and skips the rest.
+ *
+ * Every call that replaces the model or the data bumps a generation; chunk replies from an
+ * older generation are dropped, so a stale picture never follows a change.
+ *
+ *   const loop = createLoop(engine, { onFrame, onError, onDiverged, onPlaying });
+ *   await loop.configure(toEngine(state));  // {changed, network?, points?, snapshot}
+ *   loop.play(); loop.pause(); loop.step(); loop.reset(); loop.regenerate(seed);
+ *   await loop.edit("add_point", {x1, x2, label});   // and load_csv, remove_point, set_parameter
+ *   loop.setFocus([layer, unit] | null);
+ *   onFrame({ snapshot, network, points, fresh: {network, points} })
+ */
+
+const DEPTH = 2;
+const MIN_BUDGET_MS = 30;
+const MAX_BUDGET_MS = 250;
+
+export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = () => {}, onPlaying = () => {} }) {
+  let generation = 0;
+  let playing = false;
+  let inFlight = 0;
+  let budget = MIN_BUDGET_MS;
+  let focus = null;
+  let network = null, points = null, snapshot = null;
+  let fresh = { network: false, points: false };
+  let frameRequested = false;
+  let lastConfig = null;
+  let configured = null; // resolves when the first configure succeeded
+  const rate = { epochs: [], times: [] }; // for epochs/s over the last second
+
+  function requestFrame() {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(() => {
+      frameRequested = false;
+      if (!snapshot) return;
+      const f = fresh;
+      fresh = { network: false, points: false };
+      onFrame({ snapshot, network, points, fresh: f, playing });
+    });
+  }
+
+  function accept(result) {
+    if (result.network) { network = result.network; fresh.network = true; }
+    if (result.points) { points = result.points; fresh.points = true; }
+    if (result.snapshot) take(result.snapshot);
+  }
+
+  function take(snap) {
+    snapshot = snap;
+    const now = performance.now();
+    rate.epochs.push(snap.epoch);
+    rate.times.push(now);
+    while (rate.times.length > 2 && now - rate.times[0] > 1500) { rate.times.shift(); rate.epochs.shift(); }
+    if (snap.diverged && playing) {
+      setPlaying(false);
+      onDiverged(snap.diverged, snap);
+    }
+    requestFrame();
+  }
+
+  function setPlaying(value) {
+    if (playing === value) return;
+    playing = value;
+    onPlaying(playing);
+    if (playing) pump();
+  }
+
+  function pump() {
+    while (playing && inFlight < DEPTH) {
+      const gen = generation;
+      inFlight++;
+      engine.call("train", { epochs: 100000, budget_ms: budget, focus })
+        .then((snap) => {
+          inFlight--;
+          if (gen !== generation) { pump(); return; }
+          const t = snap.timing;
+          budget = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, 4 * t.snapshot_ms));
+          take(snap);
+          pump();
+        })
+        .catch((err) => {
+          inFlight--;
+          setPlaying(false);
+          onError(err, "train");
+        });
+    }
+  }
+
+  /** A call that replaces what the page shows: a new generation. */
+  async function replace(method, args) {
+    generation++;
+    const gen = generation;
+    const result = await engine.call(method, args);
+    if (gen === generation) accept(result);
+    return result;
+  }
+
+  return {
+    get playing() { return playing; },
+    get network() { return network; },
+    get points() { return points; },
+    get snapshot() { return snapshot; },
+    /** Epochs per second over the last second or so (0 when paused). */
+    epochsPerSecond() {
+      const n = rate.times.length;
+      if (!playing || n < 2 || performance.now() - rate.times[n - 1] > 1000) return 0;
+      return ((rate.epochs[n - 1] - rate.epochs[0]) * 1000) / (rate.times[n - 1] - rate.times[0]);
+    },
+    /** Send the page's state; rejects (and changes nothing) if the engine refuses it. */
+    configure(config) {
+      lastConfig = config;
+      const p = replace("configure", { state: config });
+      if (!configured) configured = p.catch(() => { configured = null; });
+      return p;
+    },
+    play() {
+      setPlaying(true);
+    },
+    pause() { setPlaying(false); },
+    toggle() { setPlaying(!playing); },
+    async step() {
+      setPlaying(false);
+      const gen = generation;
+      const snap = await engine.call("step", { focus });
+      if (gen === generation) take(snap);
+      return snap;
+    },
+    reset() {
+      return replace("reset", {});
+    },
+    regenerate(seed) {
+      return replace("regenerate", { seed });
+    },
+    /** An edit of the data or the weights (add_point, remove_point, load_csv, set_parameter). */
+    edit(method, args) {
+      return replace(method, args);
+    },
+    /** Show one neuron's full map in the main view (or null for the output). */
+    setFocus(where) {
+      const key = JSON.stringify(where);
+      if (key === JSON.stringify(focus)) return;
+      focus = where;
+      if (!where) { requestFrame(); return; }
+      if (!playing && snapshot) {
+        const gen = generation;
+        engine.call("snapshot", { focus: where })
+          .then((snap) => { if (gen === generation && JSON.stringify(focus) === key) take(snap); })
+          .catch((err) => onError(err, "snapshot"));
+      }
+    },
+    get focus() { return focus; },
+    /** After an engine restart: send the last state again. */
+    resend() {
+      return lastConfig ? this.configure(lastConfig) : Promise.resolve(null);
+    },
+  };
+}

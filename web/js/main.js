@@ -1,0 +1,342 @@
+/**
+ * The bootstrap: reads the state from the URL, builds the views, starts the engine and wires
+ * them together. Views never talk to the engine; the training loop (loop.js) does.
+ *
+ * Performance marks: "nnpy:controls-ready" once the controls work (before the engine is up),
+ * "nnpy:engine-ready" (set by engine.js) once Python is, "nnpy:first-snapshot" once the first
+ * picture of the network is drawn.
+ */
+
+import { createEngine } from "./engine.js";
+import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, toEngine } from "./state.js";
+import { createControls } from "./controls.js";
+import { createNetwork, featureMap, neuronName } from "./network.js";
+import { createHeatmap } from "./heatmap.js";
+import { createCharts } from "./charts.js";
+import { createStats } from "./stats.js";
+import { createCard } from "./card.js";
+import { createLoop } from "./loop.js";
+import { createEngineStatus, createNotes, download, messageOf } from "./status.js";
+import { scaleFor } from "./colors.js";
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- state and views
+const notes = createNotes($("notes"));
+const parsed = parseHash(location.hash);
+notes.show(parsed.notes);
+const store = createStore(parsed.state, { onNotes: (n) => notes.show(n) });
+
+let editMode = "";
+let pinned = null;      // the neuron shown in the main view after a click or tap
+let hovered = null;     // ... while the pointer or keyboard focus is on it
+let lastFrame = null;
+let sentConfig = null;  // JSON of the last engine state sent
+
+const controls = createControls(document, {
+  update: (patch) => store.update(patch),
+  getState: () => store.get(),
+  actions: {
+    toggle: () => (loop.playing ? loop.pause() : play()),
+    step: () => loop.step().catch((e) => engineError(e)),
+    reset: () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); },
+    regenerate,
+    editMode: (mode) => { editMode = mode; heatmap.setEditing(mode && (mode === "add" ? "add a point" : "remove a point")); },
+    csvFile,
+    csvDownload,
+    message: (text) => dataMessage(text, true),
+  },
+});
+
+const network = createNetwork($("network"), {
+  onToggleFeature: (key) => {
+    const s = store.get();
+    const on = FEATURES.filter((f) => s[f.key]).length;
+    if (s[key] && on === 1) { dataMessage("The network needs at least one input feature.", true); return; }
+    const patch = { [key]: !s[key] };
+    controls.confirmSize({ ...s, ...patch }).then((ok) => ok && store.update(patch));
+  },
+  onLayers: (d) => (d > 0 ? controls.addLayer() : controls.removeLayer()),
+  onUnits: (layer, d) => controls.changeUnits(layer, d),
+  onFocus: (where) => { hovered = where; showFocus(); },
+  onSelect: (where, opts = {}) => {
+    const same = pinned && where && pinned[0] === where[0] && pinned[1] === where[1];
+    pinned = same && opts.weight === undefined ? null : where;
+    showFocus();
+    if (pinned) card.show(pinned, network.structure(), opts);
+    else card.hide();
+    network.setSelected(pinned);
+    card.update(network.layerParams());
+  },
+});
+
+const card = createCard($("card"), {
+  onEdit: (layer, name, index, value) => {
+    loop.edit("set_parameter", { layer, name, index, value }).catch((e) => engineError(e));
+  },
+  onClose: () => { pinned = null; card.hide(); network.setSelected(null); showFocus(); },
+});
+
+const heatmap = createHeatmap($("heatmap"), { onPoint });
+const charts = createCharts($("charts"));
+const stats = createStats({ metrics: $("metrics"), confusion: $("confusion") });
+
+function structureOf(state, engineNetwork) {
+  const multi = state.problem === "classification" && MULTICLASS_DATASETS.includes(state.dataset) && state.classes > 2;
+  let outputs = state.problem === "regression" ? 1 : multi ? state.classes : 1;
+  let outputKind = state.problem === "regression" ? "linear" : multi ? "softmax" : "sigmoid";
+  if (engineNetwork && engineNetwork.problem === state.problem) { // the user's data decides the classes
+    const last = engineNetwork.layers[engineNetwork.layers.length - 1];
+    outputs = last.units;
+    outputKind = last.activation;
+  }
+  return {
+    features: FEATURES.map((f) => Boolean(state[f.key])),
+    hidden: state.networkShape.map((units, i) => ({ units, activation: state.activations[i] })),
+    outputs, outputKind,
+  };
+}
+
+function renderState(state) {
+  controls.render(state, { classes: loop && loop.points ? loop.points.classes : undefined });
+  network.setStructure(structureOf(state, loop && loop.network));
+}
+
+// ---------------------------------------------------------------- engine and loop
+const status = createEngineStatus($("engine-status"), {
+  onRetry: () => {
+    status.starting();
+    engine.restart().catch(() => {});
+    watchEngine();
+    loop.resend().catch((e) => engineError(e));
+  },
+});
+const engine = createEngine({ onProgress: (p) => status.progress(p) });
+const loop = createLoop(engine, {
+  onFrame: draw,
+  onError: (err) => engineError(err),
+  onDiverged: (message) => showDiverged(message),
+  onPlaying: (playing) => controls.setPlaying(playing),
+});
+
+renderState(store.get());
+performance.mark("nnpy:controls-ready");
+
+function watchEngine() {
+  engine.ready.then((info) => {
+    status.ready();
+    const i = info.info;
+    $("versions").textContent = `nnpy ${i.nnpy} · NumPy ${i.numpy} · Python ${i.python} (Pyodide ${info.pyodide})`;
+  }, (err) => status.failed(err));
+}
+watchEngine();
+configure();
+
+store.subscribe((state, changed) => {
+  renderState(state);
+  if (changed.has("showTestData") || changed.has("discretize")) redraw();
+  configure();
+});
+
+function configure() {
+  const config = toEngine(store.get());
+  const json = JSON.stringify(config);
+  if (json === sentConfig) return;
+  sentConfig = json;
+  loop.configure(config).catch((err) => {
+    if (isFatal(err)) return engineError(err);
+    notes.show([`The engine refused the settings: ${messageOf(err)}`]);
+  });
+}
+
+function play() {
+  hideDiverged();
+  loop.play();
+}
+
+function isFatal(err) {
+  return err && ["WorkerError", "EngineStopped", "EngineNotReady", "MessageError"].includes(err.type) || (err && err.stage);
+}
+
+function engineError(err) {
+  if (isFatal(err)) {
+    loop.pause();
+    status.failed(err);
+  } else {
+    notes.show([messageOf(err)]);
+  }
+}
+
+// ---------------------------------------------------------------- drawing
+function fieldFor(frame) {
+  const { snapshot, network: net } = frame;
+  const state = store.get();
+  const focus = hovered || pinned;
+  if (focus && focus[0] === 0) {
+    const values = featureMap(focus[1], 100);
+    return { type: "diverging", values, ...scaleFor("free", values), legend: ["−max", "+max"] };
+  }
+  if (focus && net && focus[0] <= net.layers.length) {
+    const layer = net.layers[focus[0] - 1];
+    const sf = snapshot.focus;
+    let values;
+    if (sf && sf.layer === focus[0] && sf.unit === focus[1]) {
+      values = sf.map.data;
+    } else { // the thumbnail, until the engine sends the full map
+      const per = 400;
+      let offset = net.features.length * per;
+      for (let l = 0; l < focus[0] - 1; l++) offset += net.layers[l].units * per;
+      values = snapshot.thumbs.data.subarray(offset + focus[1] * per, offset + (focus[1] + 1) * per);
+    }
+    const scale = scaleFor(layer.kind, values);
+    const legend = layer.kind === "probability" ? ["0", "1"] : layer.kind === "signed" ? ["−1", "1"] : ["−max", "+max"];
+    return { type: "diverging", values, ...scale, discretize: state.discretize, legend };
+  }
+  const out = snapshot.output;
+  if (out.shape.length === 3) return { type: "classes", probs: out.data, k: out.shape[2], discretize: state.discretize };
+  if (net && net.problem === "regression") {
+    return { type: "diverging", values: out.data, scale: 1, shift: 0, discretize: state.discretize, legend: ["−1", "1"] };
+  }
+  return { type: "diverging", values: out.data, scale: 2, shift: -1, discretize: state.discretize,
+    legend: ["class 0", "class 1"] };
+}
+
+function draw(frame) {
+  lastFrame = frame;
+  const { snapshot, network: net, points, fresh } = frame;
+  const state = store.get();
+  if (fresh.network) {
+    network.setParamCount(net.params);
+    network.setStructure(structureOf(state, net));
+    charts.showAccuracy(net.problem === "classification");
+    if (pinned && !validFocus(pinned, net)) { pinned = null; card.hide(); }
+    if (hovered && !validFocus(hovered, net)) hovered = null;
+    if (pinned) card.show(pinned, network.structure());
+  }
+  if (fresh.points) {
+    controls.render(state, { classes: points.classes });
+    const n = points.train_y.shape[0] + points.test_y.shape[0];
+    $("data-source").textContent = points.source === "custom"
+      ? `Data: ${points.name}, ${n} points (your own: not part of the link).`
+      : `Data: ${points.name}, ${n} points, seed ${state.seed}.`;
+  }
+  const epoch = String(snapshot.epoch).padStart(6, "0");
+  $("epoch").textContent = epoch.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const rate = loop.epochsPerSecond();
+  $("rate").textContent = rate > 0 ? `${Math.round(rate)} epochs/s` : "";
+  stats.render(snapshot);
+  charts.push(snapshot);
+  charts.draw();
+  network.paint(snapshot, net);
+  card.update(network.layerParams());
+  redraw();
+  if (snapshot.diverged) showDiverged(snapshot.diverged);
+  if (!draw.marked) { performance.mark("nnpy:first-snapshot"); draw.marked = true; }
+}
+
+function validFocus(where, net) {
+  if (where[0] === 0) return true;
+  const layer = net.layers[where[0] - 1];
+  return Boolean(layer) && where[1] < layer.units;
+}
+
+function redraw() {
+  if (!lastFrame) return;
+  const state = store.get();
+  const focus = hovered || pinned;
+  const net = network.structure();
+  heatmap.render({
+    field: fieldFor(lastFrame),
+    points: lastFrame.points,
+    showTestData: state.showTestData,
+    caption: focus ? `Showing ${neuronName(focus[0], focus[1], net)}` : "",
+  });
+}
+
+function showFocus() {
+  const focus = hovered || pinned;
+  const row = $("focus-row");
+  row.hidden = !pinned;
+  if (pinned) $("focus-text").textContent = `Pinned: ${neuronName(pinned[0], pinned[1], network.structure())}.`;
+  if (!focus || focus[0] === 0) loop.setFocus(null);
+  else loop.setFocus(focus);
+  redraw();
+}
+$("focus-back").addEventListener("click", () => { pinned = null; card.hide(); network.setSelected(null); showFocus(); });
+
+// ---------------------------------------------------------------- divergence
+function showDiverged(message) {
+  const banner = $("diverged");
+  banner.querySelector(".banner-text").textContent =
+    `Training stopped: the numbers blew up (${message.replace(/\.$/, "")}). ` +
+    "The network keeps its last good weights.";
+  banner.hidden = false;
+}
+function hideDiverged() { $("diverged").hidden = true; }
+$("diverged-lower").addEventListener("click", () => {
+  const lr = store.get().learningRate;
+  const lower = [...LEARNING_RATES].reverse().find((v) => v < lr) ?? lr / 10;
+  store.update({ learningRate: lower });
+  play();
+});
+$("diverged-reset").addEventListener("click", () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); });
+
+// ---------------------------------------------------------------- your own data
+function dataMessage(text, isError = false) {
+  const m = $("data-message");
+  m.textContent = text;
+  m.classList.toggle("error", isError);
+}
+
+function onPoint(x1, x2) {
+  if (!editMode || !loop.snapshot) return;
+  const call = editMode === "add"
+    ? loop.edit("add_point", { x1, x2, label: controls.addClassValue() })
+    : loop.edit("remove_point", { x1, x2, radius: 0.4 });
+  call.then((r) => {
+    if (editMode === "remove" && r.removed === false) dataMessage("No point there to remove.");
+    else dataMessage("");
+  }).catch((err) => (isFatal(err) ? engineError(err) : dataMessage(messageOf(err), true)));
+}
+
+async function csvFile(file) {
+  if (file.size > 2_000_000) {
+    dataMessage(`${file.name} is ${Math.round(file.size / 1e6)} MB; the playground takes CSV files up to 2 MB. Your data is unchanged.`, true);
+    return;
+  }
+  let text;
+  try {
+    text = await file.text();
+  } catch (err) {
+    dataMessage(`Could not read ${file.name}: ${err.message}. Your data is unchanged.`, true);
+    return;
+  }
+  try {
+    const r = await loop.edit("load_csv", { text, name: file.name });
+    const n = r.points.train_y.shape[0] + r.points.test_y.shape[0];
+    dataMessage(`Loaded ${n} points from ${file.name}.`);
+  } catch (err) {
+    if (isFatal(err)) return engineError(err);
+    dataMessage(`Could not use ${file.name}: ${messageOf(err)}. Your data is unchanged.`, true);
+  }
+}
+
+async function csvDownload() {
+  try {
+    const { text, filename } = await engine.call("csv", {});
+    download(text, filename, "text/csv");
+  } catch (err) {
+    engineError(err);
+  }
+}
+
+function regenerate() {
+  const seed = Math.floor(Math.random() * 1000000);
+  const next = { ...store.get(), seed };
+  sentConfig = JSON.stringify(toEngine(next)); // the data changes, the network stays: no configure
+  store.update({ seed });
+  loop.regenerate(seed).catch((e) => engineError(e));
+}
+
+// for the browser tests and the benchmark: read-only handles
+window.nnpy = { store, loop, engine };

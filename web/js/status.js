@@ -1,0 +1,93 @@
+/**
+ * Small views for messages: the engine's start-up screen (progress, then failure with a retry
+ * button), the notes bar (bad link values and refused settings), and two helpers.
+ *
+ *   const status = createEngineStatus(element, { onRetry });
+ *   status.progress({stage, fraction}); status.ready(); status.failed(error); status.starting();
+ *   const notes = createNotes(element); notes.show(["...", ...]);
+ */
+
+const STAGES = {
+  "build-info": "Reading the build",
+  pyodide: "Starting Python (Pyodide)",
+  numpy: "Loading NumPy",
+  nnpy: "Installing nnpy",
+  import: "Importing nnpy",
+  ready: "Ready",
+};
+
+/** The readable part of an engine error: its last line, without the Python type. */
+export function messageOf(err) {
+  const line = (err && (err.lastLine || err.message)) || String(err);
+  return line.replace(/^(DataError|ValueError|RuntimeError|TypeError|Error): /, "");
+}
+
+export function createEngineStatus(element, { onRetry }) {
+  const bar = element.querySelector("progress");
+  const stage = element.querySelector(".engine-stage");
+  const title = element.querySelector(".engine-title");
+  const hint = element.querySelector(".engine-hint");
+  const retry = element.querySelector("button");
+  retry.addEventListener("click", () => onRetry());
+  return {
+    starting() {
+      element.hidden = false;
+      element.classList.remove("failed");
+      title.textContent = "Starting Python in your browser…";
+      hint.textContent = "You can change the settings meanwhile; training starts when it is ready.";
+      bar.hidden = false;
+      bar.value = 0;
+      stage.textContent = STAGES.pyodide;
+      retry.hidden = true;
+    },
+    progress({ stage: name, fraction }) {
+      if (element.classList.contains("failed")) return;
+      bar.value = fraction;
+      bar.textContent = `${Math.round(fraction * 100)} %`;
+      stage.textContent = `${STAGES[name] || name}… ${Math.round(fraction * 100)} %`;
+    },
+    ready() {
+      element.hidden = true;
+    },
+    failed(err) {
+      element.hidden = false;
+      element.classList.add("failed");
+      title.textContent = "The Python engine could not run.";
+      stage.textContent = messageOf(err);
+      hint.textContent = "Your settings are kept. Check the connection to this site and try again.";
+      bar.hidden = true;
+      retry.hidden = false;
+    },
+  };
+}
+
+export function createNotes(element) {
+  const text = element.querySelector(".notes-text");
+  element.querySelector("button").addEventListener("click", () => { element.hidden = true; });
+  return {
+    show(notes) {
+      if (!notes || !notes.length) return;
+      text.innerHTML = "";
+      const list = document.createElement("ul");
+      for (const note of notes) {
+        const li = document.createElement("li");
+        li.textContent = note;
+        list.append(li);
+      }
+      text.append(list);
+      element.hidden = false;
+    },
+  };
+}
+
+/** Save text as a file. */
+export function download(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
