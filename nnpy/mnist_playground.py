@@ -1,0 +1,467 @@
+"""The engine behind the MNIST page: plain data in, plain data and NumPy arrays out.
+
+Like :mod:`nnpy.playground`, nothing here imports ``js``, ``pyodide`` or
+SciPy: the browser worker calls these methods (and may install a faster
+matmul through :mod:`nnpy.backend`), and every method runs in CPython too.
+
+A session::
+
+    mp = MnistPlayground()
+    mp.load_data(data=npz_bytes)                 # or path="dist/data/mnist.npz"
+    mp.configure({"layers": [{"units": 128, "activation": "relu"}]})
+    while not done:
+        chunk = mp.train(budget_ms=250, until_epoch=10)   # a few steps at a time
+        done = chunk["done"]
+    mp.evaluate()           # test accuracy and the confusion matrix
+    mp.digits(only_mistakes=True)
+    mp.weights()            # the first layer's weights as 28x28 images
+    mp.classify(pixels, width, height)   # a drawn digit -> ten probabilities
+
+The state dict (every key optional)::
+
+    {"n": 10000,              # digits used (a stratified subset of the file)
+     "test_fraction": 0.2,    # held out for testing: 10,000 -> 8,000 / 2,000
+     "seed": 0,               # the split, the initial weights, the shuffling
+     "layers": [{"units": 128, "activation": "relu"}],   # hidden layers; 784 in, 10 softmax out
+     "optimizer": "momentum", "lr": 0.1, "batch_size": 64,
+     "dtype": "float32"}
+
+Changing ``n``, ``test_fraction`` or ``seed`` re-splits the data and builds
+a new network; changing ``layers`` or ``dtype`` builds a new network; the
+optimizer, learning rate and batch size apply to the running training.
+"""
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from . import __version__, backend
+from .data import DataError, load_mnist, preprocess_digit
+from .layers import DenseLayer
+from .metrics import confusion_matrix
+from .model import SequentialModel
+from .optim import OPTIMIZERS, get_optimizer
+from .trainer import Trainer, TrainingDiverged
+
+INPUTS, CLASSES = 784, 10
+MAX_HIDDEN_LAYERS = 4
+MAX_UNITS = 1024
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+TRAIN_SAMPLE = 2000   # training accuracy is measured on this many training digits
+DEFAULTS = {
+    "n": 10000, "test_fraction": 0.2, "seed": 0,
+    "layers": [{"units": 128, "activation": "relu"}],
+    "optimizer": "momentum", "lr": 0.1, "batch_size": 64, "dtype": "float32",
+}
+_DATA_KEYS = ("n", "test_fraction", "seed")
+_MODEL_KEYS = ("layers", "dtype")
+_LIVE_KEYS = ("optimizer", "lr", "batch_size")
+
+
+def _number(state, key, low, high, integer=False):
+    value = state[key]
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok or math.isnan(value) or not low <= value <= high:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{key} must be {kind} in {low}..{high}. Received: {key}={value!r}")
+    return int(value) if integer else float(value)
+
+
+def check_state(state, digits=10000):
+    """The state with defaults filled in and every value checked (``digits``: how many the file has).
+
+    Raises ``ValueError`` naming the key and the value received.
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f"state must be a dict. Received: {type(state).__name__}")
+    unknown = sorted(set(state) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown state keys: {', '.join(unknown)}")
+    s = {**DEFAULTS, **state}
+    if "n" not in state:
+        s["n"] = digits
+    out = {
+        "n": _number(s, "n", min(100, digits), digits, integer=True),
+        "test_fraction": _number(s, "test_fraction", 0.05, 0.5),
+        "seed": _number(s, "seed", 0, 2**31 - 1, integer=True),
+        "lr": _number(s, "lr", 1e-6, 10.0),
+        "batch_size": _number(s, "batch_size", 1, 1024, integer=True),
+    }
+    if out["lr"] <= 0:
+        raise ValueError(f"lr must be positive. Received: lr={s['lr']!r}")
+    if s["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. "
+                         f"Received: optimizer={s['optimizer']!r}")
+    out["optimizer"] = s["optimizer"]
+    if s["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"dtype must be float32 or float64. Received: dtype={s['dtype']!r}")
+    out["dtype"] = s["dtype"]
+    layers = s["layers"]
+    if not isinstance(layers, (list, tuple)) or len(layers) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"layers must be a list of at most {MAX_HIDDEN_LAYERS} hidden layers. "
+                         f"Received: layers={layers!r}")
+    out["layers"] = []
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or set(layer) - {"units", "activation"}:
+            raise ValueError(f"hidden layer {i + 1} must be {{'units': int, 'activation': name}}. "
+                             f"Received: {layer!r}")
+        layer = {"activation": "relu", **layer}
+        units = _number(layer, "units", 1, MAX_UNITS, integer=True)
+        if layer["activation"] not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden layer {i + 1}: activation must be one of "
+                             f"{', '.join(HIDDEN_ACTIVATIONS)}. Received: {layer['activation']!r}")
+        out["layers"].append({"units": units, "activation": layer["activation"]})
+    test = round(out["n"] * out["test_fraction"])
+    if test < CLASSES or out["n"] - test < CLASSES:
+        raise ValueError(f"n={out['n']} with test_fraction={out['test_fraction']} leaves too few "
+                         "digits to train or test on")
+    return out
+
+
+def _as_uint8_images(X):
+    """Images in ``[0, 1]`` back to the file's ``0..255`` values (exact for k/255)."""
+    return np.rint(X.reshape(-1, 28, 28) * 255.0).astype(np.uint8)
+
+
+class MnistPlayground:
+    """Real MNIST digits, a network the student builds, and what it learned."""
+
+    def __init__(self):
+        self.source = None          # the .npz (bytes or a path), kept to re-split
+        self.digits_in_file = None
+        self.state = None
+        self.model = self.trainer = None
+        self.X_train = self.y_train = self.X_test = self.y_test = None
+        self.history = []           # one record a completed epoch
+        self.diverged = None
+        self._test_out = None       # (step_count, probabilities) of the test set
+
+    # ------------------------------------------------------------ set-up
+
+    def info(self):
+        """Versions, and which matrix product DenseLayer uses (``numpy`` or SciPy's ``blas``)."""
+        return {
+            "nnpy": __version__,
+            "numpy": np.__version__,
+            "python": sys.version.split()[0],
+            "matmul": "blas" if backend.matmul.__name__ == "blas_matmul" else "numpy",
+            "matmul_function": f"{backend.matmul.__module__}.{backend.matmul.__name__}",
+        }
+
+    def load_data(self, data=None, path=None):
+        """Read the digits: ``data`` the ``.npz`` file's bytes (a uint8 array from the page) or ``path``.
+
+        Returns ``{"digits": N, "counts": [per digit]}``. Raises ``DataError``
+        (a ``ValueError``) saying what is wrong with the file.
+        """
+        if (data is None) == (path is None):
+            raise ValueError("load_data needs exactly one of data (the file's bytes) or path")
+        if data is not None:
+            source = data.tobytes() if isinstance(data, np.ndarray) else bytes(data)
+            if not source:
+                raise DataError("the MNIST file is empty")
+        else:
+            source = path
+        X_train, y_train, X_test, y_test = load_mnist(source, test_size=0.2, seed=0,
+                                                      dtype=np.float32)
+        labels = np.concatenate([y_train, y_test])
+        self.source, self.digits_in_file = source, len(labels)
+        self.state = None
+        self.model = self.trainer = None
+        counts = np.bincount(labels.astype(np.intp), minlength=CLASSES)
+        return {"digits": int(len(labels)), "counts": counts.astype(np.int32)}
+
+    def _require(self, model=True):
+        if self.source is None:
+            raise RuntimeError("no digits loaded: call load_data first")
+        if model and self.model is None:
+            raise RuntimeError("no network yet: call configure first")
+
+    def configure(self, state=None):
+        """Apply the page's settings; do only what the change needs (see the module docstring).
+
+        Returns ``{"changed": [...], "state": the checked state, "data": ...
+        (if re-split), "network": ...}``. A bad state raises ``ValueError`` and
+        changes nothing.
+        """
+        self._require(model=False)
+        new = check_state(state or {}, self.digits_in_file)
+        old = self.state
+        changed = []
+        if old is None or any(new[k] != old[k] for k in _DATA_KEYS):
+            changed += ["data", "network"]
+        elif any(new[k] != old[k] for k in _MODEL_KEYS):
+            changed.append("network")
+        elif any(new[k] != old[k] for k in _LIVE_KEYS):
+            changed.append("live")
+        result = {"changed": changed, "state": new}
+        if "data" in changed:
+            dtype = np.dtype(new["dtype"])
+            splits = load_mnist(self.source, n=new["n"], test_size=new["test_fraction"],
+                                seed=new["seed"], dtype=dtype)
+            self.X_train, self.y_train, self.X_test, self.y_test = splits
+        elif "network" in changed and self.X_train.dtype != np.dtype(new["dtype"]):
+            self.X_train = self.X_train.astype(new["dtype"])
+            self.X_test = self.X_test.astype(new["dtype"])
+        self.state = new
+        if "network" in changed:
+            self._build()
+        elif "live" in changed:
+            t = self.trainer
+            t.batch_size = new["batch_size"]
+            if t.optimizer.name != new["optimizer"]:
+                t.optimizer = get_optimizer(new["optimizer"], lr=new["lr"])
+            t.lr = new["lr"]
+        if "data" in changed:
+            result["data"] = self.data_summary()
+        result["network"] = self.network()
+        return result
+
+    def _build(self):
+        s = self.state
+        rng = np.random.default_rng(s["seed"])
+        sizes = [INPUTS] + [layer["units"] for layer in s["layers"]] + [CLASSES]
+        acts = [layer["activation"] for layer in s["layers"]] + ["softmax"]
+        self.model = SequentialModel([
+            DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng, dtype=s["dtype"])
+            for i in range(len(acts))])
+        self.trainer = Trainer(self.model, "softmax_cross_entropy", lr=s["lr"],
+                               optimizer=s["optimizer"], batch_size=s["batch_size"], seed=s["seed"])
+        self.trainer.set_data(self.X_train, self.y_train)
+        self._Y_test = self.trainer.prepare(self.X_test, self.y_test)[1]
+        sample = min(TRAIN_SAMPLE, len(self.y_train))
+        self._X_sample, self._y_sample = self.X_train[:sample], self.y_train[:sample]
+        self.history = []
+        self.diverged = None
+        self._test_out = None
+        self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
+
+    def reset(self):
+        """New initial weights from the same seed: training starts again at epoch 0."""
+        self._require()
+        self._build()
+        return {"network": self.network()}
+
+    def data_summary(self):
+        """Sizes and per-digit counts of the split."""
+        self._require(model=False)
+        count = lambda y: np.bincount(y.astype(np.intp), minlength=CLASSES).astype(np.int32)
+        return {"train": int(len(self.y_train)), "test": int(len(self.y_test)),
+                "train_counts": count(self.y_train), "test_counts": count(self.y_test),
+                "digits_in_file": self.digits_in_file}
+
+    def network(self):
+        """The architecture, the parameter count and where training stands."""
+        self._require()
+        return {
+            "sizes": [INPUTS] + [layer.out_features for layer in self.model.layers],
+            "activations": [layer.activation.name for layer in self.model.layers],
+            "params": int(self.model.count_params()),
+            "dtype": self.state["dtype"],
+            "epoch": self.trainer.epoch,
+            "steps_per_epoch": math.ceil(len(self.y_train) / self.trainer.batch_size),
+            "history": list(self.history),
+            "matmul": self.info()["matmul"],
+        }
+
+    # ------------------------------------------------------------ training
+
+    def train(self, steps=None, budget_ms=250, until_epoch=None):
+        """Train a chunk: up to ``steps`` mini-batch steps, until ``budget_ms`` is spent, and
+        never past the end of epoch ``until_epoch``. At least one step runs (unless
+        ``until_epoch`` is already reached).
+
+        Each epoch that ends in the chunk is evaluated (test loss and accuracy,
+        training accuracy on a fixed sample of up to 2,000 training digits) and
+        added to ``history``. Stopping is simply not asking for another chunk:
+        the model stays as it is.
+
+        Returns ``{"epoch": completed epochs, "epoch_progress": 0..1 of the
+        current one, "steps": run in this chunk, "loss": their mean loss,
+        "epochs": [records of epochs completed in this chunk], "done": whether
+        ``until_epoch`` is reached, "diverged": None or a message,
+        "train_ms": time spent training}``.
+        """
+        self._require()
+        if steps is not None and (isinstance(steps, bool) or int(steps) != steps or steps < 1):
+            raise ValueError(f"steps must be a positive integer. Received: steps={steps!r}")
+        if until_epoch is not None and (isinstance(until_epoch, bool) or int(until_epoch) != until_epoch
+                                        or until_epoch < 0):
+            raise ValueError(f"until_epoch must be an integer >= 0. Received: until_epoch={until_epoch!r}")
+        trainer = self.trainer
+        start = time.perf_counter()
+        deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
+        total, done, epochs, train_s = 0.0, 0, [], 0.0
+        self.diverged = None
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught and reported
+            while until_epoch is None or trainer.epoch < until_epoch:
+                t0 = time.perf_counter()
+                try:
+                    loss, ended = trainer.train_steps(1)
+                except TrainingDiverged as exc:
+                    self.diverged = str(exc)
+                    break
+                train_s += time.perf_counter() - t0
+                total += loss
+                done += 1
+                self._epoch_loss += loss
+                self._epoch_steps += 1
+                self._epoch_samples += min(trainer.batch_size, len(self.y_train) - self._epoch_samples)
+                if ended:
+                    epochs.append(self._end_epoch())
+                if (steps is not None and done >= steps) or \
+                        (deadline is not None and time.perf_counter() >= deadline):
+                    break
+        if done:
+            self._test_out = None
+        return {
+            "epoch": trainer.epoch,
+            "epoch_progress": self._epoch_samples / len(self.y_train),
+            "steps": done,
+            "step_count": trainer.step_count,
+            "loss": total / done if done else None,
+            "epochs": epochs,
+            "done": until_epoch is not None and trainer.epoch >= until_epoch,
+            "diverged": self.diverged,
+            "train_ms": train_s * 1000.0,
+        }
+
+    def _end_epoch(self):
+        test = self._test_metrics()
+        sample_pred = np.argmax(self.model.predict(self._X_sample), axis=1)
+        record = {
+            "epoch": self.trainer.epoch,
+            "train_loss": self._epoch_loss / self._epoch_steps,
+            "train_accuracy": float(np.mean(sample_pred == self._y_sample)),
+            "test_loss": test["loss"],
+            "test_accuracy": test["accuracy"],
+        }
+        self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
+        self.history.append(record)
+        return record
+
+    # ------------------------------------------------------------ what the network learned
+
+    def _test_probabilities(self):
+        """Softmax outputs on the test set, computed once per training state."""
+        key = (id(self.model), self.trainer.step_count)
+        if self._test_out is None or self._test_out[0] != key:
+            with np.errstate(all="ignore"):
+                probs = self.model.forward(self.X_test)
+                z = self.model.layers[-1].last_preactivation
+                loss = self.trainer.loss.loss_and_grad_from_logits(self._Y_test, z, need_grad=False)[0]
+            self._test_out = (key, probs.copy(), float(loss))
+        return self._test_out[1], self._test_out[2]
+
+    def _test_metrics(self):
+        probs, loss = self._test_probabilities()
+        pred = np.argmax(probs, axis=1)
+        return {"loss": loss, "accuracy": float(np.mean(pred == self.y_test)), "pred": pred}
+
+    def evaluate(self):
+        """Test loss and accuracy now, the confusion matrix (rows true, columns predicted)
+        and the accuracy per digit."""
+        self._require()
+        m = self._test_metrics()
+        cm = confusion_matrix(self.y_test, m["pred"], num_classes=CLASSES)
+        per_class = np.diag(cm) / np.maximum(cm.sum(axis=1), 1)
+        return {"epoch": self.trainer.epoch,
+                "epoch_progress": self._epoch_samples / len(self.y_train),
+                "test_loss": m["loss"], "test_accuracy": m["accuracy"],
+                "test_size": int(len(self.y_test)), "mistakes": int((m["pred"] != self.y_test).sum()),
+                "confusion": cm.astype(np.int32), "per_class_accuracy": per_class.astype(np.float32)}
+
+    def digits(self, only_mistakes=False, true=None, predicted=None, offset=0, limit=60):
+        """Test digits with the network's answers, for the grid.
+
+        Args:
+            only_mistakes: keep the digits the network gets wrong.
+            true, predicted: keep one true digit / one predicted digit (a
+                confusion-matrix cell).
+            offset, limit: the page of results.
+
+        Returns ``{"images": uint8 (k, 28, 28), "true", "predicted": int32
+        (k,), "confidence": float32 (k,) (the predicted digit's probability),
+        "index": int32 (k,) (position in the test set), "total": digits
+        matching the filter, "mistakes": mistakes in the whole test set}``.
+        """
+        self._require()
+        probs, _ = self._test_probabilities()
+        pred = np.argmax(probs, axis=1)
+        keep = np.ones(len(pred), dtype=bool)
+        if only_mistakes:
+            keep &= pred != self.y_test
+        for name, value, arr in (("true", true, self.y_test), ("predicted", predicted, pred)):
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                        or not 0 <= value < CLASSES:
+                    raise ValueError(f"{name} must be a digit 0..9. Received: {name}={value!r}")
+                keep &= arr == value
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+            raise ValueError(f"offset must be an integer >= 0. Received: offset={offset!r}")
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or not 0 <= limit <= 1000:
+            raise ValueError(f"limit must be an integer in 0..1000. Received: limit={limit!r}")
+        index = np.flatnonzero(keep)
+        page = index[offset:offset + limit]
+        return {
+            "images": _as_uint8_images(self.X_test[page]),
+            "true": self.y_test[page].astype(np.int32),
+            "predicted": pred[page].astype(np.int32),
+            "confidence": probs[page, pred[page]].astype(np.float32),
+            "index": page.astype(np.int32),
+            "total": int(len(index)),
+            "mistakes": int((pred != self.y_test).sum()),
+        }
+
+    def weights(self, limit=64):
+        """The first layer's weights, one 28x28 image a hidden unit (the pixels it looks for).
+
+        Returns ``{"images": float32 (k, 28, 28), "units": all units,
+        "max_abs": float32 (k,) each image's largest absolute weight}``.
+        """
+        self._require()
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+            raise ValueError(f"limit must be a positive integer. Received: limit={limit!r}")
+        W = self.model.layers[0].params["W"]            # (784, units)
+        k = min(int(limit), W.shape[1])
+        images = np.ascontiguousarray(W[:, :k].T, dtype=np.float32).reshape(k, 28, 28)
+        return {"images": images, "units": int(W.shape[1]),
+                "max_abs": np.abs(images).reshape(k, -1).max(axis=1)}
+
+    def classify(self, pixels, width, height):
+        """Classify a drawn digit.
+
+        Args:
+            pixels: the canvas's ink, ``width * height`` values (an alpha
+                channel, 0 = empty) or ``width * height * 4`` RGBA values
+                (ink read from the alpha channel), row by row.
+            width, height: the canvas size in pixels.
+
+        Returns ``{"blank": bool, "prediction": int or None, "probabilities":
+        float64 (10,) summing to 1 (None when blank), "input": float32
+        (28, 28), the MNIST-style image the network saw}``.
+        """
+        self._require()
+        for name, v in (("width", width), ("height", height)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 4096:
+                raise ValueError(f"{name} must be an integer in 1..4096. Received: {name}={v!r}")
+        a = np.asarray(pixels)
+        if a.size == width * height * 4:
+            a = a.reshape(height, width, 4)[:, :, 3]
+        elif a.size == width * height:
+            a = a.reshape(height, width)
+        else:
+            raise ValueError(f"pixels must hold width*height ({width * height}) or "
+                             f"width*height*4 values. Received: {a.size}")
+        x = preprocess_digit(a)
+        image = x.reshape(28, 28).astype(np.float32)
+        if not x.any():
+            return {"blank": True, "prediction": None, "probabilities": None, "input": image}
+        with np.errstate(all="ignore"):
+            p = self.model.predict(x.astype(self.model.dtype)).astype(np.float64)
+        p /= p.sum()
+        return {"blank": False, "prediction": int(np.argmax(p)), "probabilities": p, "input": image}
