@@ -21,7 +21,13 @@ from .rng import as_generator
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss or the gradient became NaN or infinite. The weights are those from before that step."""
+    """The loss, the gradient or the updated weights became NaN or infinite.
+
+    The weights are those from before the failing step. When it was the update
+    that failed (a non-finite gradient, or a step so large it overflowed), the
+    weights are restored from a copy taken before the step, and the optimizer's
+    state (momentum, Adam's moments), which took in that step, is reset.
+    """
 
 
 class Trainer:
@@ -62,6 +68,7 @@ class Trainer:
         self._data = None        # (X source, y source, X, Y) prepared for training
         self._order = None       # shuffled copy of the data for the current epoch
         self._cursor = 0         # next sample of the current epoch
+        self._backup = None      # the weights before the current step (divergence guard)
 
     # -- settings -------------------------------------------------------------
 
@@ -94,7 +101,8 @@ class Trainer:
 
         ``y`` is in the form :meth:`prepare` returns (use :meth:`train_steps`
         to have that done for you). Raises :class:`TrainingDiverged`, with
-        the weights untouched, if the loss or the gradient is not finite.
+        the weights from before the step, if the loss, the gradient or the
+        updated weights are not finite.
         """
         model = self.model
         loss, grad = self._loss_and_grad(x, y)
@@ -107,11 +115,23 @@ class Trainer:
         if self.regularizer.active:
             weights = [layer.params["W"] for layer in model.layers]
             self.regularizer.add_gradient(weights, [layer.grads["W"] for layer in model.layers])
-        if not math.isfinite(float(np.sum(flat_grads))):
-            raise TrainingDiverged(
-                f"Training diverged at step {self.step_count + 1}: the gradient is not finite. "
-                "The weights from before this step are kept; try a smaller learning rate.")
+        backup = self._backup
+        if backup is None or backup.shape != flat_params.shape or backup.dtype != flat_params.dtype:
+            backup = self._backup = np.empty_like(flat_params)
+        np.copyto(backup, flat_params)
         self.optimizer.step((("params", flat_params, flat_grads),))
+        # One check after the update covers a non-finite gradient (it makes the
+        # weights non-finite) and an update that overflows: one NumPy call, not
+        # two. vdot (BLAS) is the fastest full pass; it is also non-finite if
+        # the weights' squared norm overflows (|w| ~ 1e19 in float32): diverged too.
+        if not math.isfinite(np.vdot(flat_params, flat_params)):
+            np.copyto(flat_params, backup)
+            self.optimizer.reset()
+            what = ("the gradient is not finite" if not np.isfinite(flat_grads).all()
+                    else f"the update overflowed (learning rate {self.lr:g})")
+            raise TrainingDiverged(
+                f"Training diverged at step {self.step_count + 1}: {what}. "
+                "The weights from before this step are kept; try a smaller learning rate.")
         self.step_count += 1
         return loss
 
