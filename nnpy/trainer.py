@@ -173,7 +173,7 @@ class Trainer:
         Returns ``(mean loss of these steps, epochs completed during them)``.
         """
         self._ensure_data(X, y)
-        batch_size = _check_batch_size(batch_size or self.batch_size)
+        batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         total, done, epochs_done = 0.0, 0, 0
         while done < steps:
             loss, ended = self._next_step(batch_size, shuffle)
@@ -204,7 +204,7 @@ class Trainer:
     def train_epochs(self, epochs=1, X=None, y=None, batch_size=None, shuffle=True):
         """Run ``epochs`` whole epochs (finishing the current one first). Returns the mean step loss."""
         self._ensure_data(X, y)
-        batch_size = _check_batch_size(batch_size or self.batch_size)
+        batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         total, steps, target = 0.0, 0, self.epoch + epochs
         while self.epoch < target:
             total += self._next_step(batch_size, shuffle)[0]
@@ -233,7 +233,7 @@ class Trainer:
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0. Received: epochs={epochs}")
         self.set_data(X, y)
-        batch_size = _check_batch_size(batch_size or self.batch_size)
+        batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         _, _, Xp, Yp = self._data
         for _ in range(epochs):
             mean_loss = self.train_epochs(1, batch_size=batch_size, shuffle=shuffle)
