@@ -188,13 +188,18 @@ class DenseLayer(Layer):
     def b(self, value):
         _assign(self.params["b"], value, "b")
 
-    def forward(self, x):
-        """``activation(x @ W + b)`` for ``x`` of shape ``(n, in_features)``; caches ``x, z, a``."""
+    def forward(self, x, through_activation=True):
+        """``activation(x @ W + b)`` for ``x`` of shape ``(n, in_features)``; caches ``x, z, a``.
+
+        With ``through_activation=False`` the activation is skipped and ``z``
+        returned: the trainer does this for an output layer fused with its loss,
+        whose ``backward`` then takes ``dL/dz`` (``through_activation=False``).
+        """
         z = backend.matmul(x, self.params["W"])
         z += self.params["b"]
-        a = self.activation.forward(z)
+        a = self.activation.forward(z) if through_activation else None
         self._x, self._z, self._a = x, z, a
-        return a
+        return z if a is None else a
 
     def backward(self, grad_out, through_activation=True, need_input_grad=True):
         """Gradients from ``grad_out = dL/da`` (or ``dL/dz`` when ``through_activation=False``).
@@ -205,9 +210,15 @@ class DenseLayer(Layer):
         """
         if self._x is None:
             raise RuntimeError("DenseLayer.backward called before forward")
-        dz = self.activation.backward(self._z, self._a, grad_out) if through_activation else grad_out
+        if through_activation:
+            if self._a is None:
+                raise RuntimeError("DenseLayer.backward through the activation after a forward "
+                                   "that skipped it (through_activation=False)")
+            dz = self.activation.backward(self._z, self._a, grad_out)
+        else:
+            dz = grad_out
         backend.matmul(self._x, dz, trans_a=True, out=self.grads["W"])
-        np.sum(dz, axis=0, out=self.grads["b"])
+        np.add.reduce(dz, axis=0, out=self.grads["b"])  # np.sum, without its Python wrapper
         if need_input_grad:
             return backend.matmul(dz, self.params["W"], trans_b=True)
         return None

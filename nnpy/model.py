@@ -116,11 +116,18 @@ class SequentialModel:
             )
         return x
 
-    def forward(self, x):
-        """Run ``x`` of shape ``(n, input_size)`` through every layer; caches for ``backward``."""
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
+    def forward(self, x, logits=False):
+        """Run ``x`` of shape ``(n, input_size)`` through every layer; caches for ``backward``.
+
+        With ``logits=True`` the output layer's activation is skipped and its
+        pre-activation ``z`` returned: what a loss fused with that activation
+        takes (the trainer does this; ``backward(..., from_logits=True)`` follows).
+        """
+        layers = self.layers
+        last = len(layers) - 1
+        for i in range(last):
+            x = layers[i].forward(x)
+        return layers[last].forward(x, through_activation=not logits)
 
     def backward(self, grad, from_logits=False):
         """Backpropagate ``dL/d(output)`` through the layers, in reverse.
