@@ -146,7 +146,7 @@ class Softmax(Activation):
         return _softmax(z)
 
     def backward(self, z, a, grad_a):
-        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+        return a * (grad_a - np.add.reduce(grad_a * a, axis=-1, keepdims=True))
 
     def derivative(self, z):
         raise TypeError("softmax has no elementwise derivative; use backward(z, a, grad_a)")
@@ -214,9 +214,11 @@ def _sigmoid(z):
 
 
 def _softmax(z):
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    # ufunc reductions rather than np.max/np.sum: same result, no Python wrapper per call
+    e = np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True))
+    np.exp(e, out=e)
+    e /= np.add.reduce(e, axis=-1, keepdims=True)
+    return e
 
 
 def linear(z):
