@@ -15,7 +15,6 @@ and no ``log(0)`` for saturated outputs.
 import numpy as np
 
 
-
 EPSILON = 1e-12
 
 
@@ -34,6 +33,10 @@ class Loss:
 
     def backward(self, y_true, y_pred):
         raise NotImplementedError
+
+    def loss_and_grad(self, y_true, y_pred):
+        """``(forward(y_true, y_pred), backward(y_true, y_pred))``, sharing work where it can."""
+        return self.forward(y_true, y_pred), self.backward(y_true, y_pred)
 
     def prepare_targets(self, y, n_outputs, dtype=np.float64):
         """Targets in the form this loss computes with, converted once per dataset.
@@ -68,10 +71,16 @@ class MSE(Loss):
 
     def forward(self, y_true, y_pred):
         diff = y_pred - y_true
-        return float(np.mean(diff * diff))
+        return float(np.vdot(diff, diff)) / diff.size
 
     def backward(self, y_true, y_pred):
         return (y_pred - y_true) * (2.0 / y_pred.size)
+
+    def loss_and_grad(self, y_true, y_pred):
+        diff = y_pred - y_true
+        loss = float(np.vdot(diff, diff)) / diff.size
+        diff *= 2.0 / diff.size
+        return loss, diff
 
 
 class BinaryCrossEntropy(Loss):
@@ -96,13 +105,21 @@ class BinaryCrossEntropy(Loss):
         return (p - y_true) / (p * (1.0 - p) * y_pred.size)
 
     def loss_and_grad_from_logits(self, y_true, z, need_grad=True):
-        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-        loss = float(np.mean(np.maximum(z, 0) - z * y_true + np.log1p(e)))
+        e = np.abs(z)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # exp(-|z|), in (0, 1]: never overflows
+        # sum(max(z, 0) - z y + log(1 + e)), as three sums (fewer NumPy calls)
+        loss = (float(np.add.reduce(np.log1p(e), axis=None))
+                + float(np.add.reduce(np.maximum(z, 0), axis=None))
+                - float(np.vdot(z, y_true))) / z.size
         if not need_grad:
             return loss, None
-        r = 1.0 / (1.0 + e)
+        r = e + 1.0
+        np.divide(1.0, r, out=r)
         p = np.where(z >= 0, r, e * r)  # sigmoid(z), stable at both ends
-        return loss, (p - y_true) * (1.0 / z.size)
+        p -= y_true
+        p *= 1.0 / z.size
+        return loss, p
 
     def prepare_targets(self, y, n_outputs, dtype=np.float64):
         y = super().prepare_targets(y, n_outputs, dtype)
@@ -116,7 +133,9 @@ class SoftmaxCrossEntropy(Loss):
 
     ``loss = mean(logsumexp(z) - z[y])`` with the row maximum subtracted first,
     so no input overflows; gradient ``(softmax(z) - onehot(y)) / n``. Targets
-    may be integer class labels of shape ``(n,)`` or one-hot rows ``(n, C)``.
+    may be integer class labels of shape ``(n,)`` or one-hot rows ``(n, C)``;
+    rows of probabilities work too, if each sums to 1 (both the loss and the
+    gradient ``p - y`` use that).
 
     ``forward``/``backward`` take logits (a linear output layer). With a
     softmax output layer the trainer passes that layer's pre-activation, so
@@ -135,13 +154,19 @@ class SoftmaxCrossEntropy(Loss):
 
     def loss_and_grad_from_logits(self, y_true, z, need_grad=True):
         y_true = self._one_hot(y_true, z.shape[-1], z.dtype)
-        shifted = z - np.max(z, axis=-1, keepdims=True)
+        n = z.shape[0]
+        shifted = np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True))
         e = np.exp(shifted)
-        total = np.sum(e, axis=-1, keepdims=True)
-        loss = float(np.sum(y_true * (np.log(total) - shifted))) / z.shape[0]
+        total = np.add.reduce(e, axis=-1, keepdims=True)
+        # sum(y * (log(total) - shifted)) with rows of y summing to 1
+        loss = (float(np.add.reduce(np.log(total), axis=None))
+                - float(np.vdot(y_true, shifted))) / n
         if not need_grad:
             return loss, None
-        return loss, (e / total - y_true) * (1.0 / z.shape[0])
+        e /= total  # softmax(z)
+        e -= y_true
+        e *= 1.0 / n
+        return loss, e
 
     @staticmethod
     def _one_hot(y, num_classes, dtype):
