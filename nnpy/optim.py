@@ -28,6 +28,13 @@ class Optimizer:
         self.lr = lr
         self.state = {}
         self.iterations = 0
+        self._scratch = {}  # a work array per parameter: no allocation per step
+
+    def _buffer(self, name, like):
+        buf = self._scratch.get(name)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._scratch[name] = np.empty_like(like)
+        return buf
 
     @property
     def lr(self):
@@ -50,6 +57,7 @@ class Optimizer:
         """Forget the state (velocities, moments): for a model re-initialised in place."""
         self.state = {}
         self.iterations = 0
+        self._scratch = {}
 
     def get_config(self):
         return {"name": self.name, "lr": self.lr}
@@ -90,8 +98,10 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _step(self, name, param, grad):
+        buf = self._buffer(name, param)
         if self.momentum == 0.0:
-            param -= self.lr * grad
+            np.multiply(grad, self._lr, out=buf)
+            param -= buf
             return
         v = self.state.get(name)
         if v is None:
@@ -100,9 +110,12 @@ class SGD(Optimizer):
             v *= self.momentum
             v += grad
         if self.nesterov:
-            param -= self.lr * (grad + self.momentum * v)
+            np.multiply(v, self.momentum, out=buf)
+            buf += grad
+            buf *= self._lr
         else:
-            param -= self.lr * v
+            np.multiply(v, self._lr, out=buf)
+        param -= buf
 
     def get_config(self):
         return {"name": self.name, "lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
@@ -157,11 +170,20 @@ class Adam(Optimizer):
         if state is None:
             state = self.state[name] = (np.zeros_like(param), np.zeros_like(param))
         m, v = state
+        buf = self._buffer(name, param)
         m *= self.beta1
-        m += (1.0 - self.beta1) * grad
+        np.multiply(grad, 1.0 - self.beta1, out=buf)
+        m += buf
         v *= self.beta2
-        v += (1.0 - self.beta2) * (grad * grad)
-        param -= self._scale * m / (np.sqrt(v) + self.eps * self._correction)
+        np.multiply(grad, grad, out=buf)
+        buf *= 1.0 - self.beta2
+        v += buf
+        # param -= scale * m / (sqrt(v) + eps_hat), in the work array
+        np.sqrt(v, out=buf)
+        buf += self.eps * self._correction
+        np.divide(m, buf, out=buf)
+        buf *= self._scale
+        param -= buf
 
     def get_config(self):
         return {"name": self.name, "lr": self.lr, "beta1": self.beta1,
