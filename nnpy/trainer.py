@@ -88,13 +88,16 @@ class Trainer:
 
     # -- one step ----------------------------------------------------------------
 
-    def _loss_and_grad(self, x, y, need_grad=True):
-        out = self.model.forward(x)
-        if self.fused:
-            return self.loss.loss_and_grad_from_logits(
-                y, self.model.layers[-1].last_preactivation, need_grad)
-        loss = self.loss.forward(y, out)
-        return loss, (self.loss.backward(y, out) if need_grad else None)
+    def _loss_and_grad(self, x, y, need_grad=True, fused=None):
+        """Forward ``x``; the loss and ``dL/d(output)`` (``dL/dz`` of the output layer when fused)."""
+        if fused is None:
+            fused = self.fused
+        out = self.model.forward(x, logits=fused)  # fused: the output activation is not needed
+        if fused:
+            return self.loss.loss_and_grad_from_logits(y, out, need_grad)
+        if need_grad:
+            return self.loss.loss_and_grad(y, out)
+        return self.loss.forward(y, out), None
 
     def train_step(self, x, y):
         """One gradient step on the batch ``(x, y)``; returns the batch loss.
@@ -105,12 +108,13 @@ class Trainer:
         updated weights are not finite.
         """
         model = self.model
-        loss, grad = self._loss_and_grad(x, y)
+        fused = self.fused
+        loss, grad = self._loss_and_grad(x, y, True, fused)
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"Training diverged at step {self.step_count + 1}: the loss is {loss}. "
                 "The weights from before this step are kept; try a smaller learning rate.")
-        model.backward(grad, from_logits=self.fused)
+        model.backward(grad, from_logits=fused)
         flat_params, flat_grads = model.flat_parameters
         if self.regularizer.active:
             weights = [layer.params["W"] for layer in model.layers]
@@ -268,9 +272,10 @@ class Trainer:
         """
         Xp, Yp = self.prepare(X, y)
         total = 0.0
+        fused = self.fused
         for i in range(0, Xp.shape[0], batch_size):
             xb, yb = Xp[i:i + batch_size], Yp[i:i + batch_size]
-            total += self._loss_and_grad(xb, yb, need_grad=False)[0] * xb.shape[0]
+            total += self._loss_and_grad(xb, yb, False, fused)[0] * xb.shape[0]
         loss = total / Xp.shape[0]
         if classification is None:
             classification = self.loss.is_classification
