@@ -43,6 +43,10 @@ export class EngineError extends Error {
  * @param {(p: {stage: string, fraction: number}) => void} [options.onProgress] start-up progress;
  *   stages: build-info, pyodide, numpy, nnpy, import, ready (fraction 1)
  * @param {string|URL} [options.workerUrl] the worker module (default: ./worker.js beside this file)
+ * @param {string} [options.engine] which Python engine the worker creates, from worker.js's fixed
+ *   table: "playground" (default, nnpy.playground.Playground), "mnist"
+ *   (nnpy.mnist_playground.MnistPlayground with SciPy's BLAS; loads scipy, an extra "scipy"
+ *   start-up stage) or "mnist-numpy" (the same on plain NumPy)
  * @returns {Engine}
  */
 export function createEngine(options = {}) {
@@ -50,10 +54,15 @@ export function createEngine(options = {}) {
 }
 
 export class Engine {
-  /** @param {{onProgress?: Function, workerUrl?: string|URL}} [options] */
-  constructor({ onProgress = () => {}, workerUrl = new URL("./worker.js", import.meta.url) } = {}) {
+  /** @param {{onProgress?: Function, workerUrl?: string|URL, engine?: string}} [options] */
+  constructor({ onProgress = () => {}, workerUrl = new URL("./worker.js", import.meta.url), engine } = {}) {
     this._onProgress = onProgress;
     this._workerUrl = workerUrl;
+    if (engine !== undefined) {
+      const url = new URL(workerUrl, import.meta.url);
+      url.searchParams.set("engine", String(engine));
+      this._workerUrl = url;
+    }
     this._worker = null;
     this._pending = new Map(); // id -> {resolve, reject, method}
     this._nextId = 1;
@@ -135,7 +144,8 @@ export class Engine {
         this._onProgress({ stage: msg.stage, fraction: msg.fraction });
       } else if (msg.type === "ready") {
         started = true;
-        this.info = { info: msg.info, pyodide: msg.pyodide, cdn: msg.cdn, timings: msg.timings };
+        this.info = { info: msg.info, engine: msg.engine, warnings: msg.warnings || [], pyodide: msg.pyodide,
+          cdn: msg.cdn, timings: msg.timings };
         performance.mark("nnpy:engine-ready", { detail: msg.timings });
         performance.measure("nnpy:engine-startup", "nnpy:engine-start", "nnpy:engine-ready");
         this._onProgress({ stage: "ready", fraction: 1 });

@@ -7,6 +7,9 @@
 //   {id, ok: true, result} | {id, ok: false, error: {type, message, lastLine}}   replies
 // Requests it accepts: {id, method, args} -> getattr(engine, method)(**args) in Python.
 //
+// The engine class comes from the worker URL's ?engine= (js/engine.js sets it from
+// createEngine({engine})), looked up in the fixed ENGINES table below; default "playground".
+//
 // NumPy arrays in a result, at any depth, arrive as
 //   {__ndarray__: true, dtype, shape, data}   data: a flat typed array (C order) whose buffer is
 // transferred, not copied again. int64/uint64 arrive as int32 when every value fits, else float64;
@@ -15,15 +18,27 @@
 
 const BUILD_INFO_URL = new URL("../build-info.json", import.meta.url);
 
+// The engines a page may ask for. `packages` are extra Pyodide packages, `py` files from
+// web/py/ put on the path, and `setup` runs before the engine is created.
+const ENGINES = {
+  playground: { module: "nnpy.playground", cls: "Playground" },
+  // MNIST with SciPy's BLAS sgemm/dgemm behind nnpy.backend.matmul (scipy loads only here)
+  mnist: { module: "nnpy.mnist_playground", cls: "MnistPlayground", packages: ["scipy"],
+    py: ["nnpy_blas.py"], setup: "import nnpy_blas; nnpy_blas.install()" },
+  // the same engine on plain NumPy (the reference run of bench/mnist_speed.py)
+  "mnist-numpy": { module: "nnpy.mnist_playground", cls: "MnistPlayground" },
+};
+const ENGINE_NAME = new URL(self.location.href).searchParams.get("engine") || "playground";
+
 // Runs once in Pyodide after numpy and the nnpy wheel are installed; evaluates to `call`.
 const BRIDGE_PY = String.raw`
+import importlib
 import numpy as np
-import nnpy.playground
 from js import Object, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array
 from js import Uint8Array, Uint16Array, Uint32Array
 from pyodide.ffi import to_js
 
-_engine = nnpy.playground.Playground()
+_engine = getattr(importlib.import_module(ENGINE_MODULE), ENGINE_CLASS)()
 
 _TYPED = {"float64": Float64Array, "float32": Float32Array, "int8": Int8Array, "int16": Int16Array,
           "int32": Int32Array, "uint8": Uint8Array, "uint16": Uint16Array, "uint32": Uint32Array}
@@ -157,6 +172,18 @@ async function fetchOk(url, options) {
 
 async function start() {
   const t = { start: performance.now() };
+  stage = "engine";
+  const engine = Object.hasOwn(ENGINES, ENGINE_NAME) ? ENGINES[ENGINE_NAME] : null;
+  if (!engine) {
+    throw new Error(`unknown engine ${JSON.stringify(ENGINE_NAME)}; choose one of: ${Object.keys(ENGINES).join(", ")}`);
+  }
+  const warnings = [];
+  const pyFiles = (engine.py || []).map((name) => {
+    const url = new URL(`../py/${name}`, import.meta.url).href;
+    const text = fetchOk(url, { cache: "no-cache" }).then((r) => r.text());
+    text.catch(() => {}); // awaited below
+    return { name, text };
+  });
   progress("build-info", 0.01);
   const build = await (await fetchOk(BUILD_INFO_URL, { cache: "no-cache" })).json();
   const indexURL = new URL(build.pyodide_index_url, BUILD_INFO_URL).href;
@@ -191,6 +218,15 @@ async function start() {
   pyodide.runPython("import numpy");
   t.numpyImport = performance.now();
 
+  const extras = engine.packages || [];
+  if (extras.length) { // optional speed-ups: without them the engine still runs, on plain NumPy
+    progress(extras.join("+"), 0.7);
+    const extraErrors = [];
+    await pyodide.loadPackage(extras, { messageCallback: () => {}, errorCallback: (msg) => extraErrors.push(msg) });
+    if (extraErrors.length) warnings.push(`cannot load ${extras.join(", ")}: ${extraErrors.join("; ")}`);
+  }
+  t.extras = performance.now();
+
   progress("nnpy", 0.8);
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   pyodide.unpackArchive(await wheel, "wheel", { extractDir: sitePackages });
@@ -199,6 +235,17 @@ async function start() {
   progress("import", 0.9);
   pyodide.runPython("import nnpy");
   t.importNnpy = performance.now();
+  for (const { name, text } of pyFiles) pyodide.FS.writeFile(`${sitePackages}/${name}`, await text);
+  if (engine.setup && !warnings.length) {
+    try {
+      pyodide.runPython(engine.setup);
+    } catch (err) {
+      warnings.push(`${engine.setup}: ${describe(err).lastLine}`);
+    }
+  }
+  for (const w of warnings) console.warn(`nnpy engine ${ENGINE_NAME}: ${w}`);
+  pyodide.globals.set("ENGINE_MODULE", engine.module);
+  pyodide.globals.set("ENGINE_CLASS", engine.cls);
   bridge = pyodide.runPython(BRIDGE_PY);
   const [info] = bridge("info", {});
   t.ready = performance.now();
@@ -206,13 +253,16 @@ async function start() {
   postMessage({
     type: "ready",
     info,
+    engine: ENGINE_NAME,
+    warnings,
     pyodide: pyodide.version,
     cdn: Boolean(build.cdn),
     timings: {
       pyodideBoot: t.pyodide - t.start, // build-info + pyodide.mjs + core boot
       numpyLoad: t.numpy - t.pyodide, // loadPackage("numpy"): fetch + unpack
       numpyImport: t.numpyImport - t.numpy,
-      wheelInstall: t.wheel - t.numpyImport, // the fetch itself ran during boot
+      extrasLoad: t.extras - t.numpyImport, // engine.packages (scipy for MNIST), else 0
+      wheelInstall: t.wheel - t.extras, // the fetch itself ran during boot
       importNnpy: t.importNnpy - t.wheel,
       engineCreate: t.ready - t.importNnpy, // import nnpy.playground + Playground() + info()
       total: t.ready - t.start,
