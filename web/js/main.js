@@ -52,7 +52,9 @@ const network = createNetwork($("network"), {
   onToggleFeature: (key) => {
     const s = store.get();
     const on = FEATURES.filter((f) => s[f.key]).length;
-    if (s[key] && on === 1) { dataMessage("The network needs at least one input feature.", true); return; }
+    const message = $("network-message");
+    message.textContent = "";
+    if (s[key] && on === 1) { message.textContent = "The network needs at least one input feature."; return; }
     const patch = { [key]: !s[key] };
     controls.confirmSize({ ...s, ...patch }).then((ok) => ok && store.update(patch));
   },

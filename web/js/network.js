@@ -147,7 +147,8 @@ export function createNetwork(element, handlers) {
       const where = [Number(node.el.dataset.layer), Number(node.el.dataset.unit)];
       node.el.addEventListener("pointerenter", (e) => { if (e.pointerType === "mouse") onFocus(where, "hover"); });
       node.el.addEventListener("pointerleave", (e) => { if (e.pointerType === "mouse") onFocus(null, "hover"); });
-      node.el.addEventListener("focus", () => onFocus(where, "keyboard"));
+      // keyboard focus previews like hover; a tap also focuses the button, but only the click counts
+      node.el.addEventListener("focus", () => { if (node.el.matches(":focus-visible")) onFocus(where, "keyboard"); });
       node.el.addEventListener("blur", () => onFocus(null, "keyboard"));
       node.el.addEventListener("click", () => onSelect(where));
     }

@@ -211,7 +211,7 @@ export function serialize(state) {
   const parts = [];
   for (const p of PROPS) {
     if (p.optional && state[p.name] === p.def) continue;
-    parts.push(`${p.name}=${encodeURIComponent(formatValue(p, state[p.name]))}`);
+    parts.push(`${p.name}=${encodeURIComponent(formatValue(p, state[p.name])).replace(/%2C/g, ",")}`);
   }
   for (const name of state.hide || []) parts.push(`${name}_hide=true`);
   return "#" + parts.join("&");
