@@ -1,0 +1,326 @@
+/**
+ * The MNIST page's bootstrap: starts the "mnist" engine (nnpy.mnist_playground with SciPy's BLAS)
+ * and fetches the digits at the same time, then wires the controls, the training loop and the
+ * views. Views never talk to the engine; this module does.
+ *
+ * Performance marks: "nnpy:engine-ready" (engine.js), "nnpy:mnist-ready" once digits and network
+ * are in place and the Train button works.
+ */
+
+import { createEngine } from "../engine.js";
+import { DigitsMissing, fetchDigits } from "./data.js";
+import { createCharts } from "./charts.js";
+import { createConfusion } from "./confusion.js";
+import { createDigits } from "./digits.js";
+import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
+import { createDrawPad } from "./draw.js";
+import { createLayers } from "./layers.js";
+
+const $ = (id) => document.getElementById(id);
+const DATA_URL = "data/mnist.npz";
+const CHUNK_MS = 200;
+const STAGES = {
+  "build-info": "Reading the build", pyodide: "Starting Python (Pyodide)", numpy: "Loading NumPy",
+  scipy: "Loading SciPy (fast matrix products)", nnpy: "Installing nnpy", import: "Importing nnpy and SciPy",
+  ready: "Ready",
+};
+const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+const lastLine = (err) => ((err && (err.lastLine || err.message)) || String(err))
+  .replace(/^(DataError|ValueError|RuntimeError|TypeError|Error): /, "");
+
+// ---------------------------------------------------------------- views
+const charts = createCharts($("charts"));
+const confusion = createConfusion($("confusion"), { onCell: (t, p) => digits.setCell(t, p).catch(fail) });
+const digits = createDigits({
+  grid: $("digits"), onlyMistakes: $("only-mistakes"), showAll: $("digits-all"), caption: $("digits-caption"),
+  prev: $("digits-prev"), next: $("digits-next"), pageLabel: $("digits-page"),
+}, {
+  fetchPage: (request) => engine.call("digits", request),
+  onPick: (image) => { pad.putDigit(image); $("draw-canvas").scrollIntoView({ block: "nearest", behavior: "smooth" }); },
+});
+const weights = createWeights($("weights"));
+const pad = createDrawPad({
+  canvas: $("draw-canvas"), hint: $("canvas-hint"), seen: $("seen-canvas"), prediction: $("prediction"),
+  probs: $("probs"), clearButton: $("clear-canvas"),
+}, {
+  classify: (alpha, width, height) => (ready ? engine.call("classify", { pixels: alpha, width, height })
+    : Promise.reject(new Error(dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"))),
+  note: () => (steps === 0 ? "The network is untrained: press Train first." : ""),
+});
+const layers = createLayers($("layers"), $("add-layer"), { onChange: () => rebuild() });
+layers.set([{ units: 128, activation: "relu" }]);
+
+// ---------------------------------------------------------------- state
+let engine = null;
+let ready = false;        // digits loaded and a network built
+let dataMissing = false;
+let running = false;
+let loop = null;          // the training loop's promise while it runs
+let target = null;        // train until this epoch
+let epoch = 0;
+let steps = 0;
+let history = [];
+
+function settings() {
+  return {
+    n: Number($("subset").value), test_fraction: Number($("test-fraction").value),
+    seed: Math.max(0, Math.floor(Number($("seed").value) || 0)), layers: layers.get(),
+    optimizer: $("optimizer").value, lr: Number($("lr").value), batch_size: Number($("batch-size").value),
+  };
+}
+
+function setEnabled(on) {
+  for (const id of ["train-button", "reset-button", "sample-digit", "subset", "test-fraction", "seed"]) $(id).disabled = !on;
+  layers.setDisabled(!on);
+}
+
+function status(text) { $("train-status").textContent = text; }
+
+function fail(err) {
+  status(`Error: ${lastLine(err)}`);
+  console.error(err);
+}
+
+// ---------------------------------------------------------------- start-up
+function startEngine() {
+  const box = $("engine-status");
+  box.hidden = false;
+  box.classList.remove("failed");
+  $("engine-retry").hidden = true;
+  $("engine-progress").hidden = false;
+  engine = createEngine({
+    engine: "mnist",
+    onProgress: ({ stage, fraction }) => {
+      $("engine-progress").value = fraction;
+      $("engine-progress").textContent = pct(fraction, 0);
+      $("engine-stage").textContent = `${STAGES[stage] || stage}… ${Math.round(fraction * 100)} %`;
+    },
+  });
+  return engine.ready.then((info) => {
+    box.hidden = true;
+    const i = info.info;
+    $("versions").textContent = `nnpy ${i.nnpy}, NumPy ${i.numpy}, Python ${i.python} (Pyodide ${info.pyodide}); ` +
+      `matrix products: ${i.matmul === "blas" ? "SciPy's BLAS (sgemm)" : "plain NumPy"}.`;
+    for (const w of info.warnings) status(`Note: ${w} Training runs on plain NumPy, more slowly.`);
+    return info;
+  }, (err) => {
+    box.classList.add("failed");
+    box.querySelector(".engine-title").textContent = "The Python engine could not run.";
+    $("engine-stage").textContent = lastLine(err);
+    $("engine-progress").hidden = true;
+    $("engine-retry").hidden = false;
+    throw err;
+  });
+}
+
+function loadDigits() {
+  const bar = $("data-progress");
+  const text = $("data-progress-text");
+  return fetchDigits(DATA_URL, ({ loaded, total }) => {
+    const mb = (x) => (x / 1e6).toFixed(1);
+    if (total) { bar.value = loaded / total; bar.textContent = pct(loaded / total, 0); }
+    else bar.removeAttribute("value");
+    text.textContent = total ? `${mb(loaded)} of ${mb(total)} MB` : `${mb(loaded)} MB`;
+  }).then((bytes) => {
+    $("data-load").hidden = true;
+    return bytes;
+  }, (err) => {
+    $("data-load").hidden = true;
+    if (err instanceof DigitsMissing) {
+      dataMissing = true;
+      const banner = $("data-missing");
+      banner.querySelector(".banner-text").textContent = err.message;
+      banner.hidden = false;
+      $("data-summary").textContent = "No digits: this site was built without them.";
+    }
+    throw err;
+  });
+}
+
+async function init() {
+  setEnabled(false);
+  const digitsFile = loadDigits();
+  digitsFile.catch(() => {}); // reported by loadDigits
+  let bytes;
+  try {
+    await startEngine();
+    bytes = await digitsFile;
+  } catch (err) {
+    if (!(err instanceof DigitsMissing) && !$("engine-status").classList.contains("failed")) fail(err);
+    return;
+  }
+  $("data-summary").textContent = "Reading the digits…";
+  const loaded = await engine.call("load_data", { data: bytes });
+  $("data-summary").textContent = `${loaded.digits.toLocaleString("en")} digits loaded.`;
+  await configure(true);
+  ready = true;
+  setEnabled(true);
+  performance.mark("nnpy:mnist-ready");
+  status("Ready: press Train.");
+}
+
+$("engine-retry").addEventListener("click", () => { engine.terminate(); init(); });
+
+// ---------------------------------------------------------------- configuring
+async function configure(fresh) {
+  const out = await engine.call("configure", { state: settings() });
+  if (out.data) {
+    const d = out.data;
+    $("data-summary").textContent = `${d.train.toLocaleString("en")} training and ${d.test.toLocaleString("en")} test digits ` +
+      `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
+  }
+  if (fresh || out.changed.includes("network")) {
+    showNetwork(out.network);
+    charts.clear(out.network.history);
+    digits.reset();
+    confusion.clearSelection();
+    target = null;
+    await refreshViews();
+  }
+  return out;
+}
+
+function showNetwork(net) {
+  epoch = net.epoch;
+  steps = 0;
+  history = net.history;
+  $("net-summary").textContent = `${net.sizes.join(" → ")}: ${net.params.toLocaleString("en")} weights and biases.`;
+  showEpoch(0);
+  showMetrics(null);
+}
+
+let reconfiguring = Promise.resolve();
+async function rebuild() {
+  if (!ready) return;
+  await stop();
+  reconfiguring = reconfiguring.then(() => configure(false)).then(() => status("New network: press Train."), fail);
+  return reconfiguring;
+}
+
+for (const id of ["subset", "test-fraction", "seed"]) $(id).addEventListener("change", () => rebuild());
+for (const id of ["optimizer", "lr", "batch-size"]) {
+  $(id).addEventListener("change", () => {
+    if (!ready) return;
+    engine.call("configure", { state: settings() }).then(() => {
+      status(running ? `Changed while training: ${$(id).closest("label").querySelector("span").textContent.toLowerCase()} ${$(id).selectedOptions[0].textContent}.` : "");
+    }, fail);
+  });
+}
+
+// ---------------------------------------------------------------- training
+function showEpoch(progress) {
+  $("epoch").value = String(epoch);
+  $("epoch").textContent = target ? `${epoch} / ${target}` : String(epoch);
+  $("epoch-progress").value = progress;
+  $("epoch-progress").textContent = pct(progress, 0);
+}
+
+function showMetrics(ev) {
+  const r = history[history.length - 1];
+  $("train-acc").textContent = r ? pct(r.train_accuracy) : "–";
+  $("train-loss").textContent = r ? r.train_loss.toFixed(4) : "–";
+  $("test-acc").textContent = ev ? pct(ev.test_accuracy, 2) : "–";
+  $("test-loss").textContent = ev ? ev.test_loss.toFixed(4) : "–";
+  $("test-acc").dataset.value = ev ? String(ev.test_accuracy) : "";
+}
+
+async function refreshViews() {
+  const ev = await engine.call("evaluate");
+  showMetrics(ev);
+  confusion.render(ev);
+  const w = await engine.call("weights", { limit: WEIGHT_LIMIT });
+  weights.render(w);
+  await digits.refresh();
+  if (pad.hasInk()) pad.reclassify();
+  return ev;
+}
+
+function setPlaying(on) {
+  const b = $("train-button");
+  b.classList.toggle("playing", on);
+  b.setAttribute("aria-label", on ? "Stop training" : "Train");
+  b.setAttribute("aria-pressed", String(on));
+}
+
+async function trainLoop() {
+  if (target === null || epoch >= target) target = epoch + Number($("epochs").value);
+  setPlaying(true);
+  $("diverged").hidden = true;
+  showEpoch($("epoch-progress").value);
+  let samples = 0;
+  let ms = 0;
+  try {
+    while (running) {
+      const chunk = await engine.call("train", { budget_ms: CHUNK_MS, until_epoch: target });
+      epoch = chunk.epoch;
+      steps = chunk.step_count;
+      samples += chunk.steps * Number($("batch-size").value);
+      ms += chunk.train_ms;
+      showEpoch(chunk.epoch_progress);
+      if (chunk.loss !== null) charts.chunk(chunk.epoch + chunk.epoch_progress, chunk.loss);
+      for (const r of chunk.epochs) { history.push(r); charts.epoch(r); }
+      status(`Training: ${Math.round((samples / ms) * 1000).toLocaleString("en")} digits a second.`);
+      if (chunk.epochs.length) await refreshViews();
+      if (chunk.diverged) {
+        $("diverged").querySelector(".banner-text").textContent = `${chunk.diverged} Pick a smaller learning rate, or reset.`;
+        $("diverged").hidden = false;
+        break;
+      }
+      if (chunk.done) break;
+    }
+  } catch (err) {
+    fail(err);
+  }
+  running = false;
+  setPlaying(false);
+  const ev = await refreshViews().catch(fail);
+  if (ev) {
+    const where = ev.epoch_progress > 0 ? `${(ev.epoch + ev.epoch_progress).toFixed(2)} epochs` : `epoch ${ev.epoch}`;
+    status(`Stopped after ${where}: ${pct(ev.test_accuracy, 2)} of the test digits right. The network is kept: draw a digit, or train on.`);
+  }
+}
+
+function train() {
+  if (!ready || running) return;
+  running = true;
+  loop = trainLoop();
+}
+
+/** Stop after the chunk under way; resolves when the loop has ended (the model is kept). */
+async function stop() {
+  running = false;
+  if (loop) await loop;
+  loop = null;
+}
+
+$("train-button").addEventListener("click", () => (running ? stop() : train()));
+async function reset() {
+  if (!ready) return;
+  await stop();
+  const out = await engine.call("reset");
+  showNetwork(out.network);
+  charts.clear();
+  target = null;
+  showEpoch(0);
+  await refreshViews();
+  $("diverged").hidden = true;
+  status("The network starts again (same seed).");
+}
+$("reset-button").addEventListener("click", () => reset().catch(fail));
+$("diverged-reset").addEventListener("click", () => reset().catch(fail));
+$("sample-digit").addEventListener("click", () => {
+  const page = digits.lastPage();
+  if (!page || !page.true.data.length) return;
+  const i = Math.floor(Math.random() * page.true.data.length);
+  pad.putDigit(page.images.data.subarray(i * 784, (i + 1) * 784));
+});
+
+document.addEventListener("keydown", (e) => {
+  const t = e.target;
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (t.closest && t.closest("input, select, textarea, button, canvas, a")) return;
+  if (e.key === " ") { e.preventDefault(); running ? stop() : train(); }
+  else if (e.key === "r" || e.key === "R") reset().catch(fail);
+});
+
+init();
