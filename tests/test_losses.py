@@ -50,13 +50,14 @@ def test_bce_on_probabilities_value_and_gradient(rng):
     check_gradient(lambda: loss.forward(y, p), p, loss.backward(y, p), what="bce")
 
 
-def test_bce_fused_from_logits_value_and_gradient(rng):
-    y = rng.integers(0, 2, (8, 1)).astype(float)
+@pytest.mark.parametrize("outputs", [1, 3])  # 3: independent yes/no outputs, mean over all
+def test_bce_fused_from_logits_value_and_gradient(rng, outputs):
+    y = rng.integers(0, 2, (8, outputs)).astype(float)
     y[1, 0] = 0.7
-    z = rng.uniform(-4, 4, (8, 1))
+    z = rng.uniform(-4, 4, (8, outputs))
     loss = BinaryCrossEntropy()
     value, grad = loss.loss_and_grad_from_logits(y, z)
-    p = np.array([[1 / (1 + math.exp(-v))] for v in z[:, 0]])
+    p = np.vectorize(lambda v: 1 / (1 + math.exp(-v)))(z)
     assert value == pytest.approx(ref_bce(y, p), rel=1e-13)
     check_gradient(lambda: loss.loss_and_grad_from_logits(y, z, need_grad=False)[0], z, grad,
                    what="bce from logits")
