@@ -1,0 +1,306 @@
+"""The seed-2 workflow: a network from a list of sizes, fit from CSV files, saved by itself.
+
+The seed's snippet runs with only its import line changed::
+
+    from nnpy.workflow import model
+
+    nn = model(structure=[784, 128, 64, 24], base_address="path/to/save/")
+    nn.fit(train_data="path/to/train.csv", test_data="path/to/test.csv",
+           epoch=10, alpha=0.01, batch_size=64)
+    # weights auto-saved to base_address/model.pkl after training
+    nn.run("path/to/model.pkl", x)
+    # prediction = 3 with 91.2% confidence
+
+``model`` is :class:`Network` under the seed's name.
+
+Data: a CSV with the label in the first column and the features after it
+(``label, pixel1, pixel2, ...``), with or without a header row, labels
+``0..classes-1``. Pixel scaling: the seed asks the user to divide pixels by
+255 but reads raw CSV files, so ``fit`` decides (``scale="auto"``): when every
+training value is a whole number in ``0..255`` and some are above 1, the
+inputs are pixels and are divided by 255, test data likewise. The divisor is
+saved in the file's metadata (``input_divisor``), and prediction
+(:mod:`nnpy.inference`) divides inputs with values above 1 the same way, so
+``run`` accepts both the seed's preprocessed ``x / 255.0`` and raw pixels.
+Pass ``scale=None`` to train on the values as they are, or a number to divide by.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+
+from .data import load_csv
+from .inference import Predictor
+from .inference import run as _run
+from .metrics import accuracy
+from .model import SequentialModel
+from .saved_models import load_model, save_model
+from .trainer import Trainer
+
+
+class Network:
+    """A fully connected network built from its layer sizes, the seed-2 way.
+
+    ReLU hidden layers (He-initialised), a softmax output for several
+    classes, a sigmoid output for one (binary), or a linear one for regression.
+
+    Args:
+        structure: layer sizes ``[inputs, hidden..., outputs]``, e.g. ``[784, 128, 64, 10]``.
+        base_address: folder where :meth:`fit` saves ``model.pkl`` (created if missing).
+        hidden_activation: activation of the hidden layers (default ``"relu"``).
+        output_activation: ``"auto"`` (softmax, or sigmoid for one output),
+            ``"softmax"``, ``"sigmoid"`` or ``"linear"`` (regression).
+        optimizer: ``"sgd"`` (the seed's), ``"momentum"`` or ``"adam"``.
+        seed: int fixing the initial weights and the shuffling.
+        dtype: ``float64`` (default) or ``float32``.
+        verbose: print progress and the test accuracy.
+
+    Example:
+        >>> nn = Network([2, 16, 16, 3], base_address="out/", seed=0)        # doctest: +SKIP
+        >>> nn.fit("train.csv", "test.csv", epoch=50, alpha=0.05)           # doctest: +SKIP
+    """
+
+    def __init__(self, structure, base_address="", *, hidden_activation="relu",
+                 output_activation="auto", optimizer="sgd", seed=None, dtype=np.float64,
+                 verbose=True):
+        sizes = list(structure) if isinstance(structure, (list, tuple)) else None
+        if not sizes or len(sizes) < 2 or any(
+                isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+            raise ValueError("structure must be a list of at least two positive layer sizes, "
+                             f"[inputs, hidden..., outputs]. Received: structure={structure!r}")
+        if output_activation == "auto":
+            output_activation = "softmax" if sizes[-1] > 1 else "sigmoid"
+        self.structure = [int(s) for s in sizes]
+        self.base_address = os.fspath(base_address)
+        self.optimizer = optimizer
+        self.verbose = verbose
+        self._rng = np.random.default_rng(seed)
+        self.model = SequentialModel.from_structure(
+            self.structure, hidden_activation=hidden_activation,
+            output_activation=output_activation, seed=self._rng, dtype=dtype)
+        self.metadata = {}
+        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.test_loss = self.test_accuracy = None
+        self.saved_to = None
+
+    @property
+    def task(self):
+        name = self.model.layers[-1].activation.name
+        if name == "softmax":
+            return "multiclass"
+        return "binary" if name == "sigmoid" else "regression"
+
+    @property
+    def model_path(self):
+        """Where :meth:`fit` saves the weights: ``base_address/model.pkl``."""
+        return os.path.join(self.base_address or ".", "model.pkl")
+
+    # -- data ---------------------------------------------------------------------------
+
+    def _read(self, data, what):
+        """``(X, y)`` from a CSV (path, text, bytes, file) or an ``(X, y)`` pair, checked."""
+        if isinstance(data, tuple) and len(data) == 2:
+            X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1])
+        else:
+            if self.task == "regression":
+                X, y = load_csv(data, label_type="float")
+            else:
+                X, y = load_csv(data, num_classes=self.structure[-1] if self.task == "multiclass"
+                                else 2)
+        if X.ndim != 2 or X.shape[1] != self.structure[0]:
+            raise ValueError(f"The {what} data has {X.shape[-1] if X.ndim else 0} feature "
+                             f"columns, but the structure's input size is {self.structure[0]}.")
+        return X, y
+
+    @staticmethod
+    def _pixel_divisor(X):
+        """255 when ``X`` looks like raw pixels (whole numbers in 0..255, some above 1)."""
+        if X.size and X.min() >= 0 and 1 < X.max() <= 255 and np.all(X == np.floor(X)):
+            return 255.0
+        return None
+
+    # -- training -----------------------------------------------------------------------
+
+    def fit(self, train_data, test_data=None, epoch=10, alpha=0.01, batch_size=64, *,
+            scale="auto", save=True, save_to=None, verbose=None, stream=None):
+        """Train on ``train_data``, report on ``test_data``, save the weights.
+
+        Args:
+            train_data: a CSV (path, text, bytes or file object), label first,
+                or an ``(X, y)`` pair of arrays.
+            test_data: the same, optional; evaluated after every epoch.
+            epoch: number of passes over the training data.
+            alpha: learning rate.
+            batch_size: samples per gradient step.
+            scale: ``"auto"`` (divide pixel data by 255, see the module docstring),
+                ``None`` (no scaling) or a number to divide the inputs by.
+            save: save the trained model (to ``save_to``, default :attr:`model_path`).
+            verbose: print per-epoch progress (a bar on a terminal) and results.
+            stream: where to print (default ``sys.stdout``).
+
+        Returns:
+            The history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``.
+        """
+        verbose = self.verbose if verbose is None else verbose
+        out = stream if stream is not None else sys.stdout
+        X, y = self._read(train_data, "training")
+        test = self._read(test_data, "test") if test_data is not None else None
+        if scale == "auto":
+            divisor = self._pixel_divisor(X)
+        elif scale is None or scale is False:
+            divisor = None
+        elif isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0:
+            divisor = float(scale)
+        else:
+            raise ValueError(f"scale must be 'auto', None or a positive number. Received: {scale!r}")
+        if divisor is not None:
+            X = X / divisor
+            test = (test[0] / divisor, test[1]) if test is not None else None
+        loss = {"multiclass": "softmax_cross_entropy", "binary": "binary_cross_entropy",
+                "regression": "mse"}[self.task]
+        trainer = Trainer(self.model, loss, lr=alpha, optimizer=self.optimizer,
+                          batch_size=batch_size, seed=self._rng)
+        trainer.set_data(X, y)
+        classification = self.task != "regression"
+        steps = math.ceil(len(X) / trainer.batch_size)
+        progress = EpochProgress(epoch, steps, out) if verbose else None
+        if verbose:
+            what = f", inputs divided by {divisor:g}" if divisor else ""
+            print(f"training {'-'.join(map(str, self.structure))} on {len(X)} samples "
+                  f"({steps} steps of {trainer.batch_size} per epoch{what})", file=out, flush=True)
+        chunk = max(1, steps // 50)
+        for e in range(1, int(epoch) + 1):
+            total, done = 0.0, 0
+            while done < steps:
+                k = min(chunk, steps - done)
+                total += trainer.train_steps(k)[0] * k
+                done += k
+                if progress:
+                    progress.step(e, done)
+            logs = {"loss": total / steps, "accuracy": None, "val_loss": None, "val_accuracy": None}
+            if classification:
+                logs["accuracy"] = accuracy(y, self.model.predict(X, batch_size=4096))
+            if test is not None:
+                logs["val_loss"], logs["val_accuracy"] = trainer.evaluate(*test)
+            for key in self.history:
+                self.history[key].append(logs[key])
+            if progress:
+                progress.end_epoch(e, logs)
+        if test is not None:
+            self.test_loss, self.test_accuracy = trainer.evaluate(*test)
+            if verbose:
+                if classification:
+                    right = int(round(self.test_accuracy * len(test[0])))
+                    print(f"test accuracy: {100 * self.test_accuracy:.2f}% "
+                          f"({right} of {len(test[0])})", file=out, flush=True)
+                else:
+                    print(f"test loss (MSE): {self.test_loss:.6g}", file=out, flush=True)
+        self.metadata = {
+            "structure": self.structure,
+            "training": {"epochs": len(self.history["loss"]), "lr": alpha,
+                         "batch_size": trainer.batch_size, "optimizer": trainer.optimizer.name,
+                         "samples": len(X)},
+        }
+        if divisor is not None:
+            self.metadata["input_divisor"] = divisor
+        if self.test_accuracy is not None:
+            self.metadata["test_accuracy"] = self.test_accuracy
+        if save:
+            path = save_to if save_to is not None else self.model_path
+            folder = os.path.dirname(os.fspath(path))
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            self.save(path)
+            if verbose:
+                print(f"weights saved to {self.saved_to}", file=out, flush=True)
+        return self.history
+
+    # -- saving and predicting -------------------------------------------------------------
+
+    def save(self, path=None):
+        """Save the model and its metadata (default :attr:`model_path`); returns the path."""
+        self.saved_to = save_model(self.model, path if path is not None else self.model_path,
+                                   metadata=self.metadata)
+        return self.saved_to
+
+    @classmethod
+    def load(cls, path, base_address=None, verbose=True):
+        """A :class:`Network` around a saved model (e.g. to train it further)."""
+        model, metadata = load_model(path, return_metadata=True)
+        net = cls.__new__(cls)
+        net.structure = [model.input_size] + [layer.out_features for layer in model.layers]
+        net.base_address = os.path.dirname(os.fspath(path)) if base_address is None else base_address
+        net.optimizer, net.verbose, net._rng = "sgd", verbose, np.random.default_rng()
+        net.model, net.metadata = model, metadata
+        net.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        net.test_loss, net.test_accuracy = None, metadata.get("test_accuracy")
+        net.saved_to = os.fspath(path)
+        return net
+
+    def predictor(self):
+        """A :class:`~nnpy.inference.Predictor` of this network (as trained so far)."""
+        return Predictor(self.model, metadata=self.metadata)
+
+    def predict(self, x):
+        """Output probabilities (or values) of this network for ``x``."""
+        return self.predictor().predict(x)
+
+    def run(self, path=None, x=None, print_fn=print):
+        """Predict ``x`` with the model saved at ``path`` (default: this network) and print
+        ``prediction = 3 with 91.2% confidence``. Returns the
+        :class:`~nnpy.inference.Prediction` (a list for several samples)."""
+        if x is None:
+            raise ValueError("run needs an input: nn.run('path/to/model.pkl', x)")
+        return _run(self.predictor() if path is None else path, x, print_fn=print_fn)
+
+    def __repr__(self):
+        return f"Network(structure={self.structure}, base_address={self.base_address!r})"
+
+
+model = Network  # the seed's name: nn = model(structure=[...], base_address="path/")
+
+
+class EpochProgress:
+    """Per-epoch progress: a bar of the epoch's steps on a terminal, plain lines otherwise.
+
+    Args:
+        epochs: number of epochs.
+        steps: steps in each epoch.
+        stream: where to write (default ``sys.stdout``); the bar is drawn only
+            when ``stream.isatty()``.
+    """
+
+    def __init__(self, epochs, steps, stream=None, width=30):
+        self.epochs, self.steps, self.width = int(epochs), int(steps), width
+        self.stream = stream if stream is not None else sys.stdout
+        isatty = getattr(self.stream, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self._shown = -1
+
+    def step(self, epoch, done):
+        if not self.tty:
+            return
+        filled = self.width * done // max(self.steps, 1)
+        if filled == self._shown and done != self.steps:
+            return
+        self._shown = filled
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\repoch {epoch}/{self.epochs} [{bar}] {done}/{self.steps}")
+        self.stream.flush()
+
+    def end_epoch(self, epoch, logs):
+        parts = [f"epoch {epoch}/{self.epochs}", f"loss {logs['loss']:.4f}"]
+        if logs.get("accuracy") is not None:
+            parts.append(f"accuracy {100 * logs['accuracy']:.2f}%")
+        if logs.get("val_accuracy") is not None:
+            parts.append(f"test accuracy {100 * logs['val_accuracy']:.2f}%")
+        elif logs.get("val_loss") is not None:
+            parts.append(f"test loss {logs['val_loss']:.4f}")
+        line = "  ".join(parts)
+        if self.tty:
+            line = "\r\x1b[K" + line   # over the bar: carriage return, erase the line
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        self._shown = -1
