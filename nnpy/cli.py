@@ -1,0 +1,257 @@
+"""The command line: train from CSV files, predict with a saved model, show a model.
+
+    python -m nnpy train --train train.csv --test test.csv --structure 784,128,64,10 \\
+        --epochs 10 --lr 0.01 --batch-size 64 --out model.nnpy
+    python -m nnpy predict model.nnpy --input 5,7        # class 3 with 91.2% confidence
+    python -m nnpy predict model.nnpy --csv inputs.csv
+    python -m nnpy summary model.nnpy
+    python -m nnpy mnist-csv --data dist/data/mnist.npz --out-dir mnist/
+
+Bad input (a missing or broken file, a bad CSV, a bad option) prints one
+line, ``nnpy: error: ...``, and exits with status 2; a training run that
+diverges exits with 1. No tracebacks for either.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+import numpy as np
+
+from . import __version__
+from .data import DataError, load_csv, load_mnist, save_csv
+from .inference import Predictor
+from .optim import OPTIMIZERS
+from .saved_models import ModelFileError
+from .trainer import TrainingDiverged
+from .workflow import Network
+
+
+class UserError(Exception):
+    """Bad input from the command line; printed as one line, exit status 2."""
+
+
+def _int_list(text):
+    try:
+        sizes = [int(part) for part in text.replace(" ", "").split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes separated by commas, like 784,128,64,10; got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected at least two positive sizes (inputs and outputs); got {text!r}")
+    return sizes
+
+
+def _numbers(text):
+    try:
+        return [float(part) for part in text.replace(" ", "").split(",") if part != ""]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas, like 5,7; got {text!r}") from None
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+        return value
+    return parse
+
+
+def _scale(text):
+    if text in ("auto", "none"):
+        return "auto" if text == "auto" else None
+    return _positive(float)(text)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="nnpy", description="nnpy: train and run small neural networks from CSV files.",
+        epilog="Run 'nnpy COMMAND --help' for the options of each command.")
+    parser.add_argument("--version", action="version", version=f"nnpy {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train", help="train a network on a CSV file and save it",
+        description="Train a network on a CSV (label in the first column, header optional) and "
+                    "save it. ReLU hidden layers, softmax output (sigmoid for one output).",
+        epilog="Pixel data (whole numbers 0..255) is divided by 255 unless --scale none.")
+    train.add_argument("--train", required=True, metavar="CSV", help="training data")
+    train.add_argument("--test", metavar="CSV", help="test data, evaluated after every epoch")
+    train.add_argument("--structure", required=True, type=_int_list, metavar="SIZES",
+                       help="layer sizes, inputs first: 784,128,64,10")
+    train.add_argument("--epochs", type=_positive(int), default=10, help="default: 10")
+    train.add_argument("--lr", type=_positive(float), default=0.01,
+                       help="learning rate (default: 0.01)")
+    train.add_argument("--batch-size", type=_positive(int), default=64, help="default: 64")
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
+                       help="default: sgd")
+    train.add_argument("--hidden-activation", default="relu", help="default: relu")
+    train.add_argument("--output-activation", default="auto",
+                       help="auto (softmax, or sigmoid for one output), softmax, sigmoid, linear")
+    train.add_argument("--scale", type=_scale, default="auto", metavar="auto|none|N",
+                       help="divide inputs by N; auto: 255 for pixel data (default: auto)")
+    train.add_argument("--seed", type=int, help="fixes the initial weights and the shuffling")
+    train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
+    train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    predict = commands.add_parser(
+        "predict", help="run a saved model on inputs",
+        description="Run a saved model: prints 'class 3 with 91.2% confidence' for a "
+                    "classifier, the value for a regression model.")
+    predict.add_argument("model", metavar="MODEL", help="a model file saved by nnpy")
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", type=_numbers, action="append", metavar="X1,X2,...",
+                        help="one sample as numbers separated by commas (repeatable)")
+    source.add_argument("--csv", metavar="CSV",
+                        help="one sample a row; with one more column than the model's inputs, "
+                             "the first column is the label and the accuracy is printed")
+
+    summary = commands.add_parser("summary", help="show a saved model's layers and metadata",
+                                  description="Show a saved model's layers, sizes and metadata.")
+    summary.add_argument("model", metavar="MODEL", help="a model file saved by nnpy")
+
+    mnist = commands.add_parser(
+        "mnist-csv", help="write MNIST digits as train.csv and test.csv",
+        description="Write the digits of an MNIST .npz (as the build makes) in the seed's CSV "
+                    "format: label, pixel1..pixel784 (0..255), with a header row.")
+    mnist.add_argument("--data", required=True, metavar="NPZ", help="e.g. dist/data/mnist.npz")
+    mnist.add_argument("--out-dir", required=True, metavar="DIR")
+    mnist.add_argument("--n", type=_positive(int), help="use a stratified subset of N digits")
+    mnist.add_argument("--test-size", type=_positive(float), default=0.2,
+                       help="fraction (or count) of digits for test.csv (default: 0.2)")
+    mnist.add_argument("--seed", type=int, default=0, help="default: 0")
+    return parser
+
+
+# ------------------------------------------------------------------- commands
+
+def cmd_train(args, out):
+    net = Network(args.structure, hidden_activation=args.hidden_activation,
+                  output_activation=args.output_activation, optimizer=args.optimizer,
+                  seed=args.seed, verbose=not args.quiet)
+    net.fit(args.train, args.test, epoch=args.epochs, alpha=args.lr, batch_size=args.batch_size,
+            scale=args.scale, save_to=args.out, stream=out)
+    return 0
+
+
+def _describe(predictor, item):
+    if item.confidence is None:
+        return str(item).replace("prediction = ", "")
+    shown = item.name if item.name is not None else item.label
+    return f"class {shown} with {100 * item.confidence:.1f}% confidence"
+
+
+def cmd_predict(args, out):
+    predictor = Predictor(args.model)
+    width = 2 if predictor.features is not None else predictor.model.input_size
+    labels = None
+    if args.input is not None:
+        rows = args.input
+        for row in rows:
+            if len(row) != width:
+                raise UserError(f"--input needs {width} numbers for this model; got {len(row)}")
+        X = np.array(rows, dtype=np.float64)
+    else:
+        rest, first = load_csv(args.csv, label_type="float")   # (columns 2.., column 1)
+        table = np.column_stack([first, rest])
+        if table.shape[1] == width + 1:
+            labels, X = table[:, 0], table[:, 1:]
+        elif table.shape[1] == width:
+            X = table
+        else:
+            raise UserError(f"{args.csv} has {table.shape[1]} columns; this model takes {width} "
+                            f"inputs (or {width + 1} columns with the label first)")
+    results = predictor.explain(X)
+    results = results if isinstance(results, list) else [results]
+    many = len(results) > 1
+    for i, item in enumerate(results):
+        print((f"row {i + 1}: " if many else "") + _describe(predictor, item), file=out)
+    if labels is not None and predictor.is_classifier:
+        if np.any(labels != np.floor(labels)) or labels.min() < 0:
+            raise UserError(f"the first column of {args.csv} holds labels that are not classes "
+                            "0, 1, 2, ...")
+        right = int(sum(int(item.label) == int(t) for item, t in zip(results, labels)))
+        print(f"accuracy: {100 * right / len(results):.2f}% ({right} of {len(results)})",
+              file=out)
+    return 0
+
+
+def cmd_summary(args, out):
+    predictor = Predictor(args.model)
+    print(predictor.model.format_summary(), file=out)
+    kind = "classifier" if predictor.is_classifier else "regression model"
+    print(f"Output: {predictor.model.layers[-1].activation.name} ({kind})", file=out)
+    print(f"File: {args.model} ({os.path.getsize(args.model):,} bytes)", file=out)
+    if predictor.metadata:
+        print("Metadata:", file=out)
+        for key, value in predictor.metadata.items():
+            print(f"  {key}: {json.dumps(value, ensure_ascii=False)}", file=out)
+    return 0
+
+
+def cmd_mnist_csv(args, out):
+    test_size = args.test_size if args.test_size < 1 else int(args.test_size)
+    X_train, y_train, X_test, y_test = load_mnist(args.data, n=args.n, test_size=test_size,
+                                                  seed=args.seed, normalize=False)
+    os.makedirs(args.out_dir, exist_ok=True)
+    header = ["label"] + [f"pixel{i + 1}" for i in range(784)]
+    for name, X, y in (("train.csv", X_train, y_train), ("test.csv", X_test, y_test)):
+        path = os.path.join(args.out_dir, name)
+        save_csv(path, X.astype(np.uint8), y, header=header)
+        print(f"wrote {path}: {len(y)} digits", file=out)
+    return 0
+
+
+def _attach_negative_inputs(argv):
+    """``--input -0.5,1`` -> ``--input=-0.5,1``: argparse would take ``-0.5,1`` for an option."""
+    argv = list(argv)
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--input" and i + 1 < len(argv) and \
+                re.match(r"-[\d.]", argv[i + 1]):
+            out.append("--input=" + argv[i + 1])
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_predict, "summary": cmd_summary,
+            "mnist-csv": cmd_mnist_csv}
+
+
+def main(argv=None, out=None):
+    """Run the command line; returns the exit status (0 ok, 1 diverged, 2 bad input)."""
+    out = out if out is not None else sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(_attach_negative_inputs(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](args, out)
+    except TrainingDiverged as exc:
+        print(f"nnpy: training diverged: {exc}", file=sys.stderr)
+        return 1
+    except (UserError, ModelFileError, DataError, ValueError, OSError) as exc:
+        message = str(exc)
+        if isinstance(exc, OSError) and exc.strerror:
+            message = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+        print(f"nnpy: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnpy: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
