@@ -67,7 +67,9 @@ export function createDrawPad({ canvas, hint, seen, prediction, probs, clearButt
   canvas.addEventListener("pointerdown", (e) => {
     if (e.button !== 0 && e.pointerType === "mouse") return;
     e.preventDefault();
-    canvas.setPointerCapture(e.pointerId);
+    try {
+      canvas.setPointerCapture(e.pointerId); // keep the stroke when the pen leaves the canvas
+    } catch { /* an untrusted (scripted) pointer cannot be captured: draw without capture */ }
     drawing = e.pointerId;
     last = point(e);
     dot(last);

@@ -170,11 +170,11 @@ async function configure(fresh) {
       `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
   }
   if (fresh || out.changed.includes("network")) {
+    target = null;
     showNetwork(out.network);
     charts.clear(out.network.history);
     digits.reset();
     confusion.clearSelection();
-    target = null;
     await refreshViews();
   }
   return out;
@@ -259,6 +259,10 @@ async function trainLoop() {
       showEpoch(chunk.epoch_progress);
       if (chunk.loss !== null) charts.chunk(chunk.epoch + chunk.epoch_progress, chunk.loss);
       for (const r of chunk.epochs) { history.push(r); charts.epoch(r); }
+      if (chunk.epochs.length) { // shown with the new epoch number; evaluate() below refines it
+        const r = chunk.epochs[chunk.epochs.length - 1];
+        showMetrics({ test_accuracy: r.test_accuracy, test_loss: r.test_loss });
+      }
       status(`Training: ${Math.round((samples / ms) * 1000).toLocaleString("en")} digits a second.`);
       if (chunk.epochs.length) await refreshViews();
       if (chunk.diverged) {
@@ -298,10 +302,9 @@ async function reset() {
   if (!ready) return;
   await stop();
   const out = await engine.call("reset");
+  target = null;
   showNetwork(out.network);
   charts.clear();
-  target = null;
-  showEpoch(0);
   await refreshViews();
   $("diverged").hidden = true;
   status("The network starts again (same seed).");
