@@ -212,7 +212,8 @@ def _copy_mode(path, tmp):
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
-        mode = 0o666 & ~umask
+        mode = (0o666 & ~umask) | 0o600   # the owner can always read what was saved
+        # (Pyodide's file system reports a umask of 0o777)
     try:
         os.chmod(tmp, mode)
     except OSError:  # pragma: no cover (file systems without modes)
@@ -570,6 +571,12 @@ class _Reader:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise self.fail(f"{HEADER_NAME} is not valid UTF-8 JSON (byte {exc.start})") from None
+        depth = _json_depth(text)
+        if depth > _MAX_JSON_LOAD_DEPTH:
+            # json's C parser recurses: in Pyodide a deep enough nest overflows the
+            # JavaScript stack (a fatal error, not a RecursionError), so look first.
+            raise self.fail(f"{HEADER_NAME} is JSON nested too deeply ({depth} levels; "
+                            f"the limit is {_MAX_JSON_LOAD_DEPTH})")
         try:
             header = json.loads(text, object_pairs_hook=_no_duplicates,
                                 parse_constant=_no_constants, parse_float=_finite_float,
@@ -698,7 +705,7 @@ class _Reader:
             raise self.fail(f"{label}: the .npy header is truncated")
         text = stream.read(header_len).decode("latin-1" if major < 3 else "utf-8", "replace")
         try:
-            fields = ast.literal_eval(text)  # literals only: never runs code
+            fields = _literal(text)
         except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
             raise self.fail(f"{label}: the .npy header is malformed: {text[:60]!r}") from None
         if not isinstance(fields, dict) or set(fields) != {"descr", "fortran_order", "shape"}:
@@ -832,6 +839,50 @@ def _short_int(text):
     if len(text) > 100:  # long digit strings cost quadratic time to convert
         raise ValueError(f"an integer of {len(text)} digits")
     return int(text)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_PY_STRING = re.compile(r"'[^'\\]*(?:\\.[^'\\]*)*'" + r'|"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_MAX_JSON_LOAD_DEPTH = 100
+
+
+def _json_depth(text):
+    """The deepest nesting of ``[`` and ``{`` in JSON text, strings ignored; linear, bounded memory."""
+    data = _JSON_STRING.sub("0", text).encode("utf-8")
+    depth = peak = 0
+    for start in range(0, len(data), _CHUNK):
+        chunk = np.frombuffer(data, dtype=np.uint8, count=min(_CHUNK, len(data) - start),
+                              offset=start)
+        step = ((chunk == 91) | (chunk == 123)).astype(np.int64)
+        step -= (chunk == 93) | (chunk == 125)
+        running = np.cumsum(step) + depth
+        peak, depth = max(peak, int(running.max())), int(running[-1])
+    return peak
+
+
+def _literal(text):
+    """``ast.literal_eval`` of a .npy header, after checking it is simple.
+
+    literal_eval never runs code, but its parser recurses on nesting and on chains
+    of operators; deep enough, that overflows the stack of a browser's Python. A
+    header is a flat dict of strings, booleans and a tuple of integers, so anything
+    deeper or with other words and operators is refused first.
+    """
+    bare = _PY_STRING.sub("''", text)
+    if not re.fullmatch(r"[\s\w(){}\[\],:.'\-]*", bare, re.ASCII) or re.search(r"-\s*-", bare):
+        raise ValueError("unexpected characters")
+    if set(re.findall(r"[A-Za-z_]\w*", bare)) - {"True", "False", "None"}:
+        raise ValueError("unexpected words")
+    depth = peak = 0
+    for char in bare:
+        if char in "([{":
+            depth += 1
+            peak = max(peak, depth)
+        elif char in ")]}":
+            depth -= 1
+    if peak > 8:
+        raise ValueError("nested too deeply")
+    return ast.literal_eval(text)  # literals only: never runs code
 
 
 def _no_duplicates(pairs):

@@ -188,6 +188,11 @@ class _WriteMarker:
         return (pathlib.Path.write_text, (self.path, "unpickled: nnpy ran code from a file\n"))
 
 
+def armed_pickle(marker, protocol=4):
+    """A pickle that, if anything ever unpickled it, would write the file ``marker``."""
+    return pickle.dumps({"weights": _WriteMarker(marker)}, protocol=protocol)
+
+
 # ------------------------------------------------------------ the corpus
 
 def generate(directory, *, seed=0, model_bytes=None):
@@ -292,8 +297,8 @@ def generate(directory, *, seed=0, model_bytes=None):
         add("pickle", r"pickle", pickle.dumps(seed_style, protocol=protocol),
             name=f"{counter[0] + 1:03d}-pickle-protocol{protocol}.pkl")
     armed = {"weights": _WriteMarker(marker)}
-    add("pickle", r"pickle", pickle.dumps(armed, protocol=4), name="model.pkl")
-    add("pickle", r"pickle", pickle.dumps(armed, protocol=2))
+    add("pickle", r"pickle", armed_pickle(marker), name="model.pkl")
+    add("pickle", r"pickle", armed_pickle(marker, protocol=2))
     add("pickle", r"pickle", pickle.dumps([_WriteMarker(marker)], protocol=0))
     obj = np.empty(1, dtype=object)
     obj[0] = _WriteMarker(marker)
@@ -350,7 +355,12 @@ def generate(directory, *, seed=0, model_bytes=None):
             (f"__import__('pathlib').Path({str(marker)!r}).write_text('code ran')", r"malformed"),
             ("{'descr': " + "(" * 500 + ")" * 500 + "}", r"malformed"),
             ("{" + "'a': 1, " * 10 + "'shape': " + "9" * 5000 + "}", r"malformed"),
-            ("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 8)", r"malformed")):
+            ("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 8)", r"malformed"),
+            # parser recursion (fatal in a browser's Python if it ever reached the parser)
+            ("- " * 4000 + "1", r"malformed"),
+            ("not " * 2000 + "True", r"malformed"),
+            ("\u00e9." * 3000 + "x", r"malformed"),
+            ("{'shape': " + "[" * 150 + "]" * 150 + "}", r"malformed")):
         add("npy_header", expect, with_entry(first + ".npy", npy_raw(text, data)))
     ok_header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {w.shape}, }}"
     add("npy_header", r"\.npy header is 58\.\d KB, more than the 10000-byte limit",
@@ -397,7 +407,8 @@ def generate(directory, *, seed=0, model_bytes=None):
             (good_json.replace('"metadata": {', '"metadata": {"x": NaN, ', 1).encode(), r"NaN"),
             (good_json.replace('"metadata": {', '"metadata": {"x": -Infinity, ', 1).encode(),
              r"Infinity"),
-            (b"[" * 100000 + b"]" * 100000, r"nested too deeply|malformed JSON"),
+            (b"[" * 100000 + b"]" * 100000, r"nested too deeply \(100000 levels"),
+            (b'{"metadata": ' + b'{"a": ' * 101 + b"1" + b"}" * 102, r"nested too deeply"),
             (b'{"format": ' + b"9" * 5000 + b"}", r"malformed JSON.*5000 digits"),
             (good_json.replace('"metadata": {', '"metadata": {"x": 1e400, ', 1).encode(),
              r"1e400 is out of range"),

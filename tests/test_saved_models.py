@@ -100,6 +100,13 @@ def test_metadata_round_trip(tmp_path):
         "scale": 0.5,
     }
     assert load_model(save_model_bytes(model), return_metadata=True)[1] == {}
+    # Brackets inside strings are text, not nesting; real nesting up to 64 levels is fine.
+    deep = {"s": "[[{{" * 5000 + '"\\'}
+    for _ in range(31):
+        deep = {"d": [deep]}                  # 63 levels below the metadata dict
+    assert load_model(save_model_bytes(model, deep), return_metadata=True)[1] == deep
+    with pytest.raises(ValueError, match="nested more than 64 levels"):
+        save_model_bytes(model, {"d": [deep]})
 
 
 def test_file_is_an_npz_that_numpy_reads_without_pickle(tmp_path):
@@ -194,7 +201,7 @@ def test_new_file_gets_normal_permissions_and_an_old_file_keeps_its_own(tmp_path
     umask = os.umask(0)
     os.umask(umask)
     save_model(trained_model(), tmp_path / "new.nnpy")
-    assert stat.S_IMODE(os.stat(tmp_path / "new.nnpy").st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(os.stat(tmp_path / "new.nnpy").st_mode) == (0o666 & ~umask) | 0o600
     old = tmp_path / "old.nnpy"
     old.write_bytes(b"x")
     os.chmod(old, 0o640)
@@ -300,14 +307,15 @@ def test_every_hostile_file_is_refused_with_a_message_naming_the_problem(corpus,
 
 
 def test_the_corpus_pickles_are_armed(tmp_path):
-    # Proof that the corpus tests something: unpickled (in another process), these files
-    # do write the marker that the loader test asserts never appears.
-    files = hostile_files.generate(tmp_path)
+    # Proof that the corpus tests something: unpickled (in another process), the corpus's
+    # pickle does write the marker that the loader test asserts never appears.
     marker = hostile_files.marker_path(tmp_path)
-    armed = [path for path, kind, _ in files if kind == "pickle" and path.suffix == ".pkl"
-             and "protocol" not in path.name]
-    assert armed
-    hostile_files.unpickle_in_subprocess(armed[0])
+    path = tmp_path / "model.pkl"
+    path.write_bytes(hostile_files.armed_pickle(marker))
+    with pytest.raises(ModelFileError, match="pickle"):
+        load_model(path)
+    assert not marker.exists()
+    hostile_files.unpickle_in_subprocess(path)
     assert marker.exists()
 
 
