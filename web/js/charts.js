@@ -13,6 +13,7 @@
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 
 const MAX_POINTS = 1000;
+const MIN_REDRAW_MS = 200; // the charts move slowly: five redraws a second are plenty
 const TRAIN = "#5f6368";
 const TEST = "#d93025";
 
@@ -33,6 +34,7 @@ export function createCharts(element) {
   let stride = 1;
   let seen = 0;
   let dirty = false;
+  let drawnAt = -Infinity;
 
   const width = () => Math.max(150, Math.floor(element.clientWidth / (accFigure.hidden ? 1 : 2)) - 8);
   const common = (yLabel, range) => ({
@@ -60,6 +62,7 @@ export function createCharts(element) {
 
   function draw() {
     dirty = false;
+    drawnAt = performance.now();
     lossPlot.setData([data[0], data[1], data[2]]);
     if (!accFigure.hidden) accPlot.setData([data[0], data[3], data[4]]);
   }
@@ -71,7 +74,7 @@ export function createCharts(element) {
 
   return {
     element,
-    /** Add a snapshot's numbers; drawn on the next `draw()` (once per animation frame at most). */
+    /** Add a snapshot's numbers; drawn by `draw()`. */
     push(snapshot) {
       const last = data[0].length ? data[0][data[0].length - 1] : -1;
       if (snapshot.epoch < last) this.clear();
@@ -92,7 +95,10 @@ export function createCharts(element) {
       }
       dirty = true;
     },
-    draw() { if (dirty) draw(); },
+    /** Redraw if something changed, at most every MIN_REDRAW_MS unless `force`. */
+    draw(force = false) {
+      if (dirty && (force || performance.now() - drawnAt >= MIN_REDRAW_MS)) draw();
+    },
     clear() {
       data = [[], [], [], [], []];
       stride = 1;

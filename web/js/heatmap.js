@@ -183,6 +183,7 @@ export function createHeatmap(element, { onPoint = null } = {}) {
   const observer = new ResizeObserver(() => resize());
   observer.observe(element);
   resize();
+  draw({}); // the empty plot, until the engine's first picture
 
   return {
     element,

@@ -19,6 +19,7 @@
  */
 
 const DEPTH = 2;
+const MIN_FRAME_MS = 30; // draw at most ~33 times a second: the rest of the main thread stays free
 const MIN_BUDGET_MS = 30;
 const MAX_BUDGET_MS = 250;
 
@@ -31,6 +32,7 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   let network = null, points = null, snapshot = null;
   let fresh = { network: false, points: false };
   let frameRequested = false;
+  let drawnAt = -Infinity;
   let lastConfig = null;
   let configured = null; // resolves when the first configure succeeded
   const rate = { epochs: [], times: [] }; // for epochs/s over the last second
@@ -38,8 +40,10 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   function requestFrame() {
     if (frameRequested) return;
     frameRequested = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame(function frame(now) {
+      if (playing && now - drawnAt < MIN_FRAME_MS) { requestAnimationFrame(frame); return; }
       frameRequested = false;
+      drawnAt = now;
       if (!snapshot) return;
       const f = fresh;
       fresh = { network: false, points: false };

@@ -228,9 +228,14 @@ function draw(frame) {
   $("rate").textContent = rate > 0 ? `${Math.round(rate)} epochs/s` : "";
   stats.render(snapshot);
   charts.push(snapshot);
-  charts.draw();
-  network.paint(snapshot, net);
-  card.update(network.layerParams());
+  charts.draw(!frame.playing);
+  // the diagram is the biggest canvas: ten times a second is plenty while training
+  const now = performance.now();
+  if (!frame.playing || fresh.network || now - (draw.networkAt || 0) >= 100) {
+    network.paint(snapshot, net);
+    card.update(network.layerParams());
+    draw.networkAt = now;
+  }
   redraw();
   if (snapshot.diverged) showDiverged(snapshot.diverged);
   if (!draw.marked) { performance.mark("nnpy:first-snapshot"); draw.marked = true; }

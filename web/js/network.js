@@ -70,7 +70,11 @@ export function createNetwork(element, handlers) {
   const lctx = linksCanvas.getContext("2d");
 
   let structure = null;
-  let layout = null;     // {columns: [[{x, y, el, canvas, ctx, image, bias}]], size, width, height}
+  let layout = null;     // {columns: [[{x, y, el, values, scale, bias}]], size, width, height, params}
+  // Every thumbnail goes through one atlas (one putImageData) onto the one canvas that also holds
+  // the links: a canvas per neuron would cost the compositor a layer each, every frame.
+  const atlas = document.createElement("canvas");
+  let atlasImage = null;
   let lastSnapshot = null;
   let lastNetwork = null;
   let selected = null;
@@ -99,13 +103,7 @@ export function createNetwork(element, handlers) {
     el.dataset.layer = layer;
     el.dataset.unit = unit;
     el.setAttribute("aria-label", label);
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = THUMB;
-    const bias = document.createElement("span");
-    bias.className = "bias";
-    el.append(canvas, bias);
-    const ctx = canvas.getContext("2d");
-    return { el, canvas, ctx, image: ctx.createImageData(THUMB, THUMB), bias, biasColour: "" };
+    return { el, values: null, scale: null, bias: null };
   }
 
   function build() {
@@ -116,13 +114,14 @@ export function createNetwork(element, handlers) {
       const on = structure.features[i];
       const node = nodeButton(0, i, "feature" + (on ? " on" : ""), `Input feature ${f.label}: ${on ? "on" : "off"}. Click to switch ${on ? "off" : "on"}.`);
       node.el.setAttribute("aria-pressed", String(on));
-      node.bias.remove();
       const label = document.createElement("span");
       label.className = "feature-label";
       label.textContent = f.label;
       node.el.append(label);
       node.el.addEventListener("click", () => onToggleFeature(f.key));
-      paintThumb(node, FEATURE_THUMBS[i], scaleFor("free", FEATURE_THUMBS[i]));
+      node.values = FEATURE_THUMBS[i];
+      node.inactive = !on;
+      node.scale = scaleFor("free", FEATURE_THUMBS[i]);
       node.feature = i;
       return node;
     });
@@ -160,8 +159,7 @@ export function createNetwork(element, handlers) {
       head.innerHTML = `
         <button type="button" class="icon-button small" data-d="1" aria-label="Add a neuron to hidden layer ${h + 1}" ${layer.units >= MAX_UNITS ? "disabled" : ""}>+</button>
         <button type="button" class="icon-button small" data-d="-1" aria-label="Remove a neuron from hidden layer ${h + 1}" ${layer.units <= 1 ? "disabled" : ""}>−</button>
-        <span class="layer-units">${layer.units}</span>
-        <span class="layer-act">${activationLabel(layer.activation)}</span>`;
+        <span class="layer-text"><b>${layer.units}</b> ${activationLabel(layer.activation)}</span>`;
       head.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => onUnits(h, Number(b.dataset.d))));
       nodesEl.append(head);
     });
@@ -185,7 +183,7 @@ export function createNetwork(element, handlers) {
     const spacing = width / cols;
     const size = Math.round(Math.max(12, Math.min(34, spacing * 0.5, 440 / (maxRows * 1.3))));
     const rowStep = size * 1.3;
-    const top = 44;
+    const top = 50;
     const height = Math.ceil(top + maxRows * rowStep + 8);
     layout.size = size;
     layout.width = width;
@@ -222,11 +220,6 @@ export function createNetwork(element, handlers) {
 
   // -------------------------------------------------------------- painting
 
-  function paintThumb(node, values, scale) {
-    paintDiverging(values, node.image.data, scale);
-    node.ctx.putImageData(node.image, 0, 0);
-  }
-
   /** Does this snapshot's network match the diagram? */
   function matches(network) {
     if (!network || !structure) return false;
@@ -261,23 +254,17 @@ export function createNetwork(element, handlers) {
     let t = network.features.length * per; // the engine's input thumbnails: drawn from FEATURE_THUMBS
     network.layers.forEach((layer, l) => {
       const col = layout.columns[l + 1];
-      const slice = thumbs.subarray(t, t + layer.units * per);
-      const scale = scaleFor(layer.kind, slice);
-      for (let u = 0; u < layer.units; u++) paintThumb(col[u], slice.subarray(u * per, (u + 1) * per), scale);
+      for (let u = 0; u < layer.units; u++) {
+        // each neuron on its own scale when its range is open (ReLU, linear): its pattern shows
+        col[u].values = thumbs.subarray(t + u * per, t + (u + 1) * per);
+        col[u].scale = scaleFor(layer.kind, col[u].values);
+      }
       t += layer.units * per;
     });
     const params = layerParams(snapshot, network);
     params.forEach((p, l) => {
       const col = layout.columns[l + 1];
-      for (let u = 0; u < p.fanOut; u++) {
-        const colour = rgb(diverging(Math.tanh(p.b[u])));
-        const node = col[u];
-        if (colour !== node.biasColour) {
-          node.bias.style.background = colour;
-          node.biasColour = colour;
-        }
-        node.bias.title = `bias ${p.b[u].toFixed(3)}`;
-      }
+      for (let u = 0; u < p.fanOut; u++) col[u].bias = p.b[u];
     });
     layout.params = params;
     drawLinks();
@@ -287,7 +274,48 @@ export function createNetwork(element, handlers) {
   function drawLinks() {
     const w = layout ? layout.width : 0, h = layout ? layout.height : 0;
     lctx.clearRect(0, 0, w, h);
-    if (!layout || !layout.params || !matches(lastNetwork)) return;
+    if (!layout) return;
+    if (layout.params && matches(lastNetwork)) drawWeights();
+    drawNodes();
+  }
+
+  function drawNodes() {
+    const nodes = layout.columns.flat().filter((n) => n.values);
+    const per = THUMB * THUMB;
+    if (!atlasImage || atlasImage.height !== THUMB * Math.max(1, nodes.length)) {
+      atlas.width = THUMB;
+      atlas.height = THUMB * Math.max(1, nodes.length);
+      atlasImage = atlas.getContext("2d").createImageData(THUMB, atlas.height);
+    }
+    nodes.forEach((node, i) => {
+      paintDiverging(node.values, atlasImage.data.subarray(i * per * 4, (i + 1) * per * 4), node.scale);
+    });
+    atlas.getContext("2d").putImageData(atlasImage, 0, 0);
+    const s = layout.size;
+    lctx.imageSmoothingEnabled = true;
+    nodes.forEach((node, i) => {
+      lctx.globalAlpha = node.inactive ? 0.3 : 1;
+      lctx.drawImage(atlas, 0, i * THUMB, THUMB, THUMB, node.x - s / 2, node.y - s / 2, s, s);
+    });
+    lctx.globalAlpha = 1;
+    lctx.fillStyle = "#ffffff";
+    for (const node of layout.columns.flat()) {
+      if (!node.values) lctx.fillRect(node.x - s / 2, node.y - s / 2, s, s); // not trained yet
+    }
+    // every bias: a small square at the neuron's lower left corner
+    lctx.strokeStyle = "#5f6368";
+    lctx.lineWidth = 1;
+    const b = Math.max(5, Math.round(s / 4.5));
+    for (const node of layout.columns.flat()) {
+      if (node.bias === null || node.bias === undefined) continue;
+      lctx.fillStyle = rgb(diverging(Math.tanh(node.bias)));
+      const x = Math.round(node.x - s / 2 - b / 2) + 0.5, y = Math.round(node.y + s / 2 - b / 2) + 0.5;
+      lctx.fillRect(x, y, b, b);
+      lctx.strokeRect(x, y, b, b);
+    }
+  }
+
+  function drawWeights() {
     const active = FEATURES.map((_, i) => i).filter((i) => structure.features[i]);
     // group links by sign and |w| bucket: 2 * BUCKETS strokes, however many links
     const paths = Array.from({ length: 2 * BUCKETS }, () => new Path2D());

@@ -1,0 +1,171 @@
+"""Training speed of the playground page in headless Chromium, against TensorFlow Playground's.
+
+    python3 build.py && python3 bench/playground_speed.py [--seconds 10] [--write]
+
+For each setting it loads the built page (dist/), presses Train, and reads the epoch counter
+the page shows, every 100 ms, with the drawing on as a person sees it:
+
+- spiral, TF Playground's default network (x1, x2; 4 and 2 tanh neurons; lr 0.03; batch 10);
+- spiral, 6 hidden layers of 8 tanh neurons, all 7 input features;
+- the default network again for 5,500+ epochs: epochs/s over the first 500 epochs and over
+  epochs 5,000 to 5,500 (does the page slow down as the history grows?).
+
+Main-thread tasks longer than 50 ms are counted with a PerformanceObserver ('longtask') while
+training. The machine's load average is printed beside the numbers: this machine has 2 cores
+and other jobs share them, so compare runs made at similar load.
+
+--write replaces the "Playground training speed" section of bench/README.md (between its
+markers) with this run's table; other sections of that file are left alone.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import build  # noqa: E402
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-quic", "--no-first-run"]
+ALL_FEATURES = "&x=true&y=true&xSquared=true&ySquared=true&xTimesY=true&sinX=true&sinY=true"
+CASES = [
+    ("spiral, default network (2 features, 4-2 tanh)", "#dataset=spiral", 60, 57),
+    ("spiral, 6x8 tanh, all 7 features",
+     "#dataset=spiral&networkShape=8,8,8,8,8,8&activations=" + ",".join(["tanh"] * 6) + ALL_FEATURES, 40, 13.9),
+]
+START, END = "<!-- playground-speed:start -->", "<!-- playground-speed:end -->"
+
+# Before any page script: count long main-thread tasks, and sample the visible epoch counter.
+INIT = """
+window.__longtasks = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
+}).observe({ type: "longtask", buffered: true });
+window.__samples = [];
+setInterval(() => {
+  const el = document.querySelector("#epoch");
+  if (el) window.__samples.push([performance.now(), Number(el.textContent.replace(/,/g, ""))]);
+}, 100);
+"""
+
+
+def serve():
+    server = build.make_server(ROOT / "dist", "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, "http://127.0.0.1:%d/" % server.server_port
+
+
+def open_page(browser, url, hash_):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(INIT)
+    page.goto(url + hash_)
+    page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=120_000)
+    return page
+
+
+def run(page, until):
+    """Press Train, wait for ``until(samples)``, press pause; returns (samples, long tasks, t0, t1)."""
+    t0 = page.evaluate("performance.now()")
+    page.click("#play-button")
+    while True:
+        samples = page.evaluate("window.__samples")
+        if until([s for s in samples if s[0] >= t0]):
+            break
+        time.sleep(0.25)
+    t1 = page.evaluate("performance.now()")
+    page.click("#play-button")
+    samples = [s for s in page.evaluate("window.__samples") if t0 <= s[0] <= t1]
+    tasks = [d for start, d in page.evaluate("window.__longtasks") if t0 <= start <= t1]
+    return samples, tasks
+
+
+def rate_between(samples, first_epoch, last_epoch):
+    """Epochs per second from the first sample at or past ``first_epoch`` to the first at or past ``last_epoch``."""
+    a = next(s for s in samples if s[1] >= first_epoch)
+    b = next(s for s in samples if s[1] >= last_epoch)
+    return (b[1] - a[1]) * 1000.0 / (b[0] - a[0])
+
+
+def rate_over(samples, warmup_s):
+    start = samples[0][0] + warmup_s * 1000
+    window = [s for s in samples if s[0] >= start]
+    return (window[-1][1] - window[0][1]) * 1000.0 / (window[-1][0] - window[0][0])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per setting (after 2 s warm-up)")
+    parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    args = parser.parse_args(argv)
+    if not (ROOT / "dist" / "build-info.json").is_file():
+        sys.exit("dist/ is not built: run python3 build.py first")
+    server, url = serve()
+    rows = []
+    load_before = os.getloadavg()[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("NNPY_CHROMIUM", "/usr/bin/chromium"),
+                                    args=FLAGS, headless=True)
+        for label, hash_, target, tf in CASES:
+            page = open_page(browser, url, hash_)
+            warm, total = 2.0, 2.0 + args.seconds
+            samples, tasks = run(page, lambda s: len(s) > 2 and s[-1][0] - s[0][0] >= total * 1000)
+            rate = rate_over(samples, warm)
+            rows.append((label, rate, target, tf, len(tasks), max(tasks, default=0)))
+            print(f"{label}: {rate:.1f} epochs/s (target >= {target}, TF Playground {tf}); "
+                  f"{len(tasks)} main-thread tasks > 50 ms (longest {max(tasks, default=0):.0f} ms)", flush=True)
+            page.close()
+        page = open_page(browser, url, CASES[0][1])
+        samples, tasks = run(page, lambda s: bool(s) and s[-1][1] >= 5600)
+        early, late = rate_between(samples, 0, 500), rate_between(samples, 5000, 5500)
+        print(f"default network: {early:.1f} epochs/s over epochs 0-500, {late:.1f} over 5000-5500 "
+              f"({100 * (late - early) / early:+.1f} %); {len(tasks)} tasks > 50 ms", flush=True)
+        page.close()
+        browser.close()
+    server.shutdown()
+    load_after = os.getloadavg()[0]
+    table = format_table(rows, early, late, len(tasks), load_before, load_after)
+    print(table)
+    if args.write:
+        write_readme(table)
+
+
+def format_table(rows, early, late, late_tasks, load_before, load_after):
+    lines = [
+        "| setting | nnpy epochs/s | target | TF Playground | tasks > 50 ms (longest) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, rate, target, tf, n, longest in rows:
+        lines.append(f"| {label} | {rate:.0f} | ≥ {target} | {tf} | {n} ({longest:.0f} ms) |")
+    lines.append(f"| default network, epochs 0–500 → 5,000–5,500 | {early:.0f} → {late:.0f} "
+                 f"({100 * (late - early) / early:+.0f} %) | within 10 % | 60 → 40 | {late_tasks} |")
+    lines.append("")
+    lines.append(f"Headless Chromium (`--disable-gpu`), 2 cores, {time.strftime('%Y-%m-%d')}; "
+                 f"load average {load_before:.1f} before, {load_after:.1f} after the run.")
+    return "\n".join(lines)
+
+
+def write_readme(table):
+    readme = ROOT / "bench" / "README.md"
+    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
+    section = (f"{START}\n## Playground training speed (`bench/playground_speed.py`)\n\n"
+               "The page as a person uses it: Train pressed, the epoch counter read every 100 ms, "
+               "drawing on (heatmap, network, charts, every snapshot the worker sends, at most ~33 "
+               "frames a second). TF Playground's numbers are DESIGN.md's, measured on this machine.\n\n"
+               f"{table}\n{END}")
+    if START in text and END in text:
+        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    readme.write_text(text)
+    print(f"wrote {readme}")
+
+
+if __name__ == "__main__":
+    main()
