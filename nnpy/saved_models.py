@@ -62,6 +62,7 @@ MAX_ENTRIES = 2 * MAX_LAYERS + 1
 MAX_FEATURES = 2**31 - 1         # per layer side
 _MAX_JSON_DEPTH = 64
 _CHUNK = 1 << 20
+_MAX_DIRECTORY_RECORD = 1024     # a directory record with its name, extra field and comment
 _DEFLATE_MAX_RATIO = 1032        # deflate cannot expand more than this
 _EOCD = struct.Struct("<4s4H2LH")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -444,9 +445,12 @@ class _Reader:
             raise self.fail(f"has {n_total} zip entries, more than the {MAX_ENTRIES} limit")
         if n_total == 0:
             raise self.fail("is an empty zip archive, not an nnpy model file")
-        if cd_offset + cd_size != eocd_offset or cd_size > n_total * (_CENTRAL.size + 0x3FFFF):
+        if cd_offset + cd_size != eocd_offset:
             raise self.fail("is damaged or truncated: the zip directory is not where its end "
                             "record says")
+        if cd_size > n_total * _MAX_DIRECTORY_RECORD:
+            raise self.fail(f"is damaged: its zip directory is {_size(cd_size)}, more than "
+                            f"{n_total} entries need")
         self._cd_offset = cd_offset
         directory = self._read_at(cd_offset, cd_size)
         entries, pos = [], 0

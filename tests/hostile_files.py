@@ -84,10 +84,11 @@ class Member:
     """One zip entry. Any field the writer derives can be overridden to lie."""
 
     def __init__(self, name, data=b"", *, method=0, raw=None, usize=None, csize=None, crc=None,
-                 flags=0, local_name=None, offset=None):
+                 flags=0, local_name=None, offset=None, central_comment=b""):
         self.name, self.data, self.method, self.raw = name, data, method, raw
         self.usize, self.csize, self.crc, self.flags = usize, csize, crc, flags
         self.local_name, self.offset = local_name, offset
+        self.central_comment = central_comment
 
     def copy(self, **changes):
         m = Member(self.name, self.data)
@@ -143,8 +144,10 @@ def build_zip(members, *, comment="checksum", prepend=b"", append=b"", eocd=None
         out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, m.flags, m.method, 0, 0x21,
                            crc, csize, usize, len(local), 0) + local + compressed
         central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 0x0314, 20, m.flags, m.method,
-                                   0, 0x21, crc, csize, usize, len(name), 0, 0, 0, 0,
-                                   0o644 << 16, offset if m.offset is None else m.offset) + name)
+                                   0, 0x21, crc, csize, usize, len(name), 0,
+                                   len(m.central_comment), 0, 0, 0o644 << 16,
+                                   offset if m.offset is None else m.offset)
+                       + name + m.central_comment)
     cd_offset = len(out)
     directory = b"".join(central)
     out += directory
@@ -516,6 +519,8 @@ def generate(directory, *, seed=0, model_bytes=None):
     add("zip", r"directory record is broken",
         build_zip(members, eocd={"n_disk": len(members) + 1, "n_total": len(members) + 1}))
     add("zip", r"damaged", build_zip(members, eocd={"cd_size": 10}))
+    add("zip", r"zip directory is .* more than \d+ entries need",   # 60 KB comments in it
+        build_zip([m.copy(central_comment=b"c" * 60000) for m in members]))
     add("zip", r"compressed data is invalid",
         with_entry(first + ".npy", npy(w), method=8, raw=b"\xff" * 40, csize=40))
     add("zip", r"ends early|ends before",
