@@ -310,7 +310,11 @@ class _Reader:
             raise ModelFileError(f"max_bytes must be a positive int. Received: {max_bytes!r}")
         self.max_bytes = max_bytes
         self.file_limit = max_bytes + MAX_HEADER_BYTES + MAX_ENTRIES * (MAX_NPY_HEADER + 1024)
-        self._open(source)
+        try:
+            self._open(source)
+        except BaseException:
+            self.close()
+            raise
 
     def fail(self, message):
         return ModelFileError(f"{self.origin}: {message}")
@@ -347,7 +351,7 @@ class _Reader:
             self.origin = "the model file"
             try:
                 data = source.read(self.file_limit + 1)
-            except OSError as exc:
+            except (OSError, ValueError) as exc:   # ValueError: a closed file
                 raise self.fail(f"cannot be read: {exc}") from None
             if isinstance(data, str):
                 raise self.fail("was opened in text mode; open it with 'rb'")

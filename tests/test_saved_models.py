@@ -221,6 +221,10 @@ def test_bad_sources_raise_model_file_error(tmp_path):
     with open(text, "r", encoding="latin-1") as f:
         with pytest.raises(ModelFileError, match="text mode"):
             load_model(f)
+    closed = open(text, "rb")
+    closed.close()
+    with pytest.raises(ModelFileError, match="cannot be read: .*closed file"):
+        load_model(closed)
     with pytest.raises(ModelFileError, match="needs bytes"):
         load_model_bytes(os.fspath(text))
     with pytest.raises(ModelFileError, match="max_bytes must be a positive int"):
