@@ -81,7 +81,17 @@ class ModelFileError(ValueError):
     problem: a pickle or another format, truncation or damage, sizes over the
     limits, an unknown layer or activation, missing, extra or mis-shaped
     weights, a wrong dtype, NaN or infinite values.
+
+    Attributes:
+        problem: the message without the file's name (for a user interface
+            that shows the name elsewhere).
+        origin: what was being loaded (``"model file 'm.nnpy'"``,
+            ``"the model data"``), or ``None``.
     """
+
+    def __init__(self, problem, origin=None):
+        self.problem, self.origin = problem, origin
+        super().__init__(f"{origin}: {problem}" if origin else problem)
 
 
 # ---------------------------------------------------------------- saving
@@ -274,7 +284,7 @@ def load_model(source, *, return_metadata=False, max_bytes=MAX_BYTES):
     try:
         model, metadata = reader.load()
     except MemoryError:
-        raise ModelFileError(f"{reader.origin}: not enough memory to load this model") from None
+        raise reader.fail("not enough memory to load this model") from None
     finally:
         reader.close()
     return (model, metadata) if return_metadata else model
@@ -317,7 +327,7 @@ class _Reader:
             raise
 
     def fail(self, message):
-        return ModelFileError(f"{self.origin}: {message}")
+        return ModelFileError(message, self.origin)
 
     def close(self):
         if self.own_file and self.f is not None:

@@ -212,8 +212,13 @@ def test_new_file_gets_normal_permissions_and_an_old_file_keeps_its_own(tmp_path
 # ---------------------------------------------------------------- bad sources
 
 def test_bad_sources_raise_model_file_error(tmp_path):
-    with pytest.raises(ModelFileError, match="cannot be read: No such file"):
+    with pytest.raises(ModelFileError, match="cannot be read: No such file") as info:
         load_model(tmp_path / "missing.nnpy")
+    assert info.value.origin == f"model file {os.fspath(tmp_path / 'missing.nnpy')!r}"
+    assert info.value.problem == "cannot be read: No such file or directory"
+    with pytest.raises(ModelFileError) as info:
+        load_model_bytes(b"")
+    assert (info.value.origin, info.value.problem) == ("the model data", "is empty (0 bytes)")
     with pytest.raises(ModelFileError, match="path, bytes or a binary file object"):
         load_model(12345)
     text = tmp_path / "t.nnpy"
