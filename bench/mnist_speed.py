@@ -15,8 +15,10 @@ MNIST page does: chunks of train(budget_ms=250, until_epoch=1). The configuratio
 one at a time (never two at once), in a rotating order. Reported: the training time of the
 epoch measured in Python (the sum of the chunks' train_ms: steps only), and the page's wall
 time for the epoch (all chunks and messages, plus the end-of-epoch evaluation on 2,000 test
-digits and 2,000 training digits). Prints a Markdown table of medians (min-max); --write puts
-it in bench/README.md under its own heading, replacing only this script's previous output.
+digits and 2,000 training digits). Prints a Markdown table of medians (min-max) and the best
+run (other jobs on a shared machine only ever add time), and the speed-up as the median of the
+ratios within each run (neighbouring measurements share the machine's load); --write puts it in
+bench/README.md under its own heading, replacing only this script's previous output.
 """
 
 import argparse
@@ -140,9 +142,16 @@ def fmt(values, digits=0):
     return "%.*f (%.*f–%.*f)" % (digits, statistics.median(values), digits, min(values), digits, max(values))
 
 
+def paired(results, reference, label):
+    """The median over runs of reference time / label time, each pair from the same run."""
+    return statistics.median(a["trainMs"] / b["trainMs"] for a, b in zip(results[reference], results[label]))
+
+
 def table(results, engines, version, loads, runs):
     med = {label: statistics.median(r["trainMs"] for r in rs) for label, rs in results.items()}
+    best = {label: min(r["trainMs"] for r in rs) for label, rs in results.items()}
     fast = CONFIGS[0][0]
+    np64, np32 = "plain NumPy, float64", "plain NumPy, float32"
     cpu = subprocess.run(["nproc"], stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     lines = [
         START,
@@ -154,24 +163,26 @@ def table(results, engines, version, loads, runs):
         "median (min–max)." % (datetime.date.today().isoformat(), version, cpu or "?",
                                fmt(loads, 1), runs),
         "",
-        "| configuration | training, ms/epoch | ms/step | page wall time, ms/epoch | "
-        "test accuracy after 1 epoch | plain NumPy float64 / this | plain NumPy float32 / this |",
-        "|---|---|---|---|---|---|---|",
+        "| configuration | training, ms/epoch | best run, ms/epoch | ms/step (median) | page wall time, ms/epoch | "
+        "test accuracy after 1 epoch | speed-up over plain NumPy float64 | over plain NumPy float32 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, _, _ in CONFIGS:
         rs = results[label]
-        lines.append("| %s%s%s | %s | %.1f | %s | %s | %.2f | %.2f |" % (
+        lines.append("| %s%s%s | %s | %.0f | %.1f | %s | %s | %.2f | %.2f |" % (
             "**" if label == fast else "", label, "**" if label == fast else "",
-            fmt([r["trainMs"] for r in rs]), med[label] / rs[0]["steps"], fmt([r["wall"] for r in rs]),
-            "%.4f" % statistics.median(r["accuracy"] for r in rs),
-            med["plain NumPy, float64"] / med[label], med["plain NumPy, float32"] / med[label]))
+            fmt([r["trainMs"] for r in rs]), best[label], med[label] / rs[0]["steps"],
+            fmt([r["wall"] for r in rs]), "%.4f" % statistics.median(r["accuracy"] for r in rs),
+            paired(results, np64, label), paired(results, np32, label)))
     t = engines["mnist"]["timings"]
     lines += [
         "",
         "Targets: the fastest path ≥ 2× faster than plain NumPy and ≤ 1.5 s per epoch. "
-        "Here: %.2f× against plain NumPy float64 (nnpy's default dtype), %.2f× against plain NumPy "
-        "float32, %.2f s per epoch." % (med["plain NumPy, float64"] / med[fast],
-                                        med["plain NumPy, float32"] / med[fast], med[fast] / 1000),
+        "Here: %.2f× against plain NumPy float64 (nnpy's default dtype) and %.2f× against plain NumPy "
+        "float32 (medians of the within-run ratios; best runs: %.2f× and %.2f×), %.2f s per epoch "
+        "(median; best run %.2f s)." % (paired(results, np64, fast), paired(results, np32, fast),
+                                         best[np64] / best[fast], best[np32] / best[fast],
+                                         med[fast] / 1000, best[fast] / 1000),
         "The price of the fast path is paid once, when the MNIST page starts its engine: "
         "`loadPackage(\"scipy\")` (with openblas) took %.0f ms and `MnistPlayground()` + installing the "
         "BLAS matmul (importing scipy.linalg) %.0f ms in this run." % (t["extrasLoad"], t["engineCreate"]),

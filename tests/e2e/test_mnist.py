@@ -259,3 +259,26 @@ def test_missing_data_file_says_so(page, site_url):
     page.wait_for_function("document.getElementById('engine-status').hidden", timeout=180_000)
     assert page.is_disabled("#train-button")
     assert [e for e in page.errors if "404" not in e] == []
+
+
+@pytest.mark.parametrize("engine, scipy_loaded, matmul", [
+    (None, False, None),               # the 2-D playground's engine
+    ("mnist-numpy", False, "numpy"),   # the benchmark's reference
+    ("mnist", True, "blas"),
+])
+def test_scipy_is_downloaded_only_for_mnist(page, blank_url, engine, scipy_loaded, matmul):
+    page.goto(blank_url)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    ready = page.evaluate("""async (name) => {
+        const { createEngine } = await import("/js/engine.js");
+        const engine = createEngine(name ? { engine: name } : {});
+        const ready = await engine.ready;
+        engine.terminate();
+        return ready;
+    }""", engine)
+    fetched = [u for u in requests if "scipy" in u or "openblas" in u]
+    assert bool(fetched) == scipy_loaded, fetched
+    assert ready["engine"] == (engine or "playground") and ready["warnings"] == []
+    assert ready["info"].get("matmul") == matmul
+    page.assert_no_errors()
