@@ -207,9 +207,20 @@ _ALIASES = {
 # ---------------------------------------------------------------------------
 # The seed's function pairs. Each derivative takes the pre-activation z.
 
+_SIGMOID_SMALL = 2048  # below this size the number of NumPy calls is what costs
+
+
 def _sigmoid(z):
-    # exp of a non-positive number only: no overflow at either end.
-    e = np.exp(-np.abs(z))
+    # Never overflows at either end, and tiny outputs keep their relative precision.
+    if z.size <= _SIGMOID_SMALL:
+        # exp(-log(1 + exp(-z))): four NumPy calls (nine for the form below), but
+        # logaddexp is not vectorised, so large arrays take the other path.
+        t = np.negative(z)
+        np.logaddexp(0.0, t, out=t)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        return t
+    e = np.exp(-np.abs(z))  # exp of a non-positive number only
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 

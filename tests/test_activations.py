@@ -150,6 +150,17 @@ def test_sigmoid_is_finite_and_correct_at_extremes(z, expected):
                                                             rel=1e-14)
 
 
+@pytest.mark.parametrize("shape", [(4, 5), (64, 64)])  # small and large arrays take two paths
+def test_sigmoid_matches_reference_over_a_wide_range(shape):
+    z = np.random.default_rng(9).uniform(-60, 60, shape)
+    z.flat[:4] = [-745.0, 0.0, 709.0, -1e-300]
+    ref = np.vectorize(lambda v: math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)))
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        for out in (Sigmoid().forward(z), A.sigmoid(z)):
+            np.testing.assert_allclose(out, ref(z), rtol=2e-14, atol=0)
+    assert Sigmoid().forward(z.astype(np.float32)).dtype == np.float32
+
+
 def test_softmax_is_finite_and_correct_at_extremes():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         p = A.softmax(np.array([[1000.0, -1000.0, 0.0], [1000.0, 1000.0, 1000.0]]))
