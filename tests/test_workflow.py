@@ -55,15 +55,15 @@ def test_the_seed_2_snippet_runs_and_learns(pixel_csvs, tmp_path, capsys):
     # --- end of the snippet ---
     printed = capsys.readouterr().out
     assert nn.test_accuracy >= 0.9, printed          # stated target; ~0.99 observed
-    assert f"test accuracy: {100 * nn.test_accuracy:.2f}%" in printed
-    assert printed.count("epoch ") == 10 and "\r" not in printed   # plain lines off a terminal
-    assert "inputs divided by 255" in printed
+    assert f"test accuracy: {100 * nn.test_accuracy:.2f}%" in printed, printed
+    assert printed.count("epoch ") == 10 and "\r" not in printed, printed   # plain lines
+    assert "inputs divided by 255" in printed, printed
     saved, metadata = load_model(tmp_path / "save" / "model.pkl", return_metadata=True)
     assert metadata["input_divisor"] == 255 and metadata["structure"] == [64, 32, 16, 10]
     probs = saved.predict(x)[0]
     assert result.label == int(np.argmax(probs))
     assert printed.rstrip().endswith(
-        f"prediction = {result.label} with {100 * probs.max():.1f}% confidence")
+        f"prediction = {result.label} with {100 * probs.max():.1f}% confidence"), printed
     # Raw pixels give the same answer (the saved divisor is applied); so does the network.
     assert nn.run(base + "model.pkl", Xt[:1].astype(float)).label == result.label
     assert np.array_equal(nn.predict(x), saved.predict(x))
