@@ -12,6 +12,8 @@ Everything the seed documents describe, importable from the top level::
     trainer = Trainer(model, binary_cross_entropy, binary_cross_entropy_deriv, lr=0.01)
     trainer.train(X_train, y_train, epochs=2000, batch_size=4)
     loss, acc = trainer.evaluate(X_test, y_test, classification=True)
+    save_model(model, "model.pkl")      # nnpy's own safe format, whatever the name
+    prediction = predict([5, 7])
 """
 
 __version__ = "0.1.0"
@@ -26,6 +28,7 @@ from .data import (  # noqa: E402
     normalize_pixels, one_hot, preprocess_digit, save_csv, save_mnist, standardize,
     train_test_split,
 )
+from .inference import Predictor, predict  # noqa: E402
 from .layers import DenseLayer, Layer  # noqa: E402
 from .losses import (  # noqa: E402
     MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, binary_cross_entropy,
@@ -35,6 +38,9 @@ from .losses import (  # noqa: E402
 from .metrics import accuracy, confusion_matrix  # noqa: E402
 from .model import SequentialModel  # noqa: E402
 from .optim import SGD, Adam, Momentum, Optimizer, Regularizer, get_optimizer  # noqa: E402
+from .saved_models import (  # noqa: E402
+    ModelFileError, load_model, load_model_bytes, save_model, save_model_bytes,
+)
 from .trainer import Trainer, TrainingDiverged  # noqa: E402
 
 __all__ = [
@@ -51,5 +57,7 @@ __all__ = [
     "softmax_cross_entropy_deriv",
     "SequentialModel",
     "SGD", "Adam", "Momentum", "Optimizer", "Regularizer", "get_optimizer",
+    "Predictor", "predict",
+    "ModelFileError", "load_model", "load_model_bytes", "save_model", "save_model_bytes",
     "Trainer", "TrainingDiverged",
 ]
