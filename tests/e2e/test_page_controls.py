@@ -199,6 +199,7 @@ def test_bad_csv_shows_its_message_and_keeps_the_old_data(playground):
     before = heatmap_pixels(playground)
     upload(playground, "broken.csv", "x1,x2,label\n1,2,0\n3,abc,1\n")
     playground.wait_for_function("document.querySelector('#data-message').textContent.includes('broken.csv')")
+    wait_idle(playground)
     message = playground.inner_text("#data-message")
     assert "broken.csv" in message and "row 3" in message and "'abc' is not a number" in message
     assert "unchanged" in message
@@ -214,6 +215,7 @@ def test_csv_upload_with_three_classes_and_download(playground):
     rows = [f"{x / 2},{y / 2},{(x + y) % 3}" for x in range(-8, 9, 2) for y in range(-8, 9, 2)]
     upload(playground, "grid.csv", "x1,x2,label\n" + "\n".join(rows) + "\n")
     playground.wait_for_function("document.querySelector('#data-message').textContent.includes('Loaded')")
+    wait_idle(playground)
     assert playground.inner_text("#data-message") == f"Loaded {len(rows)} points from grid.csv."
     assert "grid.csv" in playground.inner_text("#data-source")
     assert playground.locator(".net-nodes .node.output").count() == 3

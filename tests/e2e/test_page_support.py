@@ -73,10 +73,19 @@ def play(page):
 
 
 def pause(page):
-    if is_playing(page):
-        page.click("#play-button")
-    assert not is_playing(page)
-    wait_idle(page)
+    """Press pause (if training) and wait for the engine to finish what it was asked.
+
+    The page may pause by itself at the same moment (divergence); a click that raced with that
+    restarts training, so check again after the engine went quiet."""
+    for _ in range(3):
+        if is_playing(page):
+            page.click("#play-button")
+        page.wait_for_function("""() => document.querySelector('#play-button').getAttribute('aria-pressed') === 'true'
+            || window.nnpy.engine._pending.size === 0""", timeout=20_000)
+        if not is_playing(page):
+            wait_idle(page)
+            return
+    raise AssertionError("the page keeps training after pause was pressed")
 
 
 def train_until(page, condition, timeout=60, what="the condition"):

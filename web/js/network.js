@@ -180,8 +180,10 @@ export function createNetwork(element, handlers) {
     const width = Math.max(260, body.clientWidth || 600);
     const cols = layout.columns.length;
     const maxRows = Math.max(...layout.columns.map((c) => c.length));
-    const spacing = width / cols;
-    const size = Math.round(Math.max(12, Math.min(34, spacing * 0.5, 440 / (maxRows * 1.3))));
+    const labels = 54; // room for the feature labels left of the first column
+    const size = Math.round(Math.max(12, Math.min(34, (width - labels) / cols * 0.5, 440 / (maxRows * 1.3))));
+    const x0 = labels + size / 2, x1 = width - 4 - size / 2;
+    const spacing = (x1 - x0) / (cols - 1); // between column centres
     const rowStep = size * 1.3;
     const top = 50;
     const height = Math.ceil(top + maxRows * rowStep + 8);
@@ -190,11 +192,11 @@ export function createNetwork(element, handlers) {
     layout.height = height;
     body.style.height = height + "px";
     layout.columns.forEach((col, c) => {
-      const cx = c === 0 ? Math.max(spacing * 0.5, size + 36) : spacing * (c + 0.5);
-      const x0 = top + ((maxRows - col.length) * rowStep) / 2;
+      const cx = x0 + spacing * c;
+      const y0 = top + ((maxRows - col.length) * rowStep) / 2;
       col.forEach((node, i) => {
         node.x = cx;
-        node.y = x0 + i * rowStep + size / 2;
+        node.y = y0 + i * rowStep + size / 2;
         node.el.style.left = cx - size / 2 + "px";
         node.el.style.top = node.y - size / 2 + "px";
         node.el.style.width = node.el.style.height = size + "px";
@@ -208,7 +210,8 @@ export function createNetwork(element, handlers) {
     });
     const titles = nodesEl.querySelectorAll(".col-title");
     titles[0].style.left = layout.columns[0].cx + "px";
-    titles[1].style.left = layout.columns[cols - 1].cx + "px";
+    titles[1].style.left = Math.min(layout.columns[cols - 1].cx, width - 34) + "px";
+    for (const t of titles) t.hidden = spacing < 64;
     const dpr = window.devicePixelRatio || 1;
     linksCanvas.width = Math.round(width * dpr);
     linksCanvas.height = Math.round(height * dpr);
