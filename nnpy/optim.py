@@ -5,6 +5,11 @@ updates each ``param`` in place. Its state (velocities, moments) is kept
 under the same names. The learning rate is a plain attribute: change
 ``optimizer.lr`` between steps and the next step uses it.
 
+Each optimizer computes a parameter's update ``delta`` into a work array
+(``_update``) and ``step`` then applies ``param -= delta``; a ``check``
+passed to ``step`` sees ``(param, delta)`` first and may refuse the update by
+raising, leaving ``param`` untouched (the trainer's divergence guard).
+
 The trainer hands the optimizer the model's parameters as one flat vector
 (see :attr:`SequentialModel.flat_parameters`), so a step is a few NumPy calls
 however many layers the model has.
@@ -20,7 +25,7 @@ def _check_lr(lr):
 
 
 class Optimizer:
-    """Base class: subclasses implement ``_step(name, param, grad)``."""
+    """Base class: subclasses implement ``_update(name, param, grad)``, returning ``delta``."""
 
     name = None
 
@@ -44,13 +49,21 @@ class Optimizer:
     def lr(self, value):
         self._lr = _check_lr(value)
 
-    def step(self, params):
-        """Update every ``param`` in place from its ``grad``; ``params`` yields ``(name, param, grad)``."""
+    def step(self, params, check=None):
+        """Update every ``param`` in place from its ``grad``; ``params`` yields ``(name, param, grad)``.
+
+        ``check(param, delta)``, if given, runs before ``param -= delta`` and may
+        raise to refuse the update (the optimizer's state has then taken the step).
+        """
         self.iterations += 1
         for name, param, grad in params:
-            self._step(name, param, grad)
+            delta = self._update(name, param, grad)
+            if check is not None:
+                check(param, delta)
+            param -= delta
 
-    def _step(self, name, param, grad):
+    def _update(self, name, param, grad):
+        """The step to subtract from ``param``, updating any state for ``name``."""
         raise NotImplementedError
 
     def reset(self):
@@ -97,12 +110,10 @@ class SGD(Optimizer):
         self.momentum = momentum
         self.nesterov = bool(nesterov)
 
-    def _step(self, name, param, grad):
+    def _update(self, name, param, grad):
         buf = self._buffer(name, param)
         if self.momentum == 0.0:
-            np.multiply(grad, self._lr, out=buf)
-            param -= buf
-            return
+            return np.multiply(grad, self._lr, out=buf)
         v = self.state.get(name)
         if v is None:
             v = self.state[name] = grad.copy()
@@ -115,7 +126,7 @@ class SGD(Optimizer):
             buf *= self._lr
         else:
             np.multiply(v, self._lr, out=buf)
-        param -= buf
+        return buf
 
     def get_config(self):
         return {"name": self.name, "lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
@@ -157,15 +168,13 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid eps: {eps!r} (must be > 0)")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def step(self, params):
-        self.iterations += 1
-        t = self.iterations
+    def step(self, params, check=None):
+        t = self.iterations + 1
         self._correction = np.sqrt(1.0 - self.beta2 ** t)
         self._scale = self.lr * self._correction / (1.0 - self.beta1 ** t)
-        for name, param, grad in params:
-            self._step(name, param, grad)
+        super().step(params, check)
 
-    def _step(self, name, param, grad):
+    def _update(self, name, param, grad):
         state = self.state.get(name)
         if state is None:
             state = self.state[name] = (np.zeros_like(param), np.zeros_like(param))
@@ -178,12 +187,12 @@ class Adam(Optimizer):
         np.multiply(grad, grad, out=buf)
         buf *= 1.0 - self.beta2
         v += buf
-        # param -= scale * m / (sqrt(v) + eps_hat), in the work array
+        # delta = scale * m / (sqrt(v) + eps_hat), in the work array
         np.sqrt(v, out=buf)
         buf += self.eps * self._correction
         np.divide(m, buf, out=buf)
         buf *= self._scale
-        param -= buf
+        return buf
 
     def get_config(self):
         return {"name": self.name, "lr": self.lr, "beta1": self.beta1,
