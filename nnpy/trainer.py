@@ -23,11 +23,20 @@ from .rng import as_generator
 class TrainingDiverged(FloatingPointError):
     """The loss, the gradient or the updated weights became NaN or infinite.
 
-    The weights are those from before the failing step. When it was the update
-    that failed (a non-finite gradient, or a step so large it overflowed), the
-    weights are restored from a copy taken before the step, and the optimizer's
-    state (momentum, Adam's moments), which took in that step, is reset.
+    The weights are those from before the failing step: the loss is checked
+    before any update, and the update (``param -= delta``) only happens once it
+    is proven finite. When the update was refused (a non-finite gradient, or a
+    step that would overflow), the optimizer's state (momentum, Adam's
+    moments), which took in that step, is reset.
     """
+
+
+class _UpdateRefused(FloatingPointError):
+    """Raised by the trainer's update check; becomes :class:`TrainingDiverged`."""
+
+
+# Half the largest finite value of each float dtype: bounds below it cannot overflow.
+_LIMITS = {np.dtype(t).char: float(np.finfo(t).max) / 2 for t in (np.float32, np.float64)}
 
 
 class Trainer:
@@ -68,7 +77,6 @@ class Trainer:
         self._data = None        # (X source, y source, X, Y) prepared for training
         self._order = None       # shuffled copy of the data for the current epoch
         self._cursor = 0         # next sample of the current epoch
-        self._backup = None      # the weights before the current step (divergence guard)
 
     # -- settings -------------------------------------------------------------
 
@@ -119,25 +127,34 @@ class Trainer:
         if self.regularizer.active:
             weights = [layer.params["W"] for layer in model.layers]
             self.regularizer.add_gradient(weights, [layer.grads["W"] for layer in model.layers])
-        backup = self._backup
-        if backup is None or backup.shape != flat_params.shape or backup.dtype != flat_params.dtype:
-            backup = self._backup = np.empty_like(flat_params)
-        np.copyto(backup, flat_params)
-        self.optimizer.step((("params", flat_params, flat_grads),))
-        # One check after the update covers a non-finite gradient (it makes the
-        # weights non-finite) and an update that overflows: one NumPy call, not
-        # two. vdot (BLAS) is the fastest full pass; it is also non-finite if
-        # the weights' squared norm overflows (|w| ~ 1e19 in float32): diverged too.
-        if not math.isfinite(np.vdot(flat_params, flat_params)):
-            np.copyto(flat_params, backup)
-            self.optimizer.reset()
-            what = ("the gradient is not finite" if not np.isfinite(flat_grads).all()
-                    else f"the update overflowed (learning rate {self.lr:g})")
+        try:
+            self.optimizer.step((("params", flat_params, flat_grads),), self._check_update)
+        except _UpdateRefused as refused:
+            self.optimizer.reset()  # its state took in the refused step
             raise TrainingDiverged(
-                f"Training diverged at step {self.step_count + 1}: {what}. "
-                "The weights from before this step are kept; try a smaller learning rate.")
+                f"Training diverged at step {self.step_count + 1}: {refused}. "
+                "The weights from before this step are kept; try a smaller learning rate.") from None
         self.step_count += 1
         return loss
+
+    @staticmethod
+    def _check_update(param, delta):
+        """Refuse ``param -= delta`` unless every result is finite; ``param`` is not touched.
+
+        No element of ``param - delta`` exceeds ``|param|_2 + |delta|_2`` in size,
+        so two dot products (read-only passes, BLAS) prove the update finite: no
+        copy of the weights is needed to undo it. A squared norm that overflows
+        (weights or a step beyond ~1e154 in float64, ~1e19 in float32) counts as
+        diverged too.
+        """
+        size = math.sqrt(np.vdot(delta, delta))
+        if size < _LIMITS[param.dtype.char]:
+            bound = math.sqrt(np.vdot(param, param)) + size
+            if bound < _LIMITS[param.dtype.char]:
+                return
+        if not np.isfinite(delta).all():
+            raise _UpdateRefused("the gradient or the update is not finite")
+        raise _UpdateRefused("the update would overflow the weights")
 
     # -- epochs ------------------------------------------------------------------
 
