@@ -124,3 +124,11 @@ def point_count(page):
     m = re.search(r"(\d+) points", page.inner_text("#data-source"))
     assert m, page.inner_text("#data-source")
     return int(m.group(1))
+
+
+def watch_errors(page):
+    """For pages made in a test's own context: collect console errors and page errors."""
+    errors = []
+    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(f"pageerror: {err}"))
+    return errors
