@@ -143,8 +143,9 @@ class Trainer:
 
         No element of ``param - delta`` exceeds ``|param|_2 + |delta|_2`` in size,
         so two dot products (read-only passes, BLAS) prove the update finite: no
-        copy of the weights is needed to undo it. A squared norm that overflows
-        (weights or a step beyond ~1e154 in float64, ~1e19 in float32) counts as
+        copy of the weights is needed to undo it. The bound is conservative:
+        weights whose norm passes half the float range, or whose squared norm
+        overflows (beyond ~1e154 in float64, ~1e19 in float32), count as
         diverged too.
         """
         size = math.sqrt(np.vdot(delta, delta))
