@@ -85,6 +85,30 @@ def test_adam_first_step_moves_each_weight_by_about_lr():
     np.testing.assert_allclose(p, [-0.01, 0.01, -0.01], rtol=1e-4)
 
 
+@pytest.mark.parametrize("make", [lambda: SGD(lr=0.1), lambda: SGD(lr=0.1, momentum=0.5),
+                                  lambda: Adam(lr=0.1)])
+def test_check_sees_the_update_and_can_refuse_it(make, data):
+    p0, grads = data
+    seen = []
+
+    def record(param, delta):
+        seen.append((param.copy(), delta.copy()))
+
+    p = p0.copy()
+    opt = make()
+    opt.step([("w", p, grads[0])], check=record)
+    np.testing.assert_array_equal(seen[0][0], p0)                 # before the update
+    np.testing.assert_allclose(p, p0 - seen[0][1], rtol=0, atol=0)  # p -= delta exactly
+
+    def refuse(param, delta):
+        raise FloatingPointError("no")
+
+    before = p.copy()
+    with pytest.raises(FloatingPointError):
+        opt.step([("w", p, grads[1])], check=refuse)
+    np.testing.assert_array_equal(p, before)  # refused: the weights did not move
+
+
 def test_state_is_kept_per_name_and_reset_forgets_it():
     opt = SGD(lr=1.0, momentum=0.5)
     a, b = np.zeros(2), np.zeros(2)

@@ -122,26 +122,30 @@ def test_train_steps_returns_the_mean_loss_of_its_steps():
     assert mean == pytest.approx(np.mean(singles), rel=1e-15)
 
 
-def _diverging(lr, loss="mse", dtype=np.float64):
+def _diverging(lr, loss="mse", dtype=np.float64, optimizer="momentum"):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 2))
     out = "linear" if loss == "mse" else "softmax"
     y = 3 * X[:, :1] if loss == "mse" else (X[:, 0] > 0).astype(int)
     model = SequentialModel.from_structure([2, 8, 1 if loss == "mse" else 2],
                                            output_activation=out, seed=0, dtype=dtype)
-    trainer = Trainer(model, loss, lr=lr, optimizer="momentum", seed=0, batch_size=8)
+    trainer = Trainer(model, loss, lr=lr, optimizer=optimizer, seed=0, batch_size=8)
     trainer.set_data(X, y)
     return model, trainer
 
 
-@pytest.mark.parametrize("lr,loss,dtype", [
-    (1e3, "mse", np.float64),                     # the loss overflows after a few steps
-    (1e308, "mse", np.float64),                   # the first update itself overflows
-    (1e308, "softmax_cross_entropy", np.float64),
-    (1e30, "mse", np.float32),
+@pytest.mark.parametrize("lr,loss,dtype,optimizer", [
+    (1e3, "mse", np.float64, "momentum"),         # the loss overflows after a few steps
+    (1e3, "mse", np.float64, "sgd"),
+    (1e308, "mse", np.float64, "momentum"),       # the first update itself overflows
+    (1e308, "softmax_cross_entropy", np.float64, "sgd"),
+    (1e308, "softmax_cross_entropy", np.float64, "adam"),
+    (1e30, "mse", np.float32, "momentum"),
+    (1e37, "softmax_cross_entropy", np.float32, "adam"),
 ])
-def test_divergence_guard_keeps_the_weights_from_before_the_failing_step(lr, loss, dtype):
-    model, trainer = _diverging(lr, loss, dtype)
+def test_divergence_guard_keeps_the_weights_from_before_the_failing_step(lr, loss, dtype,
+                                                                         optimizer):
+    model, trainer = _diverging(lr, loss, dtype, optimizer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # overflow in the doomed forward pass
         for step in range(200):
@@ -160,8 +164,25 @@ def test_divergence_guard_keeps_the_weights_from_before_the_failing_step(lr, los
         assert np.all(np.isfinite(after[name]))
     assert trainer.step_count == step  # the failed step is not counted
     if step == 0:  # the very first update failed: training goes on with a sane learning rate
+        assert trainer.optimizer.state == {} and trainer.optimizer.iterations == 0  # reset
         trainer.lr = 1e-3
         assert np.isfinite(trainer.train_steps(2)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_update_refused_when_weights_are_near_the_float_limit(dtype):
+    """The guard proves an update finite with |p - d| <= |p|_2 + |d|_2; weights so large
+    that this bound passes half the float range are refused (loss and gradient finite)."""
+    model = SequentialModel([DenseLayer(1, 1, "sigmoid")], dtype=dtype)
+    big = float(np.finfo(dtype).max) * 0.6
+    model.layers[0].W = [[big]]
+    trainer = Trainer(model, "binary_cross_entropy", lr=0.1)
+    x, y = np.array([[1.0]], dtype), np.array([[1.0]], dtype)
+    with pytest.raises(TrainingDiverged, match="step 1: the update would overflow"):
+        trainer.train_step(x, y)
+    assert model.layers[0].W[0, 0] == dtype(big)
+    model.layers[0].W = [[1e3]]  # well inside the range: the same step is fine
+    assert trainer.train_step(x, y) == pytest.approx(0.0, abs=1e-30)
 
 
 def test_non_finite_gradient_is_caught_before_the_weights_change():
