@@ -314,7 +314,7 @@ class Playground:
         self._F_train = feature_map(self.X_train, self.state["features"])
         self._F_test = feature_map(self.X_test, self.state["features"])
         self.trainer.set_data(self._F_train, self.y_train)
-        self._Y_train = self.trainer._data[3]
+        self._Y_train = self.trainer.prepare(self._F_train, self.y_train)[1]
         self._Y_test = self.trainer.prepare(self._F_test, self.y_test)[1]
 
     def _apply_live(self):

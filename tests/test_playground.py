@@ -170,8 +170,10 @@ def test_regenerate_gives_new_data_and_keeps_the_network():
     assert g["snapshot"]["epoch"] == 7
     np.testing.assert_array_equal(g["snapshot"]["params"], params)
     assert p.state["seed"] == 77
-    p.train(1)  # trains on the new data
-    np.testing.assert_array_equal(p.trainer._data[0], feature_map(p.X_train, ["x1", "x2"]))
+    X, y = make_dataset("spiral", 500, 0.1, seed=77)
+    Xtr = train_test_split(X, y, test_fraction=0.5, seed=77)[0]
+    np.testing.assert_array_equal(g["points"]["train_x"], Xtr.astype(np.float32))
+    np.testing.assert_array_equal(p._F_train, feature_map(Xtr, ["x1", "x2"]))  # what it trains on next
 
 
 def test_three_class_spiral_softmax_cross_entropy_reaches_90_percent():
