@@ -370,3 +370,34 @@ def test_phone_viewport_has_no_horizontal_scrolling(browser, site_url, width):
         .map(e => e.tagName + '.' + e.className)""", width)
     assert wide == []
     context.close()
+
+
+def test_a_link_shows_its_weight_and_a_click_opens_it_for_editing(playground):
+    set_hash(playground, "#dataset=xor&seed=2")
+    centre = lambda box: (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # noqa: E731
+    ax, ay = centre(playground.locator('.node.feature[data-unit="0"]').bounding_box())
+    bx, by = centre(playground.locator('.node.hidden[data-layer="1"][data-unit="0"]').bounding_box())
+    mx, my = (ax + bx) / 2, (ay + by) / 2  # the middle of the curve from x1 to neuron 1 of layer 1
+    playground.mouse.move(mx, my)
+    tooltip = playground.locator(".net-tooltip")
+    tooltip.wait_for(state="visible")
+    text = tooltip.inner_text()
+    assert "x₁ → neuron 1 of layer 1" in text
+    shown = float(text.split("weight ")[1].split(":")[0])
+    playground.mouse.click(mx, my)
+    card = playground.locator("#card")
+    assert card.is_visible()
+    focused = playground.evaluate("[document.activeElement.dataset.name, document.activeElement.dataset.index]")
+    assert focused == ["W", "0"]
+    assert float(card.locator('input[data-name="W"][data-index="0"]').input_value()) == pytest.approx(shown, abs=1e-3)
+    playground.click("#focus-back")
+
+
+def test_hovering_an_input_feature_shows_it_in_the_main_view(playground):
+    set_hash(playground, "#dataset=circle")
+    before = heatmap_pixels(playground)
+    playground.locator('.node.feature[data-unit="5"]').hover()  # sin(x1), switched off: still shown
+    playground.wait_for_function("document.querySelector('.heatmap-caption').textContent.includes('sin(x₁)')")
+    playground.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert changed_fraction(before, heatmap_pixels(playground)) > 0.2
+    playground.mouse.move(0, 0)

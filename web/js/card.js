@@ -3,7 +3,7 @@
  * An edit goes to the engine at once (set_parameter) and the picture follows.
  *
  *   const card = createCard(element, { onEdit: (layer, name, index, value) => ..., onClose });
- *   card.show([layer, unit], structure, { weight })   // weight: a source index to focus
+ *   card.show([layer, unit], structure, { weight, params })   // weight: a source index to focus
  *   card.update(layerParams)                          // after each snapshot (skips the field being typed in)
  */
 
@@ -22,7 +22,7 @@ export function createCard(element, { onEdit, onClose }) {
     return Array.from({ length: structure.hidden[layer - 2].units }, (_, i) => `neuron ${i + 1} of layer ${layer - 1}`);
   }
 
-  function show(next, nextStructure, { weight = null } = {}) {
+  function show(next, nextStructure, { weight = null, params = null } = {}) {
     where = next;
     structure = nextStructure;
     if (!where || where[0] === 0) { hide(); return; }
@@ -54,6 +54,7 @@ export function createCard(element, { onEdit, onClose }) {
         onEdit(layer - 1, input.dataset.name, index, value);
       });
     }
+    update(params);
     if (weight !== null) {
       const input = element.querySelector(`input[data-name="W"][data-index="${weight}"]`);
       if (input) { input.focus(); input.select(); }

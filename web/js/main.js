@@ -65,7 +65,7 @@ const network = createNetwork($("network"), {
     const same = pinned && where && pinned[0] === where[0] && pinned[1] === where[1];
     pinned = same && opts.weight === undefined ? null : where;
     showFocus();
-    if (pinned) card.show(pinned, network.structure(), opts);
+    if (pinned) card.show(pinned, network.structure(), { ...opts, params: network.layerParams() });
     else card.hide();
     network.setSelected(pinned);
     card.update(network.layerParams());
@@ -213,7 +213,7 @@ function draw(frame) {
     charts.showAccuracy(net.problem === "classification");
     if (pinned && !validFocus(pinned, net)) { pinned = null; card.hide(); }
     if (hovered && !validFocus(hovered, net)) hovered = null;
-    if (pinned) card.show(pinned, network.structure());
+    if (pinned) card.show(pinned, network.structure(), { params: network.layerParams() });
   }
   if (fresh.points) {
     controls.render(state, { classes: points.classes });

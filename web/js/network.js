@@ -142,14 +142,13 @@ export function createNetwork(element, handlers) {
     columns.push(outs);
     for (const col of columns) for (const node of col) {
       nodesEl.append(node.el);
-      if (node.feature !== undefined) continue;
       const where = [Number(node.el.dataset.layer), Number(node.el.dataset.unit)];
       node.el.addEventListener("pointerenter", (e) => { if (e.pointerType === "mouse") onFocus(where, "hover"); });
       node.el.addEventListener("pointerleave", (e) => { if (e.pointerType === "mouse") onFocus(null, "hover"); });
       // keyboard focus previews like hover; a tap also focuses the button, but only the click counts
       node.el.addEventListener("focus", () => { if (node.el.matches(":focus-visible")) onFocus(where, "keyboard"); });
       node.el.addEventListener("blur", () => onFocus(null, "keyboard"));
-      node.el.addEventListener("click", () => onSelect(where));
+      if (node.feature === undefined) node.el.addEventListener("click", () => onSelect(where)); // features toggle
     }
     // per-layer heads: +/- neurons
     structure.hidden.forEach((layer, h) => {
