@@ -14,7 +14,13 @@ fresh weights each run, so:
 - ``test_seed_1_snippet_solves_xor_with_pinned_weights`` runs the same text
   with one line added between the snippet's statements, ``model.reset_parameters(19)``,
   and the trainer's shuffling generator pinned; model seed 19 solves XOR with
-  the widest margin of seeds 0-29 (outputs 0.05, 0.97, 0.97, 0.01).
+  the widest margin of seeds 0-29 (outputs 0.05, 0.97, 0.97, 0.01);
+- ``test_seed_1_whole_snippet_saves_and_predicts_through_the_file`` goes on to
+  the snippet's last lines, ``save_model(model, "model.pkl")`` and
+  ``prediction = predict([5, 7])``.
+
+Seed 2's snippet (``from nnpy.workflow import model``; CSV files, ``fit``,
+``run``) is run in ``tests/test_workflow.py`` next to the workflow it exercises.
 """
 
 import math
@@ -45,6 +51,14 @@ trainer.train(X_train, y_train, epochs=2000, batch_size=4)
 
 SEED_1_EVALUATE = """\
 loss, acc = trainer.evaluate(X_test, y_test, classification=True)
+"""
+
+SEED_1_SAVE = """\
+save_model(model, "model.pkl")
+"""
+
+SEED_1_INFERENCE = """\
+prediction = predict([5, 7])
 """
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -89,6 +103,28 @@ def test_seed_1_snippet_solves_xor_with_pinned_weights():
     p = ns["model"].predict(XOR_X)[:, 0]
     np.testing.assert_array_equal(p > 0.5, XOR_Y.astype(bool))
     assert np.min(np.where(XOR_Y == 1, p - 0.5, 0.5 - p)) > 0.3  # a clear margin, not luck
+
+
+def test_seed_1_whole_snippet_saves_and_predicts_through_the_file(tmp_path, monkeypatch):
+    """The snippet to its last line: save_model, then predict([5, 7]) from the saved file."""
+    from nnpy import inference, saved_models
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(saved_models, "_last_saved", (0, None))  # restored afterwards
+    inference.unload()
+    ns = fresh_namespace()
+    exec(SEED_1_MODEL, ns)
+    ns["model"].reset_parameters(PINNED_MODEL_SEED)
+    exec(SEED_1_TRAINER, ns)
+    ns["trainer"].rng = np.random.default_rng(0)
+    exec(SEED_1_TRAIN + SEED_1_EVALUATE + SEED_1_SAVE + SEED_1_INFERENCE, ns)
+    assert ns["acc"] == 1.0 and (tmp_path / "model.pkl").is_file()
+    expected = ns["model"].predict([5, 7])
+    assert ns["prediction"].tobytes() == expected.tobytes()
+    # the answer came from the file, not from the model in memory
+    ns["model"].layers[-1].b = ns["model"].layers[-1].b + 3.0
+    exec(SEED_1_INFERENCE, ns)
+    assert ns["prediction"].tobytes() == expected.tobytes()
+    inference.unload()  # leave no model behind for other tests
 
 
 def test_seed_1_pinned_run_is_deterministic():
