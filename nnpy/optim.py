@@ -170,7 +170,7 @@ class Adam(Optimizer):
 
     def step(self, params, check=None):
         t = self.iterations + 1
-        self._correction = np.sqrt(1.0 - self.beta2 ** t)
+        self._correction = (1.0 - self.beta2 ** t) ** 0.5  # a Python float: float32 stays float32
         self._scale = self.lr * self._correction / (1.0 - self.beta1 ** t)
         super().step(params, check)
 
