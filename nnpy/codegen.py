@@ -1,0 +1,618 @@
+"""The code behind the picture: scripts that reproduce a playground run.
+
+:func:`python_script` writes the nnpy program that does what the page did:
+the same data (generated from the seed, or the user's own points embedded),
+the same split, features, seeded initial weights, optimizer and batch order,
+so running it in CPython prints the numbers the page shows, to float
+rounding. :func:`pytorch_script` writes the same run in PyTorch: an
+``nn.Sequential`` that loads the page's initial weights from a safetensors
+file (:func:`initial_weights`), the page's points embedded, nnpy's batch
+order replayed with NumPy, and nnpy's optimizer and penalty conventions.
+
+What a script cannot know from the final state is how the run got there.
+Live changes of the learning rate, batch size, optimizer or regularization
+during training are replayed when the page passes their ``history``: a list
+of ``(epoch, state)`` pairs, the first at epoch 0, each giving the state in
+effect from that many completed epochs on. Edits of the data or of single
+weights in the middle of a run are not replayed; the scripts say so.
+
+The page's engine calls :func:`playground_code` with its ``Playground``.
+"""
+
+import base64
+import json
+import re
+
+import numpy as np
+
+from . import __version__
+from .data import DATASETS, make_dataset, train_test_split
+from .export import to_safetensors
+from .layers import DenseLayer
+from .model import SequentialModel
+from .playground import DATASETS_2D, SAMPLES, check_state
+
+_LIVE = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
+_FIXED = ("problem", "dataset", "classes", "noise", "seed", "train_ratio", "features", "layers")
+_TORCH_ACTIVATIONS = {"tanh": "nn.Tanh()", "relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()",
+                      "linear": "nn.Identity()", "leaky_relu": "nn.LeakyReLU(0.01)"}
+_TORCH_OPTIMIZERS = {"sgd": "torch.optim.SGD({params}, lr={lr!r})",
+                     "momentum": "torch.optim.SGD({params}, lr={lr!r}, momentum=0.9)",
+                     "adam": "torch.optim.Adam({params}, lr={lr!r}, betas=(0.9, 0.999), eps=1e-08)"}
+_FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "x1*x2": "x1 * x2",
+                 "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)"}
+MAX_EPOCHS = 10**7
+
+
+# ------------------------------------------------------------------ the run, worked out
+
+class _Run:
+    """Everything a script needs: the checked state, the data, the output layer, the segments."""
+
+    def __init__(self, state, epochs, data, history):
+        self.s = s = check_state(state)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or not 0 <= epochs <= MAX_EPOCHS:
+            raise ValueError(f"epochs must be an integer in 0..{MAX_EPOCHS}. Received: epochs={epochs!r}")
+        self.epochs = int(epochs)
+        self.regression = s["problem"] == "regression"
+        if data is None:
+            self.custom = False
+            self.name = s["dataset"]
+            fixed = DATASETS_2D[s["dataset"]][1]
+            self.classes = 1 if self.regression else (fixed or s["classes"])
+            self.generator = "spirals" if s["dataset"] == "spiral" and s["classes"] > 2 else s["dataset"]
+            X, y = make_dataset(self.generator, SAMPLES[s["problem"]], s["noise"], seed=s["seed"],
+                                num_classes=s["classes"])
+            self.n = len(X)
+            self.arrays = train_test_split(X, y, test_fraction=1.0 - s["train_ratio"], seed=s["seed"])
+        else:
+            self.custom = True
+            self._custom(data)
+        if self.regression:
+            self.out_units, self.out_act, self.loss = 1, "linear", "mse"
+        elif self.classes == 2:
+            self.out_units, self.out_act, self.loss = 1, "sigmoid", "binary_cross_entropy"
+        else:
+            self.out_units, self.out_act, self.loss = self.classes, "softmax", "softmax_cross_entropy"
+        self.sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [self.out_units]
+        self.acts = [layer["activation"] for layer in s["layers"]] + [self.out_act]
+        self.segments = self._segments(history)
+
+    def _custom(self, data):
+        if not isinstance(data, dict):
+            raise ValueError("data must be a dict with X_train, y_train, X_test, y_test and classes")
+        self.name = str(data.get("name", "your data"))
+        arrays = []
+        for key in ("X_train", "y_train", "X_test", "y_test"):
+            if key not in data:
+                raise ValueError(f"data lacks {key!r}")
+            a = np.asarray(data[key])
+            if a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and not np.all(np.isfinite(a))):
+                raise ValueError(f"data[{key!r}] must hold finite numbers")
+            arrays.append(a)
+        X_train, y_train, X_test, y_test = arrays
+        for X, y, part in ((X_train, y_train, "train"), (X_test, y_test, "test")):
+            if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or len(y) != len(X):
+                raise ValueError(f"the {part} set needs points of shape (n, 2), n >= 1, and as many "
+                                 f"labels. Received {X.shape} and {y.shape}")
+        if self.regression:
+            self.classes = 1
+            arrays = [X_train.astype(np.float64), y_train.astype(np.float64).reshape(-1, 1),
+                      X_test.astype(np.float64), y_test.astype(np.float64).reshape(-1, 1)]
+        else:
+            classes = data.get("classes")
+            if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or not 2 <= classes <= 255:
+                raise ValueError(f"data['classes'] must be the number of classes (2..255). Received: {classes!r}")
+            self.classes = int(classes)
+            for y in (y_train, y_test):
+                if y.ndim != 1 or np.any(y != np.floor(y)) or y.min() < 0 or y.max() >= self.classes:
+                    raise ValueError(f"labels must be class indices 0..{self.classes - 1} of shape (n,)")
+            arrays = [X_train.astype(np.float64), y_train.astype(np.int64),
+                      X_test.astype(np.float64), y_test.astype(np.int64)]
+        self.arrays = arrays
+        self.n = len(X_train) + len(X_test)
+
+    def _segments(self, history):
+        """``[(first epoch, last epoch, live settings)]``, merging changes at the same epoch."""
+        live = {k: self.s[k] for k in _LIVE}
+        if history is None:
+            return [(0, self.epochs, live)]
+        if not isinstance(history, (list, tuple)) or not history:
+            raise ValueError("history must be a non-empty list of (epoch, state) pairs")
+        changes = []
+        for i, entry in enumerate(history):
+            if isinstance(entry, dict):
+                entry = (entry.get("epoch"), entry.get("state"))
+            if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+                raise ValueError(f"history[{i}] must be an (epoch, state) pair. Received: {entry!r}")
+            epoch, state = entry
+            if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch <= self.epochs:
+                raise ValueError(f"history[{i}]: epoch must be an integer in 0..{self.epochs}. Received: {epoch!r}")
+            if changes and epoch < changes[-1][0]:
+                raise ValueError(f"history[{i}]: epochs must not decrease ({epoch} after {changes[-1][0]})")
+            checked = check_state(state)
+            other = [k for k in _FIXED if checked[k] != self.s[k]]
+            if other:
+                raise ValueError(f"history[{i}] (epoch {epoch}) has another {', '.join(other)}: the network "
+                                 "was rebuilt since; the history starts at the last rebuild")
+            changes.append((int(epoch), {k: checked[k] for k in _LIVE}))
+        if changes[0][0] != 0:
+            raise ValueError("history must start at epoch 0 with the settings training began with")
+        segments = []
+        for epoch, settings in changes:
+            if segments and segments[-1][0] == epoch:
+                segments[-1] = (epoch, settings)
+            elif not segments or settings != segments[-1][1]:
+                segments.append((epoch, settings))
+        bounds = [epoch for epoch, _ in segments[1:]] + [self.epochs]
+        spans = [(start, end, settings) for (start, settings), end in zip(segments, bounds)]
+        return [span for span in spans if span[1] > span[0]] or spans[:1]
+
+    # -- words ---------------------------------------------------------------------
+
+    def describe(self):
+        s, (X_train, _, X_test, _) = self.s, self.arrays
+        if self.custom:
+            data = (f'your own points ("{_text(self.name)}"): {len(X_train)} for training, '
+                    f"{len(X_test)} for testing")
+        else:
+            k = f", {self.classes} classes" if DATASETS[self.generator]["num_classes"] == "K" else ""
+            name, noise, seed = s["dataset"], s["noise"], s["seed"]
+            data = (f'the "{name}" dataset ({self.n} points{k}, noise {noise!r}, seed {seed}), '
+                    f"{len(X_train)} for training ({s['train_ratio']:.0%}) and {len(X_test)} for testing")
+        net = " -> ".join([str(self.sizes[0])] + [f"{u} {a}" for u, a in zip(self.sizes[1:], self.acts)])
+        lines = [f"Reproduces {data};",
+                 f"input features {', '.join(s['features'])}; the network {net};",
+                 f"loss {self.loss.replace('_', ' ')}; " + "; then ".join(
+                     f"{_describe_live(live)} for epochs {a + 1}-{b}" if len(self.segments) > 1
+                     else _describe_live(live) for a, b, live in self.segments) + ";",
+                 f"{self.epochs} epochs in all."]
+        return _wrap(" ".join(lines))
+
+
+def _describe_live(live):
+    reg = "no regularization" if live["regularization"] is None or live["reg_rate"] == 0 else \
+        f"{live['regularization'].upper()} rate {live['reg_rate']!r}"
+    names = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "adam": "Adam"}
+    return f"{names[live['optimizer']]} at learning rate {live['lr']!r}, batches of {live['batch_size']}, {reg}"
+
+
+def _q(value):
+    """A Python literal of a string, list of strings or None, in double quotes (JSON's are Python's)."""
+    return "None" if value is None else json.dumps(value)
+
+
+def _text(value, limit=60):
+    """A name made safe for a comment or docstring: no quotes, backslashes or line breaks."""
+    text = re.sub(r"[^\w .,:;()+\-]", "", str(value))[:limit].strip()
+    return text or "?"
+
+
+def _notes(notes):
+    """Extra header lines, escaped so they cannot end the docstring."""
+    return [str(line).replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in notes]
+
+
+def _wrap(text, width=88):
+    out, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return out + [line]
+
+
+def _pack(array, dtype, indent="    "):
+    """A call of the scripts' ``unpack``: base64 of the array's little-endian bytes, wrapped."""
+    text = base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
+    rows = [text[i:i + 76] for i in range(0, len(text), 76)] or [""]
+    body = "\n".join(f"{indent}    {row}" for row in rows)
+    return f'unpack("""\n{body}\n{indent}""", "{dtype}", {tuple(array.shape)!r})'
+
+
+_UNPACK = '''def unpack(text, dtype, shape):
+    """An array from base64 text of its little-endian bytes (exact, bit for bit)."""
+    raw = base64.b64decode("".join(text.split()))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype[1:] if dtype[0] == "<" else dtype)'''
+
+
+def _reg(live):
+    kind, rate = live["regularization"], live["reg_rate"]
+    return (kind, rate) if kind is not None and rate > 0 else (None, 0.0)
+
+
+# ------------------------------------------------------------------ nnpy
+
+def python_script(state, epochs, *, data=None, history=None, initial=None, notes=()):
+    """An nnpy program that reproduces the playground's run and prints its numbers.
+
+    Args:
+        state: the page's state (see :func:`nnpy.playground.check_state`).
+        epochs: completed epochs to reproduce (the page's ``snapshot["epoch"]``).
+        data: ``None`` for a generated dataset (the script regenerates it from
+            the seed); for the user's own points a dict ``{"X_train", "y_train",
+            "X_test", "y_test", "classes", "name"}``, embedded exactly.
+        history: ``[(epoch, state), ...]`` live setting changes, first at epoch 0.
+        initial: the initial weights (flat vector, model or state dict) when
+            they are not the ones the seed draws (the data was regenerated
+            after the network was built); embedded then.
+        notes: extra lines for the header.
+
+    Returns:
+        The script's text. It prints ``train  loss ...  accuracy ...`` and
+        ``test   loss ...`` lines, the page's metrics.
+    """
+    run = _Run(state, epochs, data, history)
+    s = run.s
+    embedded = _embedded_initial(run, initial)
+    reg_used = any(_reg(live)[0] for _, _, live in run.segments[1:])
+    imports = ["DenseLayer", "SequentialModel", "Trainer", "feature_map"]
+    if not run.custom:
+        imports += ["make_dataset", "train_test_split"]
+    if any(a["optimizer"] != b["optimizer"] for (_, _, a), (_, _, b) in zip(run.segments, run.segments[1:])):
+        imports.append("get_optimizer")
+    if reg_used or any(_reg(a) != _reg(b) for (_, _, a), (_, _, b) in zip(run.segments, run.segments[1:])):
+        imports.append("Regularizer")
+    header = [f'"""nnpy: the playground\'s run, step by step (made by nnpy {__version__}).', ""]
+    header += run.describe()
+    header += [""] + _wrap(
+        f"Run it where nnpy is installed: it prints the loss and accuracy the page showed after "
+        f"{run.epochs} epochs (the same seed gives the same run, bit for bit). Changes made during "
+        "training other than the settings replayed below (points added or removed, weights edited by "
+        "hand, the data regenerated) are not part of this script.")
+    header += _notes(notes)
+    header += ['"""']
+    L = header + [""]
+    if run.custom or embedded is not None:
+        L.append("import base64")
+        L.append("")
+    L += ["import numpy as np", "", f"from nnpy import {', '.join(imports)}", "",
+          f"SEED = {s['seed']}  # fixes the data, the split, the initial weights and the batch order",
+          f"EPOCHS = {run.epochs}", ""]
+    if run.custom or embedded is not None:
+        L += ["", _UNPACK, "", ""]
+    X_train, _, X_test, _ = run.arrays
+    if run.custom:
+        L += [f"# The data: your own points, as the page split them ({len(X_train)} for training, "
+              f"{len(X_test)} for testing).",
+              "# Stored exactly: base64 of the numbers' bytes."]
+        ydt = "<f8" if run.regression else "u1"
+        for name, array, dt in zip(("X_train", "y_train", "X_test", "y_test"), run.arrays,
+                                   ("<f8", ydt, "<f8", ydt)):
+            L.append(f"{name} = {_pack(array, dt, indent='')}")
+        if not run.regression:
+            L.append("y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)")
+    else:
+        k = f", num_classes={s['classes']}" if DATASETS[run.generator]["num_classes"] == "K" else ""
+        L += [f'# The data: {run.n} points of the "{s["dataset"]}" dataset, shuffled and split with the seed.',
+              f"X, y = make_dataset({_q(run.generator)}, {run.n}, noise={s['noise']!r}, seed=SEED{k})",
+              f"TRAIN_RATIO = {s['train_ratio']!r}  # {len(X_train)} points for training, "
+              f"{len(X_test)} for testing",
+              "X_train, y_train, X_test, y_test = train_test_split(X, y, test_fraction=1 - TRAIN_RATIO, seed=SEED)"]
+    L += ["", "# What the network sees: the playground's input features of each point (x1, x2).",
+          f"FEATURES = {_q(s['features'])}",
+          "F_train = feature_map(X_train, FEATURES)",
+          "F_test = feature_map(X_test, FEATURES)", "",
+          "# The network: one generator draws every layer's initial weights, layer after layer."
+          if embedded is None else "# The network (its initial weights are set below).",
+          "rng = np.random.default_rng(SEED)", "model = SequentialModel(["]
+    for i, (a, b, act) in enumerate(zip(run.sizes, run.sizes[1:], run.acts)):
+        comment = "" if i < len(run.acts) - 1 else {
+            "sigmoid": "  # the output: the probability of class 1",
+            "softmax": f"  # the output: the probability of each of the {run.classes} classes",
+            "linear": "  # the output: the predicted value"}[act]
+        L.append(f"    DenseLayer({a}, {b}, {_q(act)}, seed=rng),{comment}")
+    L.append("])")
+    if embedded is not None:
+        L += ["# The page's initial weights are not those the seed draws (the data was regenerated",
+              "# after the network was built), so here they are: every W and b, in order.",
+              f"model.flat_parameters[0][...] = {_pack(embedded, '<f8', indent='')}"]
+    L += ["model.summary()", "",
+          "# Training: mini-batch gradient descent; the seed's generator reshuffles the points every epoch."]
+    first = run.segments[0][2]
+    kind, rate = _reg(first)
+    L += [f"trainer = Trainer(model, {_q(run.loss)}, lr={first['lr']!r}, optimizer={_q(first['optimizer'])},",
+          f"                  regularization={_q(kind)}, reg_rate={rate!r}, batch_size={first['batch_size']},"
+          " seed=SEED)"]
+    previous = None
+    for start, end, live in run.segments:
+        if previous is not None:
+            L.append(f"# The page's settings changed after epoch {start}:")
+            L += _nnpy_changes(previous, live)
+        if len(run.segments) == 1:
+            L.append("trainer.train(F_train, y_train, epochs=EPOCHS)")
+        else:
+            L.append(f"trainer.train(F_train, y_train, epochs={end - start})  # epochs {start + 1}-{end}")
+        previous = live
+    L += ["", "# What the page shows: the loss (without the weight penalty)"
+          + ("" if run.regression else " and the accuracy") + " on both sets.",
+          'print(f"epoch {trainer.epoch}")',
+          "for name, F, labels in ((\"train\", F_train, y_train), (\"test\", F_test, y_test)):",
+          "    loss, _ = trainer.evaluate(F, labels)"]
+    if run.regression:
+        L.append('    print(f"{name:<5}  loss {loss:.10f}")')
+    else:
+        L.append("    probabilities = model.predict(F)")
+        L.append("    predicted = (probabilities[:, 0] > 0.5).astype(np.int64)  # class 1 where p > 0.5"
+                 if run.out_units == 1 else "    predicted = np.argmax(probabilities, axis=1)  # the likeliest class")
+        L += ["    correct = int(np.sum(predicted == labels))",
+              '    print(f"{name:<5}  loss {loss:.10f}  accuracy {correct / len(labels):.4f}  '
+              '({correct}/{len(labels)})")']
+    return "\n".join(L) + "\n"
+
+
+def _nnpy_changes(old, new):
+    """Statements doing what the playground's live settings do to its trainer."""
+    out = []
+    if new["batch_size"] != old["batch_size"]:
+        out.append(f"trainer.batch_size = {new['batch_size']}")
+    if new["optimizer"] != old["optimizer"]:
+        out.append(f"trainer.optimizer = get_optimizer({_q(new['optimizer'])}, lr={new['lr']!r})"
+                   "  # a fresh optimizer")
+    elif new["lr"] != old["lr"]:
+        out.append(f"trainer.lr = {new['lr']!r}")
+    if _reg(new) != _reg(old):
+        kind, rate = _reg(new)
+        out.append(f"trainer.regularizer = Regularizer({_q(kind)}, {rate!r})")
+    return out
+
+
+def _embedded_initial(run, initial):
+    """The initial weights as a flat vector when they differ from the seed's, else ``None``."""
+    if initial is None:
+        return None
+    seeded = initial_model(run.s, run.classes).flat_parameters[0]
+    if isinstance(initial, SequentialModel):
+        flat = initial.flat_parameters[0]
+    elif isinstance(initial, dict):
+        model = initial_model(run.s, run.classes)
+        model.load_state_dict(initial)
+        flat = model.flat_parameters[0]
+    else:
+        flat = np.asarray(initial, dtype=np.float64).reshape(-1)
+    if flat.shape != seeded.shape:
+        raise ValueError(f"initial has {flat.size} weights; the network has {seeded.size}")
+    return None if np.array_equal(flat, seeded) else flat.astype(np.float64)
+
+
+# ------------------------------------------------------------------ PyTorch
+
+def pytorch_script(state, epochs, *, data=None, history=None, weights_file="nnpy-initial.safetensors",
+                   notes=()):
+    """A PyTorch program that trains the playground's network the way nnpy does.
+
+    The network is an ``nn.Sequential`` whose ``Linear`` layers sit at
+    indices 0, 2, 4, ... (each followed by its activation; ``nn.Identity`` for
+    a linear one), the names :func:`nnpy.export.to_safetensors` writes. Its
+    initial weights come from ``weights_file`` (:func:`initial_weights`);
+    the points (generated or the user's) are embedded; each epoch's order is
+    ``np.random.default_rng(seed).permutation``, as nnpy's trainer draws it.
+    Arguments as :func:`python_script`. Needs torch, numpy and safetensors,
+    not nnpy.
+    """
+    if not isinstance(weights_file, str) or not weights_file.strip():
+        raise ValueError(f"weights_file must be a file name. Received: {weights_file!r}")
+    run = _Run(state, epochs, data, history)
+    s = run.s
+    lives = [live for _, _, live in run.segments]
+    grouped = any(_reg(live)[0] for live in lives)
+    l1 = any(_reg(live)[0] == "l1" for live in lives)
+    first = lives[0]
+    X_train, _, X_test, _ = run.arrays
+    L = ['"""PyTorch: the playground\'s run, the same network trained the same way '
+         f'(made by nnpy {__version__}).', ""]
+    L += run.describe()
+    L += [""] + _wrap(
+        f"The network starts from the page's initial weights, read from {_text(weights_file)} (download "
+        "it from the page into the folder you run this from). The points are the page's own, embedded "
+        "at the end; each epoch's batches come in the order nnpy's trainer draws them. Arithmetic is "
+        "float64, as in nnpy, so the numbers printed match the page's up to rounding: the two libraries "
+        "sum in different orders, a difference a long or chaotic run can grow. Needs: pip install torch "
+        "numpy safetensors. Changes made during training other than the settings replayed below (points "
+        "added or removed, weights edited by hand, the data regenerated) are not part of this script.")
+    if "adam" in {live["optimizer"] for live in lives}:
+        L += [""] + _wrap(
+            "Adam: nnpy writes the update as lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps_hat) "
+            "with eps_hat = eps * sqrt(1 - b2^t), the paper's efficient form; PyTorch computes "
+            "lr * m_hat / (sqrt(v_hat) + eps). The two are the same formula rearranged: they differ "
+            "by rounding only.")
+    if grouped:
+        L += [""] + _wrap(
+            "Regularization: nnpy penalises the weights, not the biases (L2: rate/2 * sum(W^2), gradient "
+            "rate * W; L1: rate * sum(|W|), gradient rate * sign(W)). PyTorch's weight_decay is that L2 "
+            "gradient, so it goes on the weights' parameter group only.")
+    L += _notes(notes) + ['"""', "import base64", "", "import numpy as np", "import torch",
+                        "from safetensors.torch import load_file", "from torch import nn", "",
+                        f"SEED = {s['seed']}  # nnpy's trainer shuffles with a generator made from it",
+                        f"EPOCHS = {run.epochs}", f"WEIGHTS_FILE = {_q(weights_file)}", "",
+                        "torch.set_default_dtype(torch.float64)  # nnpy computes in float64", "", ""]
+    fx = ", ".join(_FEATURE_CODE[f] for f in s["features"])
+    L += ["def features(X):",
+          f'    """The playground\'s input features of points X of shape (n, 2): {", ".join(s["features"])}."""',
+          "    x1, x2 = X[:, 0], X[:, 1]",
+          f"    return torch.from_numpy(np.stack([{fx}], axis=1))", "", ""]
+    if grouped:
+        L += ["def param_groups(model, weight_decay):",
+              '    """Weights and biases apart: the penalty is on the weights only."""',
+              "    linears = [m for m in model if isinstance(m, nn.Linear)]",
+              '    return [{"params": [m.weight for m in linears], "weight_decay": weight_decay},',
+              '            {"params": [m.bias for m in linears], "weight_decay": 0.0}]', "", ""]
+    L += ["def main():", "    X_train, y_train, X_test, y_test = embedded_data()",
+          "    F_train, F_test = features(X_train), features(X_test)"]
+    if run.regression:
+        target = "torch.from_numpy(y_train), torch.from_numpy(y_test)  # values of shape (n, 1)"
+    elif run.out_units == 1:
+        target = ("torch.from_numpy(y_train[:, None].astype(np.float64)), "
+                  "torch.from_numpy(y_test[:, None].astype(np.float64))")
+    else:
+        target = "torch.from_numpy(y_train), torch.from_numpy(y_test)  # class indices"
+    L += [f"    Y_train, Y_test = {target}", "",
+          "    # The network: nn.Linear computes x @ weight.T + bias, so its weight is nnpy's W.T.",
+          "    model = nn.Sequential("]
+    for i, (a, b, act) in enumerate(zip(run.sizes, run.sizes[1:], run.acts)):
+        if i < len(run.acts) - 1:
+            L.append(f"        nn.Linear({a}, {b}), {_TORCH_ACTIVATIONS[act]},")
+        else:
+            why = {"sigmoid": "one logit: the sigmoid is inside the loss",
+                   "softmax": f"{b} logits: the softmax is inside the loss",
+                   "linear": "the predicted value"}[act]
+            L.append(f"        nn.Linear({a}, {b}),  # {why}")
+    L += ["    )", "    model.load_state_dict(load_file(WEIGHTS_FILE))  # the page's initial weights"]
+    loss_code = {"mse": "nn.MSELoss()  # mean squared error",
+                 "binary_cross_entropy": "nn.BCEWithLogitsLoss()  # sigmoid + binary cross-entropy, as nnpy fuses them",
+                 "softmax_cross_entropy": "nn.CrossEntropyLoss()  # softmax + cross-entropy, as nnpy fuses them"}
+    L += [f"    loss_fn = {loss_code[run.loss]}"]
+    if l1:
+        L += ["    weights = [m.weight for m in model if isinstance(m, nn.Linear)]",
+              f"    l1_rate = {_l1(first)!r}  # nnpy's L1 penalty: its gradient rate * sign(W) is added by hand"]
+    L += [f"    optimizer = {_torch_optimizer(first, grouped)}",
+          f"    batch_size = {first['batch_size']}", "",
+          "    shuffle = np.random.default_rng(SEED)  # nnpy's trainer: one permutation per epoch",
+          "    n = len(F_train)", "    for epoch in range(EPOCHS):"]
+    for (start, _, live), (_, _, old) in zip(run.segments[1:], run.segments):
+        L.append(f"        if epoch == {start}:  # the page's settings changed after epoch {start}")
+        L += ["            " + line for line in _torch_changes(old, live, grouped, l1)]
+    L += ["        order = torch.from_numpy(shuffle.permutation(n))",
+          "        for start in range(0, n, batch_size):",
+          "            batch = order[start:start + batch_size]",
+          "            optimizer.zero_grad()",
+          "            loss = loss_fn(model(F_train[batch]), Y_train[batch])",
+          "            loss.backward()"]
+    if l1:
+        L += ["            if l1_rate:", "                with torch.no_grad():",
+              "                    for w in weights:", "                        w.grad += l1_rate * torch.sign(w)"]
+    L += ["            optimizer.step()", "",
+          "    # What the page shows: the loss (without the weight penalty)"
+          + ("" if run.regression else " and the accuracy") + " on both sets.",
+          '    print(f"epoch {EPOCHS}")', "    with torch.no_grad():",
+          '        for name, F, Y, labels in (("train", F_train, Y_train, y_train), ("test", F_test, Y_test, y_test)):',
+          "            logits = model(F)", "            loss = loss_fn(logits, Y).item()"]
+    if run.regression:
+        L.append('            print(f"{name:<5}  loss {loss:.10f}")')
+    else:
+        L.append("            predicted = (torch.sigmoid(logits)[:, 0] > 0.5).long().numpy()  # class 1 where p > 0.5"
+                 if run.out_units == 1 else
+                 "            predicted = torch.argmax(logits, dim=1).numpy()  # the likeliest class")
+        L += ["            correct = int(np.sum(predicted == labels))",
+              '            print(f"{name:<5}  loss {loss:.10f}  accuracy {correct / len(labels):.4f}  '
+              '({correct}/{len(labels)})")']
+    L += ["", "", "def embedded_data():",
+          f'    """The page\'s points, exactly as it split them ({len(X_train)} for training, '
+          f'{len(X_test)} for testing)."""', "", "    " + _UNPACK.replace("\n", "\n    "), ""]
+    ydt = "<f8" if run.regression else "u1"
+    for name, array, dt in zip(("X_train", "y_train", "X_test", "y_test"), run.arrays, ("<f8", ydt, "<f8", ydt)):
+        L.append(f"    {name} = {_pack(array, dt)}")
+    if run.regression:
+        L.append("    return X_train, y_train, X_test, y_test")
+    else:
+        L.append("    return X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)")
+    L += ["", "", 'if __name__ == "__main__":', "    main()"]
+    return "\n".join(L) + "\n"
+
+
+def _l1(live):
+    kind, rate = _reg(live)
+    return rate if kind == "l1" else 0.0
+
+
+def _l2(live):
+    kind, rate = _reg(live)
+    return rate if kind == "l2" else 0.0
+
+
+def _torch_optimizer(live, grouped):
+    params = f"param_groups(model, weight_decay={_l2(live)!r})" if grouped else "model.parameters()"
+    return _TORCH_OPTIMIZERS[live["optimizer"]].format(params=params, lr=live["lr"])
+
+
+def _torch_changes(old, new, grouped, l1):
+    out = []
+    if new["batch_size"] != old["batch_size"]:
+        out.append(f"batch_size = {new['batch_size']}")
+    if new["optimizer"] != old["optimizer"]:
+        out.append(f"optimizer = {_torch_optimizer(new, grouped)}  # a fresh optimizer")
+    else:
+        if new["lr"] != old["lr"]:
+            out += ["for group in optimizer.param_groups:", f"    group[\"lr\"] = {new['lr']!r}"]
+        if grouped and _l2(new) != _l2(old):
+            out.append(f"optimizer.param_groups[0][\"weight_decay\"] = {_l2(new)!r}  # the weights' group")
+    if l1 and _l1(new) != _l1(old):
+        out.append(f"l1_rate = {_l1(new)!r}")
+    return out or ["pass"]
+
+
+# ------------------------------------------------------------------ weights and the page
+
+def initial_model(state, classes=None):
+    """The network the playground builds for ``state``: the seed's initial weights.
+
+    Args:
+        state: the page's state.
+        classes: the number of classes of the user's own data (default: the
+            dataset's).
+    """
+    s = check_state(state)
+    if s["problem"] == "regression":
+        units, out_act = 1, "linear"
+    else:
+        fixed = DATASETS_2D[s["dataset"]][1]
+        k = classes if classes is not None else (fixed or s["classes"])
+        units, out_act = (1, "sigmoid") if k == 2 else (k, "softmax")
+    rng = np.random.default_rng(s["seed"])
+    sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [units]
+    acts = [layer["activation"] for layer in s["layers"]] + [out_act]
+    return SequentialModel([DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng) for i in range(len(acts))])
+
+
+def initial_weights(model, initial, metadata=None):
+    """safetensors bytes of ``model``'s architecture holding the weights ``initial`` (a flat vector).
+
+    The playground keeps its network's initial weights as one flat vector
+    (``Playground._initial``); this writes them under the PyTorch names the
+    generated script's ``nn.Sequential`` loads.
+    """
+    copy = SequentialModel.from_config(model.get_config())
+    flat = np.asarray(initial, dtype=copy.dtype).reshape(-1)
+    if flat.shape != copy.flat_parameters[0].shape:
+        raise ValueError(f"initial has {flat.size} weights; the model has {copy.count_params()}")
+    copy.flat_parameters[0][...] = flat
+    return to_safetensors(copy, metadata)
+
+
+def playground_code(playground, history=None):
+    """Everything the page's code view offers, for a configured ``Playground``.
+
+    Returns:
+        ``{"python": str, "pytorch": str, "weights": bytes, "files": {"python":
+        name, "pytorch": name, "weights": name}}``: the nnpy script, the
+        PyTorch script, the initial weights as safetensors (which the PyTorch
+        script reads) and a file name for each.
+    """
+    pg = playground
+    if pg.model is None:
+        raise RuntimeError("the playground is not configured yet: call configure(state) first")
+    custom = pg.source["kind"] == "custom"
+    data = None
+    if custom:
+        data = {"X_train": pg.X_train, "y_train": pg.y_train, "X_test": pg.X_test, "y_test": pg.y_test,
+                "classes": pg.num_classes, "name": pg.source["name"]}
+    stem = f"nnpy-{'data' if custom else pg.state['dataset']}-seed{pg.state['seed']}"
+    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "weights": f"{stem}-initial.safetensors"}
+    notes = []
+    epochs = pg.trainer.epoch
+    if pg.diverged:
+        notes += [""] + _wrap(
+            f"The page's training diverged (not finite numbers) during epoch {epochs + 1}; its weights "
+            f"are those of the step before, in the middle of that epoch. This script stops after "
+            f"epoch {epochs}: train one more epoch to see the divergence.")
+    meta = {"features": list(pg.state["features"]), "state": json.dumps(pg.state, sort_keys=True),
+            "weights": "initial"}
+    return {
+        "python": python_script(pg.state, epochs, data=data, history=history, initial=pg._initial, notes=notes),
+        "pytorch": pytorch_script(pg.state, epochs, data=data, history=history, weights_file=files["weights"],
+                                  notes=notes),
+        "weights": initial_weights(pg.model, pg._initial, meta),
+        "files": files,
+    }
