@@ -417,7 +417,9 @@ def pytorch_script(state, epochs, *, data=None, history=None, weights_file="nnpy
             "Adam: nnpy writes the update as lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps_hat) "
             "with eps_hat = eps * sqrt(1 - b2^t), the paper's efficient form; PyTorch computes "
             "lr * m_hat / (sqrt(v_hat) + eps). The two are the same formula rearranged: they differ "
-            "by rounding only.")
+            "by rounding only. But Adam amplifies rounding (it scales every step to about lr, however "
+            "small the gradient): over a hundred epochs or more the two runs can drift apart, to "
+            "similar but not equal numbers.")
     if grouped:
         L += [""] + _wrap(
             "Regularization: nnpy penalises the weights, not the biases (L2: rate/2 * sum(W^2), gradient "
@@ -585,10 +587,11 @@ def playground_code(playground, history=None):
     """Everything the page's code view offers, for a configured ``Playground``.
 
     Returns:
-        ``{"python": str, "pytorch": str, "weights": bytes, "files": {"python":
-        name, "pytorch": name, "weights": name}}``: the nnpy script, the
-        PyTorch script, the initial weights as safetensors (which the PyTorch
-        script reads) and a file name for each.
+        ``{"python": str, "pytorch": str, "weights": bytes, "trained": bytes,
+        "files": {"python": name, "pytorch": name, "weights": name, "trained":
+        name}}``: the nnpy script, the PyTorch script, the initial weights as
+        safetensors (which the PyTorch script reads), the current (trained)
+        weights as safetensors, and a file name for each.
     """
     pg = playground
     if pg.model is None:
@@ -599,7 +602,8 @@ def playground_code(playground, history=None):
         data = {"X_train": pg.X_train, "y_train": pg.y_train, "X_test": pg.X_test, "y_test": pg.y_test,
                 "classes": pg.num_classes, "name": pg.source["name"]}
     stem = f"nnpy-{'data' if custom else pg.state['dataset']}-seed{pg.state['seed']}"
-    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "weights": f"{stem}-initial.safetensors"}
+    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "weights": f"{stem}-initial.safetensors",
+             "trained": f"{stem}-epoch{pg.trainer.epoch}.safetensors"}
     notes = []
     epochs = pg.trainer.epoch
     if pg.diverged:
@@ -614,5 +618,6 @@ def playground_code(playground, history=None):
         "pytorch": pytorch_script(pg.state, epochs, data=data, history=history, weights_file=files["weights"],
                                   notes=notes),
         "weights": initial_weights(pg.model, pg._initial, meta),
+        "trained": to_safetensors(pg.model, {**meta, "weights": f"after {epochs} epochs"}),
         "files": files,
     }

@@ -84,7 +84,7 @@ def write(tmp_path, code):
     paths = {}
     for key, name in code["files"].items():
         paths[key] = tmp_path / name
-        mode = "wb" if key == "weights" else "w"
+        mode = "wb" if key in ("weights", "trained") else "w"
         with open(paths[key], mode) as f:
             f.write(code[key])
     return paths
@@ -183,6 +183,10 @@ def test_initial_weights_file_holds_the_playgrounds_initial_weights():
     np.testing.assert_array_equal(model.flat_parameters[0], pg._initial)
     assert not np.array_equal(pg.model.flat_parameters[0], pg._initial)  # trained since
     assert meta["weights"] == "initial" and '"spiral"' in meta["state"]
+    after, meta = from_safetensors(code["trained"], return_metadata=True)
+    model.load_state_dict(state_dict_from_torch(after))
+    np.testing.assert_array_equal(model.flat_parameters[0], pg.model.flat_parameters[0])
+    assert meta["weights"] == "after 3 epochs" and code["files"]["trained"].endswith("-epoch3.safetensors")
     assert code["files"]["weights"] in code["pytorch"]
 
 
