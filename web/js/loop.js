@@ -19,7 +19,8 @@
  */
 
 const DEPTH = 2;
-const MIN_FRAME_MS = 30; // draw at most ~33 times a second: the rest of the main thread stays free
+const MIN_FRAME_MS = 30;
+const FALLBACK_MS = 250; // draw at most ~33 times a second: the rest of the main thread stays free
 const MIN_BUDGET_MS = 30;
 const MAX_BUDGET_MS = 250;
 
@@ -40,15 +41,22 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   function requestFrame() {
     if (frameRequested) return;
     frameRequested = true;
-    requestAnimationFrame(function frame(now) {
-      if (playing && now - drawnAt < MIN_FRAME_MS) { requestAnimationFrame(frame); return; }
+    const run = (now) => {
+      if (!frameRequested) return;
       frameRequested = false;
       drawnAt = now;
       if (!snapshot) return;
       const f = fresh;
       fresh = { network: false, points: false };
       onFrame({ snapshot, network, points, fresh: f, playing });
+    };
+    requestAnimationFrame(function frame(now) {
+      if (playing && now - drawnAt < MIN_FRAME_MS) { requestAnimationFrame(frame); return; }
+      run(now);
     });
+    // A frame the browser does not render (an off-screen iframe, a background tab) gets no
+    // animation frames: draw anyway, a few times a second, so the numbers stay true.
+    setTimeout(() => run(performance.now()), FALLBACK_MS);
   }
 
   function accept(result) {

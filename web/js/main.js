@@ -8,7 +8,7 @@
  */
 
 import { createEngine } from "./engine.js";
-import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, toEngine } from "./state.js";
+import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, serialize, toEngine } from "./state.js";
 import { createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
@@ -37,8 +37,8 @@ const controls = createControls(document, {
   update: (patch) => store.update(patch),
   getState: () => store.get(),
   actions: {
-    toggle: () => (loop.playing ? loop.pause() : play()),
-    step: () => loop.step().catch((e) => engineError(e)),
+    toggle: () => { startEngine(); return loop.playing ? loop.pause() : play(); },
+    step: () => { startEngine(); return loop.step().catch((e) => engineError(e)); },
     reset: () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); },
     regenerate,
     editMode: (mode) => { editMode = mode; heatmap.setEditing(mode && (mode === "add" ? "add a point" : "remove a point")); },
@@ -105,6 +105,22 @@ function renderState(state) {
 }
 
 // ---------------------------------------------------------------- engine and loop
+// In embed mode the engine waits until the playground is on screen or the reader presses Train
+// or Step, so a post with three embeds does not start three Pythons on load. Calls made while it
+// waits queue up, in order, and run once it has started.
+let engine = null;
+let startEngine = () => {};
+const engineStarted = new Promise((resolve) => {
+  startEngine = () => {
+    if (engine) return;
+    engine = createEngine({ onProgress: (p) => status.progress(p) });
+    status.starting();
+    watchEngine();
+    resolve(engine);
+  };
+});
+const deferredEngine = { call: (method, args) => engineStarted.then((e) => e.call(method, args)) };
+
 const status = createEngineStatus($("engine-status"), {
   onRetry: () => {
     status.starting();
@@ -113,14 +129,18 @@ const status = createEngineStatus($("engine-status"), {
     loop.resend().catch((e) => engineError(e));
   },
 });
-const engine = createEngine({ onProgress: (p) => status.progress(p) });
-const loop = createLoop(engine, {
+const loop = createLoop(deferredEngine, {
   onFrame: draw,
   onError: (err) => engineError(err),
   onDiverged: (message) => showDiverged(message),
   onPlaying: (playing) => controls.setPlaying(playing),
 });
 
+const deferred = Boolean(store.get().embed);
+if (deferred) {
+  performance.mark("nnpy:engine-deferred");
+  status.waiting();
+}
 renderState(store.get());
 performance.mark("nnpy:controls-ready");
 
@@ -131,7 +151,14 @@ function watchEngine() {
     $("versions").textContent = `nnpy ${i.nnpy} · NumPy ${i.numpy} · Python ${i.python} (Pyodide ${info.pyodide})`;
   }, (err) => status.failed(err));
 }
-watchEngine();
+if (deferred) {
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); startEngine(); }
+  });
+  observer.observe(document.querySelector(".layout"));
+} else {
+  startEngine();
+}
 configure();
 
 store.subscribe((state, changed) => {
@@ -330,7 +357,7 @@ async function csvFile(file) {
 
 async function csvDownload() {
   try {
-    const { text, filename } = await engine.call("csv", {});
+    const { text, filename } = await deferredEngine.call("csv", {});
     download(text, filename, "text/csv");
   } catch (err) {
     engineError(err);
@@ -345,5 +372,31 @@ function regenerate() {
   loop.regenerate(seed).catch((e) => engineError(e));
 }
 
+// ---------------------------------------------------------------- the Embed button
+function embedSnippet() {
+  const src = location.origin + location.pathname + serialize({ ...store.get(), embed: true });
+  // the hash is URL-encoded: no quote or angle bracket can be in it; raw & is what embed snippets use
+  return `<iframe src="${src.replace(/"/g, "%22")}" title="nnpy playground: a neural network ` +
+    `training in your browser" width="100%" height="600" style="border:0" loading="lazy"></iframe>`;
+}
+$("embed-button").addEventListener("click", () => {
+  const panel = $("embed-panel");
+  panel.hidden = !panel.hidden;
+  $("embed-button").setAttribute("aria-expanded", String(!panel.hidden));
+  if (!panel.hidden) { $("embed-snippet").value = embedSnippet(); $("embed-snippet").select(); }
+});
+store.subscribe(() => { if (!$("embed-panel").hidden) $("embed-snippet").value = embedSnippet(); });
+$("embed-copy").addEventListener("click", async () => {
+  const text = $("embed-snippet").value;
+  try {
+    await navigator.clipboard.writeText(text);
+    $("embed-copied").textContent = "Copied.";
+  } catch {
+    $("embed-snippet").select();
+    $("embed-copied").textContent = "Press Ctrl+C (⌘C) to copy the selected text.";
+  }
+});
+$("embed-close").addEventListener("click", () => { $("embed-panel").hidden = true; $("embed-button").setAttribute("aria-expanded", "false"); });
+
 // for the browser tests and the benchmark: read-only handles
-window.nnpy = { store, loop, engine };
+window.nnpy = { store, loop, get engine() { return engine; } };

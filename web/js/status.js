@@ -40,6 +40,15 @@ export function createEngineStatus(element, { onRetry }) {
       stage.textContent = STAGES.pyodide;
       retry.hidden = true;
     },
+    /** Embed mode: Python starts when the playground is on screen or the reader presses Train. */
+    waiting() {
+      element.hidden = false;
+      title.textContent = "Python starts when you press Train";
+      stage.textContent = "or when this playground scrolls into view.";
+      hint.textContent = "Everything runs in your browser; nothing is installed.";
+      bar.hidden = true;
+      retry.hidden = true;
+    },
     progress({ stage: name, fraction }) {
       if (element.classList.contains("failed")) return;
       bar.value = fraction;
