@@ -78,19 +78,20 @@ def test_layers_and_neurons_plus_and_minus(playground):
 
 
 def test_a_big_network_asks_first(playground):
-    set_hash(playground, "#dataset=circle&networkShape=32,32&activations=relu,relu")
-    playground.click('[data-act="add-layer"]')
+    set_hash(playground, "#dataset=circle&networkShape=32,32,32&activations=relu,relu,relu")
+    playground.click('[data-act="add-layer"]')  # 2,241 -> 3,297 weights and biases
     dialog = playground.locator("#size-warning")
     assert dialog.is_visible()
-    assert "weights and biases" in dialog.inner_text()
+    assert "3,297 weights and biases" in dialog.inner_text()
     playground.click('#size-warning button[value="cancel"]')
     wait_idle(playground)
-    assert playground.inner_text(".net-count") == "2 hidden layers"
+    assert playground.inner_text(".net-count") == "3 hidden layers"
     playground.click('[data-act="add-layer"]')
     playground.click('#size-warning button[value="ok"]')
     wait_idle(playground)
-    assert playground.inner_text(".net-count") == "3 hidden layers"
-    assert nodes(playground, "hidden") == 96
+    assert playground.inner_text(".net-count") == "4 hidden layers"
+    assert nodes(playground, "hidden") == 128
+    assert playground.inner_text(".net-params").startswith("3,297 ")
 
 
 def test_learning_rate_changes_live_without_a_reset(playground):

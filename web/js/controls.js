@@ -21,7 +21,7 @@ import { CLASS_COLORS, CLASS_NAMES, rgb } from "./colors.js";
 import { activationLabel } from "./network.js";
 
 /** Above this many weights and biases the page asks first: training and drawing slow down. */
-export const WARN_PARAMS = 1500;
+export const WARN_PARAMS = 2500;
 
 const DATASET_LABELS = {
   circle: "Circle", xor: "Exclusive or", gauss: "Gaussian", spiral: "Spiral", moons: "Moons",

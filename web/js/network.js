@@ -273,6 +273,7 @@ export function createNetwork(element, handlers) {
   }
 
   const BUCKETS = 8;
+  const STRAIGHT_ABOVE = 2000;
   function drawLinks() {
     const w = layout ? layout.width : 0, h = layout ? layout.height : 0;
     lctx.clearRect(0, 0, w, h);
@@ -321,6 +322,10 @@ export function createNetwork(element, handlers) {
     const active = FEATURES.map((_, i) => i).filter((i) => structure.features[i]);
     // group links by sign and |w| bucket: 2 * BUCKETS strokes, however many links
     const paths = Array.from({ length: 2 * BUCKETS }, () => new Path2D());
+    // thousands of links: straight lines draw several times faster than curves, and look the same
+    const links = layout.params.reduce((n, p) => n + p.fanIn * p.fanOut, 0);
+    const straight = links > STRAIGHT_ABOVE;
+    layout.straight = straight;
     const used = new Uint8Array(2 * BUCKETS);
     layout.params.forEach((p, l) => {
       const from = layout.columns[l];
@@ -332,9 +337,13 @@ export function createNetwork(element, handlers) {
           const bucket = Math.min(BUCKETS - 1, Math.floor(Math.abs(wv) * 2));
           const k = (wv >= 0 ? BUCKETS : 0) + bucket;
           const b = to[j];
-          const mx = (a.x + b.x) / 2;
           paths[k].moveTo(a.x, a.y);
-          paths[k].bezierCurveTo(mx, a.y, mx, b.y, b.x, b.y);
+          if (straight) {
+            paths[k].lineTo(b.x, b.y);
+          } else {
+            const mx = (a.x + b.x) / 2;
+            paths[k].bezierCurveTo(mx, a.y, mx, b.y, b.x, b.y);
+          }
           used[k] = 1;
         }
       }
@@ -354,7 +363,8 @@ export function createNetwork(element, handlers) {
       lctx.lineWidth = 2;
       lctx.beginPath();
       lctx.moveTo(a.x, a.y);
-      lctx.bezierCurveTo(mx, a.y, mx, b.y, b.x, b.y);
+      if (layout.straight) lctx.lineTo(b.x, b.y);
+      else lctx.bezierCurveTo(mx, a.y, mx, b.y, b.x, b.y);
       lctx.stroke();
     }
   }
@@ -362,6 +372,7 @@ export function createNetwork(element, handlers) {
   // -------------------------------------------------------------- links under the pointer
 
   function bezierPoint(a, b, t) {
+    if (layout.straight) return [a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)];
     const mx = (a.x + b.x) / 2;
     const u = 1 - t;
     const x = u * u * u * a.x + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * b.x;
