@@ -151,6 +151,10 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
     regenerate(seed) {
       return replace("regenerate", { seed });
     },
+    /** A question that changes nothing (e.g. "csv": the data as CSV text). */
+    query(method, args = {}) {
+      return engine.call(method, args);
+    },
     /** An edit of the data or the weights (add_point, remove_point, load_csv, set_parameter). */
     edit(method, args) {
       return replace(method, args);

@@ -8,7 +8,7 @@
  */
 
 import { createEngine } from "./engine.js";
-import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, serialize, toEngine } from "./state.js";
+import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, toEngine } from "./state.js";
 import { createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
@@ -16,7 +16,9 @@ import { createCharts } from "./charts.js";
 import { createStats } from "./stats.js";
 import { createCard } from "./card.js";
 import { createLoop } from "./loop.js";
-import { createEngineStatus, createNotes, download, messageOf } from "./status.js";
+import { createEngineStatus, createNotes, messageOf } from "./status.js";
+import { createUserData } from "./userdata.js";
+import { createEmbedPanel } from "./embed.js";
 import { scaleFor } from "./colors.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,7 +29,6 @@ const parsed = parseHash(location.hash);
 notes.show(parsed.notes);
 const store = createStore(parsed.state, { onNotes: (n) => notes.show(n) });
 
-let editMode = "";
 let pinned = null;      // the neuron shown in the main view after a click or tap
 let hovered = null;     // ... while the pointer or keyboard focus is on it
 let lastFrame = null;
@@ -41,10 +42,13 @@ const controls = createControls(document, {
     step: () => { startEngine(); return loop.step().catch((e) => engineError(e)); },
     reset: () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); },
     regenerate,
-    editMode: (mode) => { editMode = mode; heatmap.setEditing(mode && (mode === "add" ? "add a point" : "remove a point")); },
-    csvFile,
-    csvDownload,
-    message: (text) => dataMessage(text, true),
+    editMode: (mode) => {
+      userData.setMode(mode);
+      heatmap.setEditing(mode && (mode === "add" ? "add a point" : "remove a point"));
+    },
+    csvFile: (file) => userData.csvFile(file),
+    csvDownload: () => userData.csvDownload(),
+    message: (text) => userData.message(text, true),
   },
 });
 
@@ -79,7 +83,7 @@ const card = createCard($("card"), {
   onClose: () => { pinned = null; card.hide(); network.setSelected(null); showFocus(); },
 });
 
-const heatmap = createHeatmap($("heatmap"), { onPoint });
+const heatmap = createHeatmap($("heatmap"), { onPoint: (x1, x2) => userData.point(x1, x2) });
 const charts = createCharts($("charts"));
 const stats = createStats({ metrics: $("metrics"), confusion: $("confusion") });
 
@@ -315,55 +319,6 @@ $("diverged-lower").addEventListener("click", () => {
 });
 $("diverged-reset").addEventListener("click", () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); });
 
-// ---------------------------------------------------------------- your own data
-function dataMessage(text, isError = false) {
-  const m = $("data-message");
-  m.textContent = text;
-  m.classList.toggle("error", isError);
-}
-
-function onPoint(x1, x2) {
-  if (!editMode || !loop.snapshot) return;
-  const call = editMode === "add"
-    ? loop.edit("add_point", { x1, x2, label: controls.addClassValue() })
-    : loop.edit("remove_point", { x1, x2, radius: 0.4 });
-  call.then((r) => {
-    if (editMode === "remove" && r.removed === false) dataMessage("No point there to remove.");
-    else dataMessage("");
-  }).catch((err) => (isFatal(err) ? engineError(err) : dataMessage(messageOf(err), true)));
-}
-
-async function csvFile(file) {
-  if (file.size > 2_000_000) {
-    dataMessage(`${file.name} is ${Math.round(file.size / 1e6)} MB; the playground takes CSV files up to 2 MB. Your data is unchanged.`, true);
-    return;
-  }
-  let text;
-  try {
-    text = await file.text();
-  } catch (err) {
-    dataMessage(`Could not read ${file.name}: ${err.message}. Your data is unchanged.`, true);
-    return;
-  }
-  try {
-    const r = await loop.edit("load_csv", { text, name: file.name });
-    const n = r.points.train_y.shape[0] + r.points.test_y.shape[0];
-    dataMessage(`Loaded ${n} points from ${file.name}.`);
-  } catch (err) {
-    if (isFatal(err)) return engineError(err);
-    dataMessage(`Could not use ${file.name}: ${messageOf(err)}. Your data is unchanged.`, true);
-  }
-}
-
-async function csvDownload() {
-  try {
-    const { text, filename } = await deferredEngine.call("csv", {});
-    download(text, filename, "text/csv");
-  } catch (err) {
-    engineError(err);
-  }
-}
-
 function regenerate() {
   const seed = Math.floor(Math.random() * 1000000);
   const next = { ...store.get(), seed };
@@ -372,31 +327,12 @@ function regenerate() {
   loop.regenerate(seed).catch((e) => engineError(e));
 }
 
-// ---------------------------------------------------------------- the Embed button
-function embedSnippet() {
-  const src = location.origin + location.pathname + serialize({ ...store.get(), embed: true });
-  // the hash is URL-encoded: no quote or angle bracket can be in it; raw & is what embed snippets use
-  return `<iframe src="${src.replace(/"/g, "%22")}" title="nnpy playground: a neural network ` +
-    `training in your browser" width="100%" height="600" style="border:0" loading="lazy"></iframe>`;
-}
-$("embed-button").addEventListener("click", () => {
-  const panel = $("embed-panel");
-  panel.hidden = !panel.hidden;
-  $("embed-button").setAttribute("aria-expanded", String(!panel.hidden));
-  if (!panel.hidden) { $("embed-snippet").value = embedSnippet(); $("embed-snippet").select(); }
+// ---------------------------------------------------------------- your own data, Embed
+const userData = createUserData($("data-message"), {
+  loop, classValue: () => controls.addClassValue(), isFatal, onFatal: engineError,
 });
-store.subscribe(() => { if (!$("embed-panel").hidden) $("embed-snippet").value = embedSnippet(); });
-$("embed-copy").addEventListener("click", async () => {
-  const text = $("embed-snippet").value;
-  try {
-    await navigator.clipboard.writeText(text);
-    $("embed-copied").textContent = "Copied.";
-  } catch {
-    $("embed-snippet").select();
-    $("embed-copied").textContent = "Press Ctrl+C (⌘C) to copy the selected text.";
-  }
-});
-$("embed-close").addEventListener("click", () => { $("embed-panel").hidden = true; $("embed-button").setAttribute("aria-expanded", "false"); });
+const embedPanel = createEmbedPanel(document, { getState: () => store.get() });
+store.subscribe(() => embedPanel.refresh());
 
 // for the browser tests and the benchmark: read-only handles
 window.nnpy = { store, loop, get engine() { return engine; } };

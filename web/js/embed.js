@@ -1,0 +1,40 @@
+/**
+ * The Embed button: a panel with the <iframe> snippet that shows this playground, set up as it
+ * is now, in a blog post (the state's hash plus embed=1; see docs.html for the recipes).
+ *
+ *   createEmbedPanel(document, { getState });   // wires #embed-button, #embed-panel, #embed-snippet
+ */
+
+import { serialize } from "./state.js";
+
+export function embedSnippet(state, base = location.origin + location.pathname) {
+  const src = base + serialize({ ...state, embed: true });
+  // the hash is URL-encoded, so no quote or angle bracket is in it; raw & is what embed snippets use
+  return `<iframe src="${src.replace(/"/g, "%22")}" title="nnpy playground: a neural network ` +
+    `training in your browser" width="100%" height="600" style="border:0" loading="lazy"></iframe>`;
+}
+
+export function createEmbedPanel(root, { getState }) {
+  const $ = (id) => root.getElementById(id);
+  const button = $("embed-button"), panel = $("embed-panel"), snippet = $("embed-snippet");
+  const setOpen = (open) => {
+    panel.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open) { snippet.value = embedSnippet(getState()); snippet.select(); }
+  };
+  button.addEventListener("click", () => setOpen(panel.hidden));
+  $("embed-close").addEventListener("click", () => setOpen(false));
+  $("embed-copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(snippet.value);
+      $("embed-copied").textContent = "Copied.";
+    } catch {
+      snippet.select();
+      $("embed-copied").textContent = "Press Ctrl+C (⌘C) to copy the selected text.";
+    }
+  });
+  return {
+    /** After a change of the state: keep an open snippet current. */
+    refresh() { if (!panel.hidden) snippet.value = embedSnippet(getState()); },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * The user's own data: clicks on the main view add or remove points, a CSV file replaces the
+ * data (a bad file changes nothing and says why, naming the row), and the current data
+ * downloads as CSV. Every change goes through the training loop; the network keeps training.
+ *
+ *   const data = createUserData(messageElement, { loop, classValue, isFatal, onFatal });
+ *   data.setMode("add" | "remove" | "");  data.point(x1, x2);  data.csvFile(file);  data.csvDownload();
+ */
+
+import { download, messageOf } from "./status.js";
+
+const MAX_CSV_BYTES = 2_000_000;
+
+export function createUserData(messageElement, { loop, classValue, isFatal, onFatal }) {
+  let mode = "";
+
+  function message(text, isError = false) {
+    messageElement.textContent = text;
+    messageElement.classList.toggle("error", isError);
+  }
+
+  function fail(err, prefix = "") {
+    if (isFatal(err)) onFatal(err);
+    else message(prefix + messageOf(err) + (prefix ? ". Your data is unchanged." : ""), true);
+  }
+
+  return {
+    message,
+    get mode() { return mode; },
+    setMode(next) { mode = next; },
+    /** A click on the main view at (x1, x2): add or remove a point, by the mode. */
+    point(x1, x2) {
+      if (!mode || !loop.snapshot) return;
+      const removing = mode === "remove";
+      const call = removing
+        ? loop.edit("remove_point", { x1, x2, radius: 0.4 })
+        : loop.edit("add_point", { x1, x2, label: classValue() });
+      call.then((r) => message(removing && r.removed === false ? "No point there to remove." : ""))
+        .catch((err) => fail(err));
+    },
+    async csvFile(file) {
+      if (file.size > MAX_CSV_BYTES) {
+        message(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; the playground takes CSV files up to ` +
+          `${MAX_CSV_BYTES / 1e6} MB. Your data is unchanged.`, true);
+        return;
+      }
+      let text;
+      try {
+        text = await file.text();
+      } catch (err) {
+        message(`Could not read ${file.name}: ${err.message}. Your data is unchanged.`, true);
+        return;
+      }
+      try {
+        const r = await loop.edit("load_csv", { text, name: file.name });
+        const n = r.points.train_y.shape[0] + r.points.test_y.shape[0];
+        message(`Loaded ${n} points from ${file.name}.`);
+      } catch (err) {
+        fail(err, `Could not use ${file.name}: `);
+      }
+    },
+    async csvDownload() {
+      try {
+        const { text, filename } = await loop.query("csv");
+        download(text, filename, "text/csv");
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+}
