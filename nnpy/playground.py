@@ -30,6 +30,27 @@ Playground's)::
 Output layer and loss follow the problem: one sigmoid unit with binary
 cross-entropy for two classes, a softmax over K units with cross-entropy for
 K > 2 classes, one linear unit with mean squared error for regression.
+
+A snapshot (what :meth:`Playground.train`, :meth:`~Playground.snapshot` and
+every edit return)::
+
+    {"epoch": int, "step": int,
+     "loss": {"train": float, "test": float},      # without the weight penalty
+     "accuracy": {"train": float, "test": float} | None (regression),
+     "confusion": int32 (K, K) on the test set | None,   # rows: true class
+     "output": float32 (100, 100) | (100, 100, K),  # row 0 is the top (x2 = 6)
+     "thumbs": float32 (n_features + all units, 20, 20),  # every neuron's map
+     "params": float64 (n_params,),   # model.flat_parameters: per layer W (in x out), then b
+     "lr": float, "diverged": str | None,
+     "focus": None | {"layer", "unit", "map": float32 (100, 100)},
+     "timing": {"train_ms", "snapshot_ms", "epochs"}}
+
+Cost: a training step is the model's own few NumPy calls (the trainer's, about
+40 for the default network); a snapshot is one forward pass over the train
+and test points and one over the 10,000 grid points in float32, one matrix
+product per layer. In CPython here: about 1,200 epochs/s for the default
+spiral network, 650 for six layers of 8 with all seven features; a snapshot
+takes 1 to 3 ms.
 """
 
 import math
