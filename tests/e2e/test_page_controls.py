@@ -402,3 +402,55 @@ def test_hovering_an_input_feature_shows_it_in_the_main_view(playground):
     playground.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert changed_fraction(before, heatmap_pixels(playground)) > 0.2
     playground.mouse.move(0, 0)
+
+
+def test_state_module_round_trips_random_states_and_survives_garbage(playground):
+    """parseHash(serialize(s)) == s for random valid states; random junk never throws and always
+    gives a complete, valid state."""
+    result = playground.evaluate("""async () => {
+        const S = await import('/js/state.js');
+        let seed = 12345;
+        const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+        const pick = (a) => a[Math.floor(rand() * a.length)];
+        const bad = [];
+        for (let n = 0; n < 300; n++) {
+            const s = S.defaults();
+            for (const p of S.PROPS) {
+                if (p.type === 'enum') s[p.name] = pick(p.values);
+                else if (p.type === 'int') s[p.name] = p.min + Math.floor(rand() * (p.max - p.min + 1));
+                else if (p.type === 'number') s[p.name] = pick([p.min, p.max, 0.003, 1e-5, 0.25, 7]);
+                else if (p.type === 'bool') s[p.name] = rand() < 0.5;
+            }
+            const layers = Math.floor(rand() * (S.MAX_LAYERS + 1));
+            s.networkShape = Array.from({ length: layers }, () => 1 + Math.floor(rand() * S.MAX_UNITS));
+            s.activations = s.networkShape.map(() => pick(S.ACTIVATIONS));
+            if (!S.FEATURES.some((f) => s[f.key])) s.x = true;
+            s.hide = S.HIDEABLE.filter(() => rand() < 0.1);
+            const back = S.parseHash(S.serialize(s));
+            if (back.notes.length || JSON.stringify(back.state) !== JSON.stringify(s)) bad.push([s, back]);
+        }
+        const junk = ['#', '#&&&', '#=1', '#noise', '#noise=%E0%A4%A', '#networkShape=,,,', '#seed=1e400',
+            '#learningRate=NaN', '#x=false&y=false', '#activations=relu&networkShape=1,2,3',
+            '#' + 'a'.repeat(5000), '#dataset=__proto__', '#__proto__=1&constructor=2', '#toString=1'];
+        for (let n = 0; n < 200; n++) {
+            junk.push('#' + Array.from({ length: 1 + Math.floor(rand() * 6) }, () =>
+                pick(S.PROPS).name + '=' + String.fromCharCode(...Array.from({ length: Math.floor(rand() * 8) },
+                    () => 32 + Math.floor(rand() * 90)))).join('&'));
+        }
+        const broken = [];
+        for (const h of junk) {
+            try {
+                const { state } = S.parseHash(h);
+                const again = S.parseHash(S.serialize(state));
+                if (again.notes.length) broken.push([h, 'not valid after parsing', again.notes]);
+                if (!S.FEATURES.some((f) => state[f.key])) broken.push([h, 'no feature']);
+                if (state.activations.length !== state.networkShape.length) broken.push([h, 'activations']);
+            } catch (e) {
+                broken.push([h, String(e)]);
+            }
+        }
+        return { bad: bad.slice(0, 3), broken: broken.slice(0, 5), junk: junk.length };
+    }""")
+    assert result["bad"] == []
+    assert result["broken"] == []
+    assert result["junk"] > 200

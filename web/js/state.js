@@ -88,7 +88,7 @@ function describe(p) {
   }
 }
 
-/** A number from a hash value: plain decimal notation only ("1e3", "0x10", "" are refused). */
+/** A number from a hash value: decimal notation with an optional exponent ("0x10", "", " 1" are refused). */
 function toNumber(text) {
   return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text) ? Number(text) : NaN;
 }
