@@ -64,10 +64,12 @@ def test_reset_restores_the_initial_state(playground):
     set_hash(playground, "#dataset=spiral&seed=4")
     first_loss = playground.inner_text("#test-loss")
     first_pixels = heatmap_pixels(playground)
-    train_until(playground, lambda p: epoch(p) >= 30, what="30 epochs")
+    play(playground)
+    playground.wait_for_function("() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 30")
     assert playground.inner_text("#test-loss") != first_loss
-    playground.click("#reset-button")
+    playground.click("#reset-button")  # while training: it stops, as in TF Playground
     wait_idle(playground)
+    assert playground.get_attribute("#play-button", "aria-pressed") == "false"
     assert playground.inner_text("#epoch") == "000,000"
     assert playground.inner_text("#test-loss") == first_loss
     assert changed_fraction(first_pixels, heatmap_pixels(playground)) == 0

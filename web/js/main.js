@@ -40,7 +40,7 @@ const controls = createControls(document, {
   actions: {
     toggle: () => { startEngine(); return loop.playing ? loop.pause() : play(); },
     step: () => { startEngine(); return loop.step().catch((e) => engineError(e)); },
-    reset: () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); },
+    reset: () => { hideDiverged(); loop.pause(); loop.reset().catch((e) => engineError(e)); }, // as TF Playground: reset stops
     regenerate,
     editMode: (mode) => {
       userData.setMode(mode);
