@@ -611,6 +611,12 @@ def playground_code(playground, history=None):
             f"The page's training diverged (not finite numbers) during epoch {epochs + 1}; its weights "
             f"are those of the step before, in the middle of that epoch. This script stops after "
             f"epoch {epochs}: train one more epoch to see the divergence.")
+    unreplayed = list(getattr(pg, "_unreplayed", ()))
+    if unreplayed:
+        notes += [""] + _wrap(
+            "The page's run had edits this script does not replay (" + "; ".join(unreplayed) + "): it "
+            "trains on the data and with the settings in effect now, from the weights the run started "
+            "from, so its numbers differ from the page's.")
     meta = {"features": list(pg.state["features"]), "state": json.dumps(pg.state, sort_keys=True),
             "weights": "initial"}
     return {

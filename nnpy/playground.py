@@ -65,6 +65,7 @@ from .layers import DenseLayer
 from .metrics import confusion_matrix
 from .model import SequentialModel
 from .optim import OPTIMIZERS, Regularizer, get_optimizer
+from .playground_files import read_playground_model, save_playground_model
 from .trainer import Trainer, TrainingDiverged
 
 GRID = 100            # the decision boundary: GRID x GRID points
@@ -209,6 +210,9 @@ class Playground:
         self.diverged = None
         self._grid = _grid_points()
         self._grid_features = None  # float32 (GRID*GRID, n_features)
+        self._initial = None        # the weights the run started from (Reset goes back to them)
+        self._history = []          # [(epoch, state)]: live settings in effect from that epoch on
+        self._unreplayed = []       # what the generated code cannot replay (edits during the run)
 
     # ------------------------------------------------------------ transport checks
 
@@ -224,6 +228,10 @@ class Playground:
         """Return ``arange`` of the given shape and dtype (checks array transport)."""
         n = int(np.prod(shape))
         return {"array": np.arange(n, dtype=dtype).reshape(shape)}
+
+    def echo(self, value=None):
+        """Return ``value`` unchanged (checks the transport of plain data and bytes)."""
+        return {"value": value}
 
     def fail(self, message="deliberate failure"):
         """Raise ``ValueError(message)`` (checks error transport)."""
@@ -281,6 +289,7 @@ class Playground:
             result["network"] = self.network()
         elif "live" in changed:
             self._apply_live()
+            self._record_live()
         if "data" in changed:
             result["points"] = self.points()
         result["snapshot"] = self.snapshot()
@@ -321,6 +330,7 @@ class Playground:
         self.model = SequentialModel(layers)
         self._initial = self.model.flat_parameters[0].copy()
         self._new_trainer(loss)
+        self._new_run()
         self._grid_features = feature_map(self._grid, s["features"]).astype(np.float32)
 
     def _new_trainer(self, loss=None):
@@ -346,6 +356,25 @@ class Playground:
         t.lr = s["lr"]
         t.regularizer = Regularizer(s["regularization"], s["reg_rate"])
 
+    def _new_run(self):
+        """Epoch 0: the history starts again with the settings in effect now."""
+        self._history = [(0, dict(self.state))]
+        self._unreplayed = []
+
+    def _record_live(self):
+        epoch = self.trainer.epoch
+        if self._history and self._history[-1][0] == epoch:
+            self._history[-1] = (epoch, dict(self.state))
+        else:
+            self._history.append((epoch, dict(self.state)))
+
+    def _mid_run(self, what):
+        """Note an edit the generated code cannot replay (nothing to note before the first step)."""
+        if self.trainer.step_count:
+            self._unreplayed.append(f"{what} after epoch {self.trainer.epoch}")
+            return True
+        return False
+
     def set_lr(self, lr):
         """Change the learning rate now, without a reset (the next step uses it)."""
         self.configure({**self.state, "lr": lr})
@@ -356,6 +385,7 @@ class Playground:
         self._require()
         self.model.flat_parameters[0][...] = self._initial
         self._new_trainer()
+        self._new_run()
         return {"snapshot": self.snapshot()}
 
     def regenerate(self, seed):
@@ -366,6 +396,8 @@ class Playground:
         self.X_train, self.y_train, self.X_test, self.y_test = self._split(source, new)
         self.source, self.state = source, new
         self._set_training_data()
+        self._mid_run(f"new data (seed {new['seed']})")
+        self._history = [(e, {**st, "seed": new["seed"]}) for e, st in self._history]
         return {"points": self.points(), "snapshot": self.snapshot()}
 
     def _require(self):
@@ -378,6 +410,8 @@ class Playground:
         """Replace the data by the user's; keep the network unless the classes changed."""
         source = {"kind": "custom", "name": name, "X": X, "y": y, "classes": classes}
         old_classes = self.num_classes
+        if classes == old_classes:
+            self._mid_run(f"your data ({name}) replaced the points")
         self.source = source
         self.X_train, self.y_train, self.X_test, self.y_test = self._split(source, self.state)
         result = {"points": self.points()}
@@ -496,6 +530,7 @@ class Playground:
         X = np.concatenate([self.X_train, self.X_test])
         y = np.concatenate([self.y_train, self.y_test])
         name = self.source["name"]
+        self._mid_run("points added or removed by hand")
         if self.source["kind"] == "generated":
             name = f"{name} (edited)"
         self.source = {"kind": "custom", "name": name, "X": X, "y": y, "classes": self.num_classes}
@@ -519,6 +554,8 @@ class Playground:
         if not math.isfinite(value) or abs(value) > 1e6:
             raise ValueError(f"value must be a finite number within ±1e6. Received: {value!r}")
         param[index] = value
+        if not self._mid_run(f"{name}{list(index)} of layer {layer + 1} set to {value!r} by hand"):
+            self._initial = self.model.flat_parameters[0].copy()  # before training: the run starts here
         self.diverged = None
         return {"snapshot": self.snapshot()}
 
@@ -564,6 +601,127 @@ class Playground:
     def step(self, focus=None):
         """One epoch (TF Playground's step button)."""
         return self.train(1, focus=focus)
+
+    # ------------------------------------------------------------ files: export, import, code
+
+    def export_model(self):
+        """The model as a ``saved_models`` file: ``{"data": bytes, "filename": str}``.
+
+        ``nnpy.load_model(path, return_metadata=True)`` loads it in CPython;
+        the metadata names the input features and holds the page's state
+        (see :mod:`nnpy.playground_files`).
+        """
+        self._require()
+        data, filename = save_playground_model(self.model, self.state, self.source, self.trainer.epoch)
+        return {"data": data, "filename": filename}
+
+    def code(self):
+        """The nnpy and PyTorch scripts for this run, with the weight files they use.
+
+        ``{"python", "pytorch": str, "weights", "trained": bytes (safetensors),
+        "files": {kind: file name}}`` (see :func:`nnpy.codegen.playground_code`).
+        """
+        self._require()
+        from .codegen import playground_code  # codegen imports this module
+        return playground_code(self, history=self._history)
+
+    def import_model(self, data, name="the file"):
+        """Show the network of a model file (bytes): its layers, features and weights, at epoch 0.
+
+        A file exported by the page brings its data settings along (unless
+        its data was the user's own, which the file does not carry); a file
+        saved in CPython keeps the current data when its output fits it, and
+        otherwise switches to a dataset that does. A bad file raises
+        ``ValueError`` (a :class:`~nnpy.saved_models.ModelFileError` or a
+        :class:`~nnpy.playground_files.NotAPlaygroundModel`) naming what is
+        wrong, and nothing changes.
+
+        Returns what :meth:`configure` returns, plus ``"state"`` (the new
+        state, for the page's controls) and ``"message"``.
+        """
+        self._require()
+        if isinstance(data, np.ndarray):
+            data = data.astype(np.uint8, copy=False).tobytes()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be the file's bytes. Received: {type(data).__name__}")
+        found = read_playground_model(bytes(data), str(name), hidden_activations=HIDDEN_ACTIVATIONS,
+                                      max_layers=MAX_LAYERS, max_units=MAX_UNITS, max_classes=MAX_CLASSES)
+        state, kept = self._state_for(found)
+        saved = dict(self.__dict__)
+        try:
+            result = self.configure(state)
+            if "network" not in result["changed"]:  # the same architecture: a new run all the same
+                self._build()
+                result["changed"].append("network")
+            self.model.flat_parameters[0][...] = found["model"].flat_parameters[0]
+            self._initial = self.model.flat_parameters[0].copy()
+            self._new_trainer()
+            self._new_run()
+            result["network"] = self.network()
+            result["snapshot"] = self.snapshot()
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        layers = " -> ".join([str(len(found["features"]))] + [str(l["units"]) for l in found["layers"]] +
+                             [str(self.model.layers[-1].out_features)])
+        epoch = f", trained {found['epoch']} epochs" if found["epoch"] else ""
+        result["state"] = dict(self.state)
+        result["message"] = (f"Loaded {name}: {layers} ({', '.join(found['features'])}{epoch}). "
+                             + ("Shown on the current data." if kept else
+                                f"Shown on {self._data_words()}."))
+        return result
+
+    def predict(self, points):
+        """The network's outputs (float64) at ``points`` (``(n, 2)``: x1, x2), as the page computes them.
+
+        ``{"output": (n, units)}``: what ``load_model`` of an export predicts
+        in CPython for ``feature_map(points, metadata["features"])``.
+        """
+        self._require()
+        X = np.asarray(points, dtype=np.float64)
+        if X.ndim == 1 and X.size % 2 == 0:
+            X = X.reshape(-1, 2)
+        if X.ndim != 2 or X.shape[1] != 2 or not len(X) <= 100_000 or not np.all(np.isfinite(X)):
+            raise ValueError(f"points must be at most 100,000 finite (x1, x2) pairs. Received shape {X.shape}")
+        return {"output": self.model.predict(feature_map(X, self.state["features"]))}
+
+    def _state_for(self, found):
+        """The state that shows ``found``; and whether the current data stays."""
+        cur = self.state
+        state = {**cur, "features": found["features"], "layers": found["layers"]}
+        saved = found["state"]
+        if saved is not None:
+            try:
+                saved = check_state(saved)
+            except ValueError:
+                saved = None
+        fits_now = cur["problem"] == found["problem"] and (found["problem"] == "regression"
+                                                           or self.num_classes == found["classes"])
+        from_generated = found["data"] is None or found["data"].get("kind") != "custom"
+        if fits_now and self.source["kind"] == "custom":
+            return state, True  # the user's own points stay
+        if saved is not None and from_generated:
+            # the exporting page's data and settings, checked against the network itself
+            saved_classes = 1 if saved["problem"] == "regression" else (
+                DATASETS_2D[saved["dataset"]][1] or saved["classes"])
+            if saved["problem"] == found["problem"] and saved_classes == found["classes"]:
+                keep = {k: saved[k] for k in _DATA_KEYS + _LIVE_KEYS}
+                return {**state, **keep}, False
+        if fits_now:
+            return state, True
+        if found["problem"] == "regression":
+            data = {"problem": "regression", "dataset": "reg-plane"}
+        elif found["classes"] == 2:
+            data = {"problem": "classification", "dataset": "circle"}
+        else:
+            data = {"problem": "classification", "dataset": "spiral", "classes": found["classes"]}
+        return {**state, **data}, False
+
+    def _data_words(self):
+        s = self.state
+        k = f", {self.num_classes} classes" if DATASETS_2D[s["dataset"]][1] is None else ""
+        return f"the {s['dataset']} data (seed {s['seed']}{k})"
 
     # ------------------------------------------------------------ what the page shows
 

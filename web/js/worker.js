@@ -80,6 +80,8 @@ def _out(value, path, typed):
         return value
     if isinstance(value, np.ndarray):
         return _array_out(value, path, typed)
+    if isinstance(value, (bytes, bytearray)):  # a file's content: a uint8 array marker (a Uint8Array)
+        return _array_out(np.frombuffer(bytes(value), dtype=np.uint8), path, typed)
     if isinstance(value, np.generic):
         return _out(value.item(), path, typed)
     if isinstance(value, (int, float)):

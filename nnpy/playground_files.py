@@ -1,0 +1,160 @@
+"""What a playground model file holds, and which files the playground can show.
+
+The page exports its network with :func:`nnpy.save_model_bytes`, in the same
+format as ``save_model`` in CPython, with this metadata::
+
+    {"features": ["x1", "x2"],             # the inputs, in the order of W's rows
+     "playground": {...},                  # the engine's state (see nnpy.playground)
+     "data": {"kind": "generated" | "custom", "name": "spiral"},
+     "epoch": 250}
+
+so ``load_model(path, return_metadata=True)`` in CPython gets the model and
+knows what to feed it (:func:`nnpy.data.feature_map` makes the features).
+
+The other way, :func:`read_playground_model` decides whether a model file
+(from the page, or saved in CPython) fits the playground: dense layers, at
+most 10 hidden layers of at most 32 units with the playground's activations,
+and an output the playground knows (one sigmoid unit, 3 to 6 softmax units,
+or one linear unit). Files that say nothing about their inputs must take two
+(``x1, x2``); inputs listed in another order than the playground's have the
+rows of the first weight matrix reordered.
+"""
+
+import json
+
+import numpy as np
+
+from .activations import get_activation
+from .data import FEATURES
+from .layers import DenseLayer
+from .model import SequentialModel
+from .saved_models import ModelFileError, load_model_bytes, save_model_bytes
+
+MAX_FILE_BYTES = 16 * 2**20   # the largest playground network is ~10,000 weights: ~80 kB
+
+
+class NotAPlaygroundModel(ValueError):
+    """A valid model file whose network the playground cannot show; the message says why."""
+
+
+def export_metadata(state, source, epoch):
+    """The metadata a page export carries (see the module docstring)."""
+    return {"features": list(state["features"]), "playground": dict(state),
+            "data": {"kind": source["kind"], "name": str(source["name"])}, "epoch": int(epoch)}
+
+
+def export_filename(state, source, epoch, ext):
+    """``nnpy-spiral-4x2-tanh-epoch250.nnpy``: the data, the hidden layers, the epoch."""
+    name = state["dataset"] if source["kind"] == "generated" else "data"
+    layers = state["layers"]
+    shape = "x".join(str(layer["units"]) for layer in layers) or "linear"
+    acts = sorted({layer["activation"] for layer in layers})
+    act = "-" + acts[0].replace("_", "") if len(acts) == 1 else ""
+    return f"nnpy-{name}-{shape}{act}-epoch{int(epoch)}.{ext}"
+
+
+def save_playground_model(model, state, source, epoch):
+    """``(bytes, filename)`` of the page's model in the ``saved_models`` format."""
+    data = save_model_bytes(model, export_metadata(state, source, epoch))
+    return data, export_filename(state, source, epoch, "nnpy")
+
+
+def read_playground_model(data, name="the file", *, hidden_activations, max_layers, max_units,
+                          max_classes):
+    """Load ``data`` (bytes of a model file) and work out how the playground shows it.
+
+    Returns ``{"model": SequentialModel (float64, features in canonical
+    order), "features": [...], "layers": [{"units", "activation"}],
+    "problem": "classification" | "regression", "classes": k,
+    "state": the exporting page's state or None, "data": {...} or None,
+    "epoch": int or None}``.
+
+    Raises :class:`~nnpy.saved_models.ModelFileError` for a file that is not
+    a valid model and :class:`NotAPlaygroundModel` for a network the
+    playground cannot show; both name ``name``.
+    """
+    size = len(data)
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"is {size / 2**20:.1f} MB; a playground model file is at most "
+                             f"{MAX_FILE_BYTES // 2**20} MB", name)
+    try:
+        model, meta = load_model_bytes(bytes(data), return_metadata=True)
+    except ModelFileError as exc:
+        raise ModelFileError(exc.problem, name) from None  # "name: is a pickle file; ...", as in CPython
+
+    def refuse(why):
+        return NotAPlaygroundModel(f"{name} holds a network the playground cannot show: {why}")
+
+    layers = model.layers
+    if not all(isinstance(layer, DenseLayer) for layer in layers):
+        raise refuse("only dense layers fit the playground")
+    hidden, out = layers[:-1], layers[-1]
+    if len(hidden) > max_layers:
+        raise refuse(f"{len(hidden)} hidden layers; the playground has at most {max_layers}")
+    described = []
+    for i, layer in enumerate(hidden):
+        act = layer.activation
+        if act.name not in hidden_activations or act.get_config() != get_activation(act.name).get_config():
+            raise refuse(f"hidden layer {i + 1} uses {_describe(act)}; the playground's hidden layers use "
+                         f"{', '.join(hidden_activations)} (LeakyReLU with slope 0.01)")
+        if layer.out_features > max_units:
+            raise refuse(f"hidden layer {i + 1} has {layer.out_features} units; the playground has at most "
+                         f"{max_units}")
+        described.append({"units": layer.out_features, "activation": act.name})
+    units, out_act = out.out_features, out.activation.name
+    if out_act == "sigmoid" and units == 1:
+        problem, classes = "classification", 2
+    elif out_act == "softmax" and 3 <= units <= max_classes:
+        problem, classes = "classification", units
+    elif out_act == "linear" and units == 1:
+        problem, classes = "regression", 1
+    else:
+        raise refuse(f"its output is {units} {_describe(out.activation)} unit{'s' if units != 1 else ''}; "
+                     "the playground's output is one sigmoid unit (two classes), 3 to "
+                     f"{max_classes} softmax units (more classes) or one linear unit (regression)")
+
+    features = _features(meta, layers[0].in_features, refuse)
+    canonical = [f for f in FEATURES if f in features]
+    flat = model.flat_parameters[0]
+    if not np.all(np.isfinite(flat)):  # load_model refuses these already; never show NaN as a boundary
+        raise ModelFileError("holds weights that are not finite numbers", name)
+    copy = SequentialModel([DenseLayer(layer.in_features, layer.out_features, layer.activation.get_config())
+                            for layer in layers], dtype=np.float64)
+    copy.load_state_dict({k: np.asarray(v, dtype=np.float64) for k, v in model.state_dict().items()})
+    if canonical != features:
+        rows = [features.index(f) for f in canonical]
+        copy.layers[0].params["W"][...] = copy.layers[0].params["W"][rows]
+    state = meta.get("playground") if isinstance(meta.get("playground"), dict) else None
+    source = meta.get("data") if isinstance(meta.get("data"), dict) else None
+    epoch = meta.get("epoch")
+    epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0 else None
+    return {"model": copy, "features": canonical, "layers": described, "problem": problem,
+            "classes": classes, "state": state, "data": source, "epoch": epoch}
+
+
+def _features(meta, n_inputs, refuse):
+    features = meta.get("features")
+    if features is None:
+        if n_inputs == 2:
+            return ["x1", "x2"]
+        raise refuse(f"it takes {n_inputs} inputs and does not say which; the playground's inputs are "
+                     f"{', '.join(FEATURES)} (save it with metadata={{'features': [...]}})")
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise refuse(f"its metadata 'features' is {json.dumps(features)[:80]}, not a list of names")
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown:
+        raise refuse(f"it takes the input {unknown[0]!r}; the playground's inputs are {', '.join(FEATURES)}")
+    if len(set(features)) != len(features):
+        raise refuse(f"its metadata lists an input twice: {', '.join(features)}")
+    if len(features) != n_inputs:
+        raise refuse(f"its metadata names {len(features)} inputs ({', '.join(features)}) but its first layer "
+                     f"takes {n_inputs}")
+    if not features:
+        raise refuse("it takes no inputs")
+    return features
+
+
+def _describe(activation):
+    config = activation.get_config()
+    extra = ", ".join(f"{k} {v!r}" for k, v in config.items() if k != "name")
+    return f"{config['name']}" + (f" ({extra})" if extra else "")
