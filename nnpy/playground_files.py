@@ -88,6 +88,7 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
     layers = model.layers
     if not all(isinstance(layer, DenseLayer) for layer in layers):
         raise refuse("only dense layers fit the playground")
+    features = _features(meta, layers[0].in_features, refuse)
     hidden, out = layers[:-1], layers[-1]
     if len(hidden) > max_layers:
         raise refuse(f"{len(hidden)} hidden layers; the playground has at most {max_layers}")
@@ -113,7 +114,6 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
                      "the playground's output is one sigmoid unit (two classes), 3 to "
                      f"{max_classes} softmax units (more classes) or one linear unit (regression)")
 
-    features = _features(meta, layers[0].in_features, refuse)
     canonical = [f for f in FEATURES if f in features]
     flat = model.flat_parameters[0]
     if not np.all(np.isfinite(flat)):  # load_model refuses these already; never show NaN as a boundary
@@ -137,6 +137,9 @@ def _features(meta, n_inputs, refuse):
     if features is None:
         if n_inputs == 2:
             return ["x1", "x2"]
+        if n_inputs > len(FEATURES):
+            raise refuse(f"it takes {n_inputs} inputs; the playground's inputs are at most the "
+                         f"{len(FEATURES)} features {', '.join(FEATURES)}")
         raise refuse(f"it takes {n_inputs} inputs and does not say which; the playground's inputs are "
                      f"{', '.join(FEATURES)} (save it with metadata={{'features': [...]}})")
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
