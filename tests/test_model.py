@@ -12,7 +12,6 @@ from nnpy import (
     DenseLayer, SequentialModel, Trainer, relu, relu_deriv, sigmoid, sigmoid_deriv,
 )
 from nnpy.activations import ACTIVATIONS
-from nnpy.losses import get_loss
 
 HIDDEN = ["linear", "relu", "leaky_relu", "sigmoid", "tanh"]
 OUTPUTS = sorted(ACTIVATIONS)
