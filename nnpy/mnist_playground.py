@@ -16,6 +16,8 @@ A session::
     mp.digits(only_mistakes=True)
     mp.weights()            # the first layer's weights as 28x28 images
     mp.classify(pixels, width, height)   # a drawn digit -> ten probabilities
+    mp.export_model()       # {"data": bytes of an nnpy model file, "filename": ...}
+    mp.import_model(data, "digits.nnpy")   # a page export or a model saved in CPython
 
 The state dict (every key optional)::
 
@@ -29,6 +31,11 @@ The state dict (every key optional)::
 Changing ``n``, ``test_fraction`` or ``seed`` re-splits the data and builds
 a new network; changing ``layers`` or ``dtype`` builds a new network; the
 optimizer, learning rate and batch size apply to the running training.
+
+Model files (:mod:`nnpy.mnist_files`): an export loads in CPython with
+``nnpy.load_model`` and runs with ``python -m nnpy predict``; an import shows
+the file's network, with its weights, at epoch 0, and Reset then goes back
+to those weights rather than to the seed's.
 """
 
 import math
@@ -41,6 +48,7 @@ from . import __version__, backend
 from .data import DataError, load_mnist, preprocess_digit
 from .layers import DenseLayer
 from .metrics import confusion_matrix
+from .mnist_files import read_mnist_model, save_mnist_model
 from .model import SequentialModel
 from .optim import OPTIMIZERS, get_optimizer
 from .trainer import Trainer, TrainingDiverged
@@ -139,6 +147,8 @@ class MnistPlayground:
         self.history = []           # one record a completed epoch
         self.diverged = None
         self._test_out = None       # (step_count, probabilities) of the test set
+        self._start_weights = None  # an imported file's weights (flat): where Reset goes back to
+        self._from_file = None      # that file's name
 
     # ------------------------------------------------------------ set-up
 
@@ -172,6 +182,7 @@ class MnistPlayground:
         self.source, self.digits_in_file = source, len(labels)
         self.state = None
         self.model = self.trainer = None
+        self._start_weights = self._from_file = None
         counts = np.bincount(labels.astype(np.intp), minlength=CLASSES)
         return {"digits": int(len(labels)), "counts": counts.astype(np.int32)}
 
@@ -238,12 +249,18 @@ class MnistPlayground:
         self.history = []
         self.diverged = None
         self._test_out = None
+        self._start_weights = self._from_file = None
         self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
 
     def reset(self):
-        """New initial weights from the same seed: training starts again at epoch 0."""
+        """Training starts again at epoch 0: from the seed's initial weights, or from the
+        imported file's weights when the network came from a file."""
         self._require()
+        start, name = self._start_weights, self._from_file
         self._build()
+        if start is not None:
+            self.model.flat_parameters[0][...] = start
+            self._start_weights, self._from_file = start, name
         return {"network": self.network()}
 
     def data_summary(self):
@@ -266,6 +283,7 @@ class MnistPlayground:
             "steps_per_epoch": math.ceil(len(self.y_train) / self.trainer.batch_size),
             "history": list(self.history),
             "matmul": self.info()["matmul"],
+            "from_file": self._from_file,
         }
 
     # ------------------------------------------------------------ training
@@ -465,3 +483,82 @@ class MnistPlayground:
             p = self.model.predict(x.astype(self.model.dtype)).astype(np.float64)
         p /= p.sum()
         return {"blank": False, "prediction": int(np.argmax(p)), "probabilities": p, "input": image}
+
+    # ------------------------------------------------------------ model files: export, import
+
+    def export_model(self):
+        """The model as a ``saved_models`` file: ``{"data": bytes, "filename": str}``.
+
+        ``nnpy.load_model(path, return_metadata=True)`` loads it in CPython
+        and ``python -m nnpy predict path --csv digits.csv`` runs it; the
+        metadata says how to feed it (pixels / 255), names the classes and
+        holds the page's state (see :mod:`nnpy.mnist_files`).
+        """
+        self._require()
+        accuracy = self._test_metrics()["accuracy"]
+        data, filename = save_mnist_model(self.model, self.state, self.trainer.epoch, accuracy)
+        return {"data": data, "filename": filename}
+
+    def import_model(self, data, name="the file"):
+        """Show the network of a model file: its layers and weights, at epoch 0.
+
+        Args:
+            data: the file's bytes (the page's ``Uint8Array`` arrives as a uint8 array).
+            name: the file's name, for the messages.
+
+        A page export brings its data and training settings along; a model
+        saved in CPython keeps the current ones. The weights are converted to
+        the page's dtype. A bad file raises ``ValueError`` (a
+        :class:`~nnpy.saved_models.ModelFileError` or a
+        :class:`~nnpy.mnist_files.NotAnMnistModel`) whose message starts with
+        ``name``, and nothing changes; so does any other failure on the way.
+
+        Returns what :meth:`configure` returns (``"changed"`` always holds
+        ``"network"``), plus ``"state"`` (for the page's controls),
+        ``"test_accuracy"`` (on the current test digits) and ``"message"``.
+        """
+        self._require()
+        name = str(name)
+        found = read_mnist_model(data, name, dtype=self.state["dtype"], inputs=INPUTS, classes=CLASSES,
+                                 hidden_activations=HIDDEN_ACTIVATIONS, max_layers=MAX_HIDDEN_LAYERS,
+                                 max_units=MAX_UNITS)
+        state, with_settings = self._state_for(found)
+        saved = dict(self.__dict__)
+        try:
+            if any(state[k] != self.state[k] for k in _DATA_KEYS + _MODEL_KEYS):
+                result = self.configure(state)    # a new network (and a new split if asked)
+            else:                                 # the same network: built afresh all the same
+                self.state = state                # (configure would only change the live settings)
+                self._build()
+                result = {"changed": ["network"], "state": state}
+            weights = found["model"].flat_parameters[0]
+            self.model.flat_parameters[0][...] = weights
+            self._start_weights, self._from_file = weights.copy(), name
+            result["network"] = self.network()
+            accuracy = self._test_metrics()["accuracy"]
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        sizes = " -> ".join(str(size) for size in result["network"]["sizes"])
+        acts = ", ".join(dict.fromkeys(layer["activation"] for layer in found["layers"]))
+        epochs = found["epoch"]
+        trained = f", trained {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else ""
+        settings = ", with its data and training settings" if with_settings else ""
+        result.update(state=dict(self.state), test_accuracy=accuracy, message=(
+            f"Loaded {name}: {sizes}{f' ({acts})' if acts else ''}{trained}{settings}. "
+            f"{100 * accuracy:.1f} % of the test digits right."))
+        return result
+
+    def _state_for(self, found):
+        """The checked state that shows ``found``, and whether it brought the exporting page's settings."""
+        state = {**self.state, "layers": found["layers"]}
+        saved = found["state"]
+        if saved is not None:
+            try:
+                saved = check_state(saved, self.digits_in_file)
+            except ValueError:  # another page's file, or an edited one: keep the current settings
+                saved = None
+        if saved is not None:
+            state.update({k: saved[k] for k in _DATA_KEYS + _LIVE_KEYS})
+        return check_state(state, self.digits_in_file), saved is not None
