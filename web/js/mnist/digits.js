@@ -48,6 +48,7 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
       const b = document.createElement("button");
       b.type = "button";
       b.className = "mn-digit" + (wrong ? " wrong" : "");
+      Object.assign(b.dataset, { index: page.index.data[i], predicted: p, confidence: confidence[i] }); // for tests
       const conf = Math.round(confidence[i] * 100);
       b.setAttribute("aria-label", wrong
         ? `A ${t}, answered ${p} (${conf} % sure): wrong. Put it on the canvas`

@@ -10,6 +10,9 @@ export const UNITS = [16, 32, 64, 128, 256, 512];
 export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
 export const MAX_LAYERS = 4;
 
+/** The sizes offered for a layer: the usual ones, and its own if an imported file had another. */
+const sizes = (units) => (UNITS.includes(units) ? UNITS : [...UNITS, units].sort((a, b) => a - b));
+
 export function createLayers(list, addButton, { onChange }) {
   let layers = [];
 
@@ -21,7 +24,7 @@ export function createLayers(list, addButton, { onChange }) {
       li.innerHTML = `
         <span class="layer-name">Hidden ${n}</span>
         <label class="mn-inline"><span class="visually-hidden">Neurons in hidden layer ${n}</span>
-          <select data-key="units">${UNITS.map((u) => `<option value="${u}"${u === layer.units ? " selected" : ""}>${u} neurons</option>`).join("")}</select></label>
+          <select data-key="units">${sizes(layer.units).map((u) => `<option value="${u}"${u === layer.units ? " selected" : ""}>${u} neurons</option>`).join("")}</select></label>
         <label class="mn-inline"><span class="visually-hidden">Activation of hidden layer ${n}</span>
           <select data-key="activation">${ACTIVATIONS.map(([v, t]) => `<option value="${v}"${v === layer.activation ? " selected" : ""}>${t}</option>`).join("")}</select></label>
         <button type="button" class="icon-button small" aria-label="Remove hidden layer ${n}" title="Remove this layer">×</button>`;

@@ -1,7 +1,9 @@
 /**
  * The MNIST page's bootstrap: starts the "mnist" engine (nnpy.mnist_playground with SciPy's BLAS)
  * and fetches the digits at the same time, then wires the controls, the training loop and the
- * views. Views never talk to the engine; this module does.
+ * views. Views never talk to the engine; this module does. Model files (files.js): an import
+ * sets the controls from the engine's new state without firing their change events, so the
+ * imported weights are not rebuilt away.
  *
  * Performance marks: "nnpy:engine-ready" (engine.js), "nnpy:mnist-ready" once digits and network
  * are in place and the Train button works.
@@ -15,6 +17,7 @@ import { createDigits } from "./digits.js";
 import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
 import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
+import { createModelFiles } from "./files.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
@@ -45,10 +48,18 @@ const pad = createDrawPad({
 }, {
   classify: (alpha, width, height) => (ready ? engine.call("classify", { pixels: alpha, width, height })
     : Promise.reject(new Error(dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"))),
-  note: () => (steps === 0 ? "The network is untrained: press Train first." : ""),
+  note: () => (steps === 0 && !fromFile ? "The network is untrained: press Train first." : ""),
 });
 const layers = createLayers($("layers"), $("add-layer"), { onChange: () => rebuild() });
 layers.set([{ units: 128, activation: "relu" }]);
+const files = createModelFiles({
+  exportButton: $("export-model"), importButton: $("import-model"), input: $("model-file"),
+  bar: $("file-status"), text: $("file-status-text"), dismiss: $("file-status-close"), dropHint: $("drop-hint"),
+}, {
+  exportModel: () => engine.call("export_model").then((out) => ({ data: out.data.data, filename: out.filename })),
+  importModel: (bytes, name) => importModel(bytes, name),
+  notReady: () => (ready ? "" : dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"),
+});
 
 // ---------------------------------------------------------------- state
 let engine = null;
@@ -60,6 +71,7 @@ let target = null;        // train until this epoch
 let epoch = 0;
 let steps = 0;
 let history = [];
+let fromFile = null;      // the imported file's name while its network is shown
 
 function settings() {
   return {
@@ -72,6 +84,7 @@ function settings() {
 function setEnabled(on) {
   for (const id of ["train-button", "reset-button", "sample-digit", "subset", "test-fraction", "seed"]) $(id).disabled = !on;
   layers.setDisabled(!on);
+  files.setEnabled(on);
 }
 
 function status(text) { $("train-status").textContent = text; }
@@ -164,11 +177,7 @@ $("engine-retry").addEventListener("click", () => { engine.terminate(); init(); 
 // ---------------------------------------------------------------- configuring
 async function configure(fresh) {
   const out = await engine.call("configure", { state: settings() });
-  if (out.data) {
-    const d = out.data;
-    $("data-summary").textContent = `${d.train.toLocaleString("en")} training and ${d.test.toLocaleString("en")} test digits ` +
-      `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
-  }
+  if (out.data) showSplit(out.data);
   if (fresh || out.changed.includes("network")) {
     target = null;
     showNetwork(out.network);
@@ -180,11 +189,18 @@ async function configure(fresh) {
   return out;
 }
 
+function showSplit(d) {
+  $("data-summary").textContent = `${d.train.toLocaleString("en")} training and ${d.test.toLocaleString("en")} test digits ` +
+    `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
+}
+
 function showNetwork(net) {
   epoch = net.epoch;
   steps = 0;
   history = net.history;
-  $("net-summary").textContent = `${net.sizes.join(" → ")}: ${net.params.toLocaleString("en")} weights and biases.`;
+  fromFile = net.from_file;
+  $("net-summary").textContent = `${net.sizes.join(" → ")}: ${net.params.toLocaleString("en")} weights and biases` +
+    (fromFile ? `, from ${fromFile}.` : ".");
   showEpoch(0);
   showMetrics(null);
 }
@@ -198,6 +214,53 @@ async function rebuild() {
 }
 
 for (const id of ["subset", "test-fraction", "seed"]) $(id).addEventListener("change", () => rebuild());
+
+// ---------------------------------------------------------------- model files
+/** Show `value` in a select, adding an option for a value the page does not list (from a file). */
+function choose(select, value, label) {
+  const v = String(value);
+  if (![...select.options].some((o) => o.value === v)) select.append(new Option(label, v));
+  select.value = v;
+}
+
+/** The controls from the engine's state. Setting them fires no change event: nothing is rebuilt. */
+function showState(s) {
+  choose($("subset"), s.n, s.n.toLocaleString("en"));
+  choose($("test-fraction"), s.test_fraction, `${Number((s.test_fraction * 100).toFixed(1))} %`);
+  $("seed").value = String(s.seed);
+  choose($("optimizer"), s.optimizer, s.optimizer);
+  choose($("lr"), s.lr, String(s.lr));
+  choose($("batch-size"), s.batch_size, String(s.batch_size));
+  layers.set(s.layers);
+}
+
+const LIVE = ["optimizer", "lr", "batch-size", "epochs"];
+async function importModel(bytes, name) {
+  await stop();
+  const run = reconfiguring.then(async () => {
+    setEnabled(false); // no setting may reach the engine between the import and the controls showing it
+    for (const id of LIVE) $(id).disabled = true;
+    try {
+      const out = await engine.call("import_model", { data: bytes, name }); // throws: nothing changed
+      showState(out.state);
+      if (out.data) showSplit(out.data);
+      target = null;
+      showNetwork(out.network);
+      charts.clear(out.network.history);
+      digits.reset();
+      confusion.clearSelection();
+      $("diverged").hidden = true;
+      status("Imported: draw a digit, or press Train to train it further.");
+      await refreshViews().catch(fail); // the model is in: a view that fails to draw does not undo that
+      return out.message;
+    } finally {
+      setEnabled(true);
+      for (const id of LIVE) $(id).disabled = false;
+    }
+  });
+  reconfiguring = run.catch(() => {});
+  return run;
+}
 for (const id of ["optimizer", "lr", "batch-size"]) {
   $(id).addEventListener("change", () => {
     if (!ready) return;
@@ -307,7 +370,7 @@ async function reset() {
   charts.clear();
   await refreshViews();
   $("diverged").hidden = true;
-  status("The network starts again (same seed).");
+  status(fromFile ? `The network starts again from ${fromFile}'s weights.` : "The network starts again (same seed).");
 }
 $("reset-button").addEventListener("click", () => reset().catch(fail));
 $("diverged-reset").addEventListener("click", () => reset().catch(fail));
