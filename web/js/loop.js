@@ -13,6 +13,7 @@
  *   const loop = createLoop(engine, { onFrame, onError, onDiverged, onPlaying });
  *   await loop.configure(toEngine(state));  // {changed, network?, points?, snapshot}
  *   loop.play(); loop.pause(); loop.step(); loop.reset(); loop.regenerate(seed);
+ *   await loop.settle();   // pause and wait for the chunks in flight (before an import, say)
  *   await loop.edit("add_point", {x1, x2, label});   // and load_csv, remove_point, set_parameter
  *   loop.setFocus([layer, unit] | null);
  *   onFrame({ snapshot, network, points, fresh: {network, points} })
@@ -36,6 +37,7 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   let drawnAt = -Infinity;
   let lastConfig = null;
   let configured = null; // resolves when the first configure succeeded
+  const chunks = new Set(); // the training chunks in flight (settle() waits for them)
   const rate = { epochs: [], times: [] }; // for epochs/s over the last second
 
   function requestFrame() {
@@ -89,7 +91,7 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
     while (playing && inFlight < DEPTH) {
       const gen = generation;
       inFlight++;
-      engine.call("train", { epochs: 100000, budget_ms: budget, focus })
+      const chunk = engine.call("train", { epochs: 100000, budget_ms: budget, focus })
         .then((snap) => {
           inFlight--;
           if (gen !== generation) { pump(); return; }
@@ -102,7 +104,9 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
           inFlight--;
           setPlaying(false);
           onError(err, "train");
-        });
+        })
+        .finally(() => chunks.delete(chunk));
+      chunks.add(chunk);
     }
   }
 
@@ -137,6 +141,11 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
       setPlaying(true);
     },
     pause() { setPlaying(false); },
+    /** Pause, and resolve once the training chunks already asked for have landed (their snapshots taken). */
+    settle() {
+      setPlaying(false);
+      return Promise.allSettled([...chunks]).then(() => {});
+    },
     toggle() { setPlaying(!playing); },
     async step() {
       setPlaying(false);

@@ -236,6 +236,59 @@ export function toEngine(state) {
   };
 }
 
+/**
+ * The inverse of `toEngine`: the page's state for an engine state (the `state` an imported
+ * model file brings). Properties the engine does not know (the view options, hidden controls,
+ * embed, and the classification dataset while the problem is regression) come from `base`.
+ * For every engine state a page can send, toEngine(fromEngine(s)) equals s; values the page's
+ * controls cannot show (noise 0.123, a seed over 999999) are rounded or clamped into range, and
+ * `engineMatches` says whether the data and the network survived that.
+ */
+export function fromEngine(engine, base = defaults()) {
+  const clamp = (name, value) => {
+    const p = BY_NAME.get(name);
+    const v = Number.isFinite(value) ? value : p.min;
+    return Math.min(p.max, Math.max(p.min, p.type === "number" ? v : Math.round(v)));
+  };
+  const state = structuredClone(base);
+  const regression = engine.problem === "regression";
+  state.problem = regression ? "regression" : "classification";
+  const classes = clamp("classes", engine.classes);
+  state.classes = classes;
+  if (regression) {
+    if (REGRESSION_DATASETS.includes(engine.dataset)) state.regDataset = engine.dataset;
+    // toEngine sends `classes` from the classification dataset even for regression: keep it equal
+    if (classes !== 2 && !MULTICLASS_DATASETS.includes(state.dataset)) state.dataset = "spiral";
+  } else if (CLASSIFICATION_DATASETS.includes(engine.dataset)) {
+    state.dataset = engine.dataset;
+  }
+  state.noise = clamp("noise", engine.noise * 100);
+  state.percTrainData = clamp("percTrainData", engine.train_ratio * 100);
+  state.batchSize = clamp("batchSize", engine.batch_size);
+  state.seed = clamp("seed", engine.seed);
+  const names = new Set(engine.features || []);
+  for (const f of FEATURES) state[f.key] = names.has(f.name);
+  if (!FEATURES.some((f) => state[f.key])) state.x = state.y = true;
+  const layers = (engine.layers || []).slice(0, MAX_LAYERS);
+  state.networkShape = layers.map((l) => clamp("networkShape", l.units));
+  state.activations = layers.map((l) => (ACTIVATIONS.includes(l.activation) ? l.activation : "tanh"));
+  if (["sgd", "momentum", "adam"].includes(engine.optimizer)) state.optimizer = engine.optimizer;
+  state.learningRate = clamp("learningRate", engine.lr);
+  state.regularization = engine.regularization === "l1" ? "L1" : engine.regularization === "l2" ? "L2" : "none";
+  state.regularizationRate = clamp("regularizationRate", engine.reg_rate);
+  return state;
+}
+
+/** The engine keys that decide the data and the network (a change of any rebuilds the network). */
+export const ENGINE_REBUILD_KEYS = [
+  "problem", "dataset", "classes", "noise", "seed", "train_ratio", "features", "layers",
+];
+
+/** Whether two engine states have the same data and network (they may differ in live settings). */
+export function engineMatches(a, b) {
+  return ENGINE_REBUILD_KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
 /** Total weights and biases of the network a state describes. */
 export function countParams(state) {
   const inputs = FEATURES.filter((f) => state[f.key]).length;
