@@ -8,7 +8,9 @@
  */
 
 import { createEngine } from "./engine.js";
-import { FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, parseHash, toEngine } from "./state.js";
+import {
+  FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
+} from "./state.js";
 import { createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
@@ -19,6 +21,8 @@ import { createLoop } from "./loop.js";
 import { createEngineStatus, createNotes, messageOf } from "./status.js";
 import { createUserData } from "./userdata.js";
 import { createEmbedPanel } from "./embed.js";
+import { createFiles } from "./files.js";
+import { createCodePanel } from "./code.js";
 import { scaleFor } from "./colors.js";
 
 const $ = (id) => document.getElementById(id);
@@ -137,7 +141,7 @@ const loop = createLoop(deferredEngine, {
   onFrame: draw,
   onError: (err) => engineError(err),
   onDiverged: (message) => showDiverged(message),
-  onPlaying: (playing) => controls.setPlaying(playing),
+  onPlaying: (playing) => { controls.setPlaying(playing); codePanel.setPlaying(playing); },
 });
 
 const deferred = Boolean(store.get().embed);
@@ -269,6 +273,7 @@ function draw(frame) {
   }
   redraw();
   if (snapshot.diverged) showDiverged(snapshot.diverged);
+  codePanel.frame(frame);
   if (!draw.marked) { performance.mark("nnpy:first-snapshot"); draw.marked = true; }
 }
 
@@ -327,12 +332,37 @@ function regenerate() {
   loop.regenerate(seed).catch((e) => engineError(e));
 }
 
-// ---------------------------------------------------------------- your own data, Embed
+// ---------------------------------------------------------------- your own data, Embed, files, code
 const userData = createUserData($("data-message"), {
   loop, classValue: () => controls.addClassValue(), isFatal, onFatal: engineError,
 });
 const embedPanel = createEmbedPanel(document, { getState: () => store.get() });
-store.subscribe(() => embedPanel.refresh());
+const files = createFiles(document, {
+  loop, getState: () => store.get(), onImported: showImported, csvFile: (file) => userData.csvFile(file),
+  isFatal, onFatal: engineError,
+});
+store.subscribe(() => { embedPanel.refresh(); files.refresh(); });
+const codePanel = createCodePanel(document, {
+  loop, getConfig: () => toEngine(store.get()), isFatal, onFatal: engineError,
+});
+
+/**
+ * An imported model file is in the engine (its network, weights and engine state): show its state
+ * in the controls and the URL without a configure that would rebuild the network and lose them.
+ */
+function showImported(result) {
+  const next = fromEngine(result.state, store.get());
+  const config = toEngine(next);
+  // Normally toEngine(next) is the engine's state exactly and nothing is sent. If the page rounded
+  // a live setting (a batch size over 100), configure sends it: the engine applies it live. A file
+  // whose data settings the controls cannot show (noise 0.123) keeps them: nothing is sent.
+  sentConfig = JSON.stringify(engineMatches(config, result.state)
+    ? Object.fromEntries(Object.keys(config).map((k) => [k, result.state[k] ?? null])) // None arrives as undefined
+    : config);
+  store.update(next);
+  configure();
+  return true;
+}
 
 // for the browser tests and the benchmark: read-only handles
 window.nnpy = { store, loop, get engine() { return engine; } };
