@@ -219,8 +219,14 @@ def test_a_page_export_brings_its_settings_and_a_live_change_keeps_its_weights(m
     exported = source.export_model()
     path = tmp_path / "settings.nnpy"
     path.write_bytes(exported["data"])
+    # while the page trains: the import stops it first
+    page.select_option("#epochs", "50")
+    page.click("#train-button")
+    page.wait_for_function("document.getElementById('epoch-progress').value > 0", timeout=60_000)
     page.set_input_files("#model-file", str(path))
     message = wait_message(page, "Loaded settings.nnpy")
+    assert page.evaluate(STOPPED) and page.inner_text("#epoch") == "0"
+    page.select_option("#epochs", "1")
     assert "784 -> 100 -> 32 -> 10 (tanh, leaky_relu), trained 1 epoch, with its data and training settings" in message
     assert page.inner_text("#data-summary").startswith("1,600 training and 400 test digits")
     values = page.evaluate("""() => { const v = (id) => document.getElementById(id).value;
