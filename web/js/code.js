@@ -14,8 +14,7 @@
  * hundred kB: it is set as one text node, only when it changed.
  */
 
-import { download } from "./status.js";
-import { reasonOf } from "./files.js";
+import { download, messageOf } from "./status.js";
 
 const KINDS = {
   python: {
@@ -131,7 +130,7 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
       failure = "";
     } catch (err) {
       if (isFatal(err)) onFatal(err);
-      failure = `Could not write the code: ${reasonOf(err)}`;
+      failure = `Could not write the code: ${messageOf(err)}`;
     }
     busy = false;
     render();

@@ -16,11 +16,6 @@ import { download, messageOf } from "./status.js";
 /** The page refuses bigger files without reading them (the engine's limit is the same). */
 export const MAX_MODEL_BYTES = 16 * 2 ** 20;
 
-/** "nnpy.saved_models.ModelFileError: f.nnpy: is a pickle ..." -> "f.nnpy: is a pickle ..." */
-export function reasonOf(err) {
-  return messageOf(err).replace(/^[A-Za-z_][\w.]*(Error|Exception|Model): /, "");
-}
-
 /** The sentence for a refused import; the engine's reason usually starts with the file's name. */
 export function importFailure(name, reason) {
   let why = reason;
@@ -93,7 +88,7 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
       exportStatus.textContent = `Downloaded ${filename}.`;
     } catch (err) {
       if (isFatal(err)) { exportStatus.textContent = ""; onFatal(err); return; }
-      exportStatus.textContent = `Could not export: ${reasonOf(err)}`;
+      exportStatus.textContent = `Could not export: ${messageOf(err)}`;
     }
   }
   $("export-nnpy").addEventListener("click", () => exporting("model file", async () => {
@@ -128,7 +123,7 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
       result = await loop.edit("import_model", { data, name: file.name });
     } catch (err) {
       if (isFatal(err)) { say(""); onFatal(err); return; }
-      if (ticket === importing) say(importFailure(file.name, reasonOf(err)), true);
+      if (ticket === importing) say(importFailure(file.name, messageOf(err)), true);
       return;
     }
     // a change made while the file loaded (another import, a new setting) replaced it already

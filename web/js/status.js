@@ -16,10 +16,13 @@ const STAGES = {
   ready: "Ready",
 };
 
-/** The readable part of an engine error: its last line, without the Python type. */
+/**
+ * The readable part of an engine error: its last line, without the Python type, dotted or not
+ * ("nnpy.data.DataError: row 3: ..." -> "row 3: ...").
+ */
 export function messageOf(err) {
   const line = (err && (err.lastLine || err.message)) || String(err);
-  return line.replace(/^(DataError|ValueError|RuntimeError|TypeError|Error): /, "");
+  return line.replace(/^(?:[A-Za-z_]\w*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception|NotAPlaygroundModel): /, "");
 }
 
 export function createEngineStatus(element, { onRetry }) {
