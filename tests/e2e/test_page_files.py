@@ -544,6 +544,13 @@ def test_header_and_code_panel_fit_and_screenshots(browser, site_url, tmp_path, 
     assert sizes[0] <= sizes[1] == width
     code = page.locator(".code-text").bounding_box()
     assert code["x"] >= 0 and code["x"] + code["width"] <= width
-    page.locator("#code-panel").screenshot(path=str(out / "playground-code.png"))
+    panel = page.locator("#code-panel")
+    panel.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    box = panel.bounding_box()
+    margin = min(16, box["x"])  # the panel's own margin, so the picture is not cut at its edges
+    page.screenshot(path=str(out / "playground-code.png"), clip={
+        "x": box["x"] - margin, "y": max(0, box["y"] - margin), "width": box["width"] + 2 * margin,
+        "height": min(box["height"] + 2 * margin, 900 - max(0, box["y"] - margin))})
     assert errors == []
     context.close()
