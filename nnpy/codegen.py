@@ -164,10 +164,20 @@ class _Run:
         lines = [f"Reproduces {data};",
                  f"input features {', '.join(s['features'])}; the network {net};",
                  f"loss {self.loss.replace('_', ' ')}; " + "; then ".join(
-                     f"{_describe_live(live)} for epochs {a + 1}-{b}" if len(self.segments) > 1
+                     f"{_describe_live(live)} for {_span(a, b)}" if len(self.segments) > 1
                      else _describe_live(live) for a, b, live in self.segments) + ";",
-                 f"{self.epochs} epochs in all."]
+                 f"{_count(self.epochs, 'epoch')} in all."]
         return _wrap(" ".join(lines))
+
+
+def _count(n, word):
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _span(first_done, last):
+    """The epochs after ``first_done`` completed ones, through ``last``: ``epoch 3``, ``epochs 3-7``."""
+    return f"epoch {last}" if last == first_done + 1 else f"epochs {first_done + 1}-{last}"
 
 
 def _describe_live(live):
@@ -259,7 +269,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
     header += run.describe()
     header += [""] + _wrap(
         f"Run it where nnpy is installed: it prints the loss and accuracy the page showed after "
-        f"{run.epochs} epochs (the same seed gives the same run, bit for bit). Changes made during "
+        f"{_count(run.epochs, 'epoch')} (the same seed gives the same run, bit for bit). Changes made during "
         "training other than the settings replayed below (points added or removed, weights edited by "
         "hand, the data regenerated) are not part of this script.")
     header += _notes(notes)
@@ -324,7 +334,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         if len(run.segments) == 1:
             L.append("trainer.train(F_train, y_train, epochs=EPOCHS)")
         else:
-            L.append(f"trainer.train(F_train, y_train, epochs={end - start})  # epochs {start + 1}-{end}")
+            L.append(f"trainer.train(F_train, y_train, epochs={end - start})  # {_span(start, end)}")
         previous = live
     L += ["", "# What the page shows: the loss (without the weight penalty)"
           + ("" if run.regression else " and the accuracy") + " on both sets.",
@@ -425,7 +435,7 @@ def pytorch_script(state, epochs, *, data=None, history=None, weights_file="nnpy
             "Regularization: nnpy penalises the weights, not the biases (L2: rate/2 * sum(W^2), gradient "
             "rate * W; L1: rate * sum(|W|), gradient rate * sign(W)). PyTorch's weight_decay is that L2 "
             "gradient, so it goes on the weights' parameter group only.")
-    L += _notes(notes) + ['"""', "import base64", "", "import numpy as np", "import torch",
+    L += _notes(notes) + ['"""', "", "import base64", "", "import numpy as np", "import torch",
                         "from safetensors.torch import load_file", "from torch import nn", "",
                         f"SEED = {s['seed']}  # nnpy's trainer shuffles with a generator made from it",
                         f"EPOCHS = {run.epochs}", f"WEIGHTS_FILE = {_q(weights_file)}", "",

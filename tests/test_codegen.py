@@ -265,3 +265,19 @@ def test_a_diverged_run_is_said_so_in_both_headers():
         head = " ".join(code[key].split('"""')[1].split())
         assert f"diverged (not finite numbers) during epoch {snap['epoch'] + 1}" in head
         assert f"This script stops after epoch {snap['epoch']}" in head
+
+
+def test_the_words_count_epochs_as_english_does():
+    state = {"dataset": "xor"}
+    one = " ".join(python_script(state, 1).split())  # the docstring is wrapped
+    assert "1 epoch in all." in one and "after 1 epoch (the same seed" in one and "1 epochs" not in one
+    faster = dict(state, lr=0.1)
+    script = python_script(state, 4, history=[(0, state), (2, faster), (3, state)])
+    assert "epochs=2)  # epochs 1-2" in script and "epochs=1)  # epoch 3" in script
+    assert "epochs=1)  # epoch 4" in script and "epochs 3-3" not in script
+
+
+def test_the_pytorch_docstring_is_set_apart_from_the_imports():
+    lines = pytorch_script({"dataset": "xor"}, 3).splitlines()
+    end = lines.index('"""', 1)
+    assert lines[end + 1] == "" and lines[end + 2] == "import base64"
