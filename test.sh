@@ -6,7 +6,7 @@
 #                                pytest runs that path instead of all of tests/
 #
 # 1. .venv/ (created once) with this checkout installed editable: pip install -e ".[test]"
-#    (again only when pyproject.toml changes)
+#    (again only when pyproject.toml changes); NNPY_WITH_TORCH=1 adds torch and safetensors
 # 2. Chromium: $NNPY_CHROMIUM, Playwright's own, or /usr/bin/chromium; if none is present,
 #    Debian's chromium is installed with apt-get (as root, or with passwordless sudo)
 # 3. python build.py (downloads are cached in .cache/, so later runs are offline)
@@ -32,6 +32,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "pip install -e \".[test]\" into $VENV"
   "$PY" -m pip install --disable-pip-version-check -q -e ".[test]" || die "pip install -e .[test] failed"
   echo "$want" > "$stamp"
+fi
+# NNPY_WITH_TORCH=1: also PyTorch (CPU use; its CUDA wheels are about 5 GB) and safetensors, so the
+# generated PyTorch scripts run and are compared with nnpy instead of only being compiled
+if [ "${NNPY_WITH_TORCH:-0}" = 1 ] && ! "$PY" -c "import torch, safetensors.torch" 2>/dev/null; then
+  say "NNPY_WITH_TORCH=1: pip install torch safetensors into $VENV (large, once)"
+  "$PY" -m pip install --disable-pip-version-check -q torch safetensors || die "pip install torch safetensors failed"
 fi
 
 # -- 2. Chromium -----------------------------------------------------------------------------
