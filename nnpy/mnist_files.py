@@ -25,9 +25,9 @@ units with the page's activations, and 10 softmax outputs.
 
 import numpy as np
 
-from .activations import get_activation
 from .layers import DenseLayer
 from .model import SequentialModel
+from .playground_files import describe_activation, hidden_layers
 from .saved_models import ModelFileError, load_model_bytes, save_model_bytes
 
 MAX_FILE_BYTES = 64 * 2**20   # the largest page network (784-1024x4-10) is ~16 MB in float32
@@ -123,21 +123,10 @@ def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_ac
     out = layers[-1]
     if out.out_features != classes or out.activation.name != "softmax":
         units = out.out_features
-        raise refuse(f"its output is {units} {_describe(out.activation)} unit{'s' if units != 1 else ''}; "
+        raise refuse(f"its output is {units} {describe_activation(out.activation)} unit{'s' if units != 1 else ''}; "
                      f"the MNIST page's output is {classes} softmax units, one per digit")
-    hidden = layers[:-1]
-    if len(hidden) > max_layers:
-        raise refuse(f"{len(hidden)} hidden layers; the page has at most {max_layers}")
-    described = []
-    for i, layer in enumerate(hidden):
-        act = layer.activation
-        if act.name not in hidden_activations or act.get_config() != get_activation(act.name).get_config():
-            raise refuse(f"hidden layer {i + 1} uses {_describe(act)}; the page's hidden layers use "
-                         f"{', '.join(hidden_activations)} (LeakyReLU with its default slope)")
-        if layer.out_features > max_units:
-            raise refuse(f"hidden layer {i + 1} has {layer.out_features} units; the page has at most "
-                         f"{max_units}")
-        described.append({"units": layer.out_features, "activation": act.name})
+    described = hidden_layers(layers[:-1], refuse, "the page", activations=hidden_activations,
+                              max_layers=max_layers, max_units=max_units)
     divisor = meta.get("input_divisor")
     if divisor is not None and divisor != PIXEL_DIVISOR:
         raise refuse(f"it was trained on pixels divided by {divisor!r}; the page divides them by "
@@ -157,8 +146,3 @@ def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_ac
     acc = float(acc) if isinstance(acc, (int, float)) and not isinstance(acc, bool) and 0 <= acc <= 1 else None
     return {"model": copy, "layers": described, "state": state, "epoch": epoch, "test_accuracy": acc}
 
-
-def _describe(activation):
-    config = activation.get_config()
-    extra = ", ".join(f"{k} {v!r}" for k, v in config.items() if k != "name")
-    return config["name"] + (f" ({extra})" if extra else "")

@@ -89,19 +89,9 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
     if not all(isinstance(layer, DenseLayer) for layer in layers):
         raise refuse("only dense layers fit the playground")
     features = _features(meta, layers[0].in_features, refuse)
-    hidden, out = layers[:-1], layers[-1]
-    if len(hidden) > max_layers:
-        raise refuse(f"{len(hidden)} hidden layers; the playground has at most {max_layers}")
-    described = []
-    for i, layer in enumerate(hidden):
-        act = layer.activation
-        if act.name not in hidden_activations or act.get_config() != get_activation(act.name).get_config():
-            raise refuse(f"hidden layer {i + 1} uses {_describe(act)}; the playground's hidden layers use "
-                         f"{', '.join(hidden_activations)} (LeakyReLU with slope 0.01)")
-        if layer.out_features > max_units:
-            raise refuse(f"hidden layer {i + 1} has {layer.out_features} units; the playground has at most "
-                         f"{max_units}")
-        described.append({"units": layer.out_features, "activation": act.name})
+    out = layers[-1]
+    described = hidden_layers(layers[:-1], refuse, "the playground", activations=hidden_activations,
+                              max_layers=max_layers, max_units=max_units)
     units, out_act = out.out_features, out.activation.name
     if out_act == "sigmoid" and units == 1:
         problem, classes = "classification", 2
@@ -110,7 +100,7 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
     elif out_act == "linear" and units == 1:
         problem, classes = "regression", 1
     else:
-        raise refuse(f"its output is {units} {_describe(out.activation)} unit{'s' if units != 1 else ''}; "
+        raise refuse(f"its output is {units} {describe_activation(out.activation)} unit{'s' if units != 1 else ''}; "
                      "the playground's output is one sigmoid unit (two classes), 3 to "
                      f"{max_classes} softmax units (more classes) or one linear unit (regression)")
 
@@ -157,7 +147,30 @@ def _features(meta, n_inputs, refuse):
     return features
 
 
-def _describe(activation):
+def hidden_layers(hidden, refuse, page, *, activations, max_layers, max_units):
+    """``[{"units", "activation"}]`` of a page's hidden layers, or ``refuse(why)`` raised.
+
+    Shared by the playground and the MNIST page (:mod:`nnpy.mnist_files`):
+    at most ``max_layers`` layers of at most ``max_units`` units, each with
+    one of ``activations`` in its default configuration (the pages have no
+    LeakyReLU slope control).
+    """
+    if len(hidden) > max_layers:
+        raise refuse(f"{len(hidden)} hidden layers; {page} has at most {max_layers}")
+    described = []
+    for i, layer in enumerate(hidden):
+        act = layer.activation
+        if act.name not in activations or act.get_config() != get_activation(act.name).get_config():
+            raise refuse(f"hidden layer {i + 1} uses {describe_activation(act)}; {page}'s hidden layers use "
+                         f"{', '.join(activations)} (LeakyReLU with its default slope)")
+        if layer.out_features > max_units:
+            raise refuse(f"hidden layer {i + 1} has {layer.out_features} units; {page} has at most {max_units}")
+        described.append({"units": layer.out_features, "activation": act.name})
+    return described
+
+
+def describe_activation(activation):
+    """``tanh``, ``leaky_relu (alpha 0.2)``: the name, and any setting that is not the default's."""
     config = activation.get_config()
     extra = ", ".join(f"{k} {v!r}" for k, v in config.items() if k != "name")
-    return f"{config['name']}" + (f" ({extra})" if extra else "")
+    return config["name"] + (f" ({extra})" if extra else "")

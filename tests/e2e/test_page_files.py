@@ -468,7 +468,7 @@ def test_the_shared_link_reproduces_the_page(context, playground):
     assert playground.is_hidden("#share-panel")
 
 
-def test_without_a_clipboard_the_link_is_selected_to_copy(browser, site_url):
+def test_without_a_clipboard_the_link_is_selected_to_copy_and_escape_closes_panels(browser, site_url):
     context = browser.new_context()
     context.add_init_script("Object.defineProperty(navigator, 'clipboard', { value: undefined })")
     page = context.new_page()
@@ -479,6 +479,18 @@ def test_without_a_clipboard_the_link_is_selected_to_copy(browser, site_url):
     selected = page.evaluate("""() => { const f = document.activeElement;
         return [f.id, f.value.slice(f.selectionStart, f.selectionEnd), location.href]; }""")
     assert selected[0] == "share-link" and selected[1] == selected[2]
+    page.keyboard.press("Escape")  # closes the panel and gives the focus back to its button
+    assert page.is_hidden("#share-panel")
+    assert page.evaluate("document.activeElement.id") == "share-button"
+    assert page.get_attribute("#share-button", "aria-expanded") == "false"
+    page.click("#export-button")
+    page.focus("#export-nnpy")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#export-panel") and page.evaluate("document.activeElement.id") == "export-button"
+    page.click("#embed-button")
+    page.focus("#embed-snippet")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#embed-panel") and page.evaluate("document.activeElement.id") == "embed-button"
     assert errors == []
     context.close()
 

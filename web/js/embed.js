@@ -24,6 +24,12 @@ export function createEmbedPanel(root, { getState }) {
   };
   button.addEventListener("click", () => setOpen(panel.hidden));
   $("embed-close").addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.stopPropagation();
+    setOpen(false);
+    button.focus();
+  });
   $("embed-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(snippet.value);

@@ -49,6 +49,16 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
     b.setAttribute("aria-expanded", String(open));
   }
 
+  // Escape closes an open panel and gives the focus back to its header button
+  for (const [which, p, b] of [["share", sharePanel, shareButton], ["export", exportPanel, exportButton]]) {
+    p.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      e.stopPropagation();
+      panel(which, false);
+      b.focus();
+    });
+  }
+
   // ------------------------------------------------------------- share
   async function share() {
     panel("export", false);
