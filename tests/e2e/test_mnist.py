@@ -6,11 +6,15 @@ trained network; stopping, the keyboard and small screens come after. The missin
 uses its own page.
 """
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
 
 READY = "performance.getEntriesByName('nnpy:mnist-ready').length > 0"
 STOPPED = "!document.getElementById('train-button').classList.contains('playing')"
@@ -182,6 +186,26 @@ def test_test_digits_put_on_the_canvas_are_classified(mnist_page):
         agree += out["prediction"] == true
     # scaled up, re-cropped and re-centred, a digit the network gets right mostly stays right
     assert agree >= 4
+    page.click("#clear-canvas")
+
+
+def test_screenshots_of_the_trained_page(mnist_page, tmp_path):
+    """After 10 epochs, with a drawn 7: the desktop page and the phone layout. NNPY_UPDATE_DOCS=1
+    writes them to docs/mnist.png and docs/mnist-phone.png (the README shows the first)."""
+    page = mnist_page
+    out = ROOT / "docs" if os.environ.get("NNPY_UPDATE_DOCS") == "1" else tmp_path
+    stroke(page, SEVEN)
+    assert probabilities(page)["prediction"] == 7
+    page.evaluate("scrollTo(0, 0)")
+    page.screenshot(path=str(out / "mnist.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.evaluate("scrollTo(0, 0)")
+    page.screenshot(path=str(out / "mnist-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    for name in ("mnist.png", "mnist-phone.png"):
+        assert (out / name).stat().st_size > 50_000, name  # digits, charts and weights, not a blank page
     page.click("#clear-canvas")
 
 
