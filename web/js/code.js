@@ -11,10 +11,64 @@
  * The scripts come from the engine's `code()` when the panel opens, and again when training
  * pauses or the setup changes while it is open; never while training runs, so the worker keeps
  * training and the page keeps drawing. A script with the user's own points embedded can be a few
- * hundred kB: it is set as one text node, only when it changed.
+ * hundred kB: it is set only when it changed.
+ *
+ * Syntax colours come from highlight.js (its core and Python grammar, which build.py vendors into
+ * vendor/highlight/), loaded when the panel first opens. Its HTML is parsed in an inert <template>
+ * and used only if it is nothing but <span class="hljs-…"> around text that is exactly the script
+ * (see highlightNodes); otherwise, or if the library does not load, the script is one text node.
+ * Either way the view's textContent is the script, and copy and download use the script itself.
+ * Only the visible tab's script is highlighted, once per script text. For the largest script (the
+ * user's own 5,000 points embedded: 173 kB, 2,200 lines) that takes 2-7 ms in Chromium on a CI
+ * machine, next to the ~15 ms the browser takes to lay out the text itself, so it is done at once.
  */
 
 import { download, messageOf } from "./status.js";
+
+const HIGHLIGHT_CORE = new URL("../vendor/highlight/core.min.js", import.meta.url).href;
+const HIGHLIGHT_PYTHON = new URL("../vendor/highlight/python.min.js", import.meta.url).href;
+const HLJS_CLASS = /^hljs-[\w-]+(?: [\w-]+)*$/;  // "hljs-string", "hljs-title function_"
+let highlighter = null;  // a promise of highlight.js with Python, or of null if it did not load
+
+/** highlight.js with its Python grammar, imported once; null (and a console warning) if it fails. */
+export function loadHighlighter() {
+  highlighter ??= Promise.all([import(HIGHLIGHT_CORE), import(HIGHLIGHT_PYTHON)]).then(([core, python]) => {
+    const hljs = core.default.newInstance();
+    hljs.registerLanguage("python", python.default);
+    return hljs;
+  }).catch((err) => {
+    console.warn(`The code panel shows the scripts without colours: ${messageOf(err)}`);
+    return null;
+  });
+  return highlighter;
+}
+
+/**
+ * `source` (Python) as a fragment of highlighted nodes of `doc`, or null if it cannot be trusted.
+ * highlight.js escapes its input; on top of that its HTML is parsed in a <template> (inert: nothing
+ * in it loads or runs) and accepted only if every element is a <span> whose one attribute is an hljs
+ * class, and its text is `source` exactly. So nothing of the script is ever markup on the page.
+ */
+export function highlightNodes(doc, hljs, source) {
+  let html;
+  try {
+    html = hljs.highlight(source, { language: "python", ignoreIllegals: true }).value;
+  } catch (err) {
+    console.warn(`The code panel shows the script without colours: ${messageOf(err)}`);
+    return null;
+  }
+  const template = doc.createElement("template");
+  template.innerHTML = html;
+  const nodes = template.content;
+  if (nodes.textContent !== source) return null;
+  const walker = doc.createTreeWalker(nodes, NodeFilter.SHOW_ELEMENT);
+  for (let el = walker.nextNode(); el; el = walker.nextNode()) {
+    if (el.localName !== "span" || el.attributes.length !== 1 || !HLJS_CLASS.test(el.getAttribute("class") ?? "")) {
+      return null;
+    }
+  }
+  return nodes;
+}
 
 const KINDS = {
   python: {
@@ -52,6 +106,8 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
   let playing = false;
   let busy = false, again = false, timer = null;
   let failure = "";
+  let hljs = null;        // highlight.js, once loaded
+  let shown = { script: null, by: null };  // the script in the view, and the highlighter it went through
 
   const isOpen = () => !body.hidden;
 
@@ -67,12 +123,27 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
     toggle.setAttribute("aria-expanded", String(open));
     headerButton.setAttribute("aria-expanded", String(open));
     toggle.textContent = open ? "Hide the code" : "Show the code for this run";
-    if (open) refresh(true);
+    if (open) {
+      loadHighlighter().then((h) => {
+        hljs = h;
+        if (h) showScript();
+      });
+      refresh(true);
+    }
+  }
+
+  /** The visible tab's script in the view, highlighted once the library is there; only on a change. */
+  function showScript() {
+    const script = result ? result[kind] : "";
+    if (shown.script === script && shown.by === hljs) return;
+    const nodes = hljs && script ? highlightNodes(text.ownerDocument, hljs, script) : null;
+    if (nodes) text.replaceChildren(nodes);
+    else text.textContent = script;
+    shown = { script, by: hljs };
   }
 
   function render() {
-    const script = result ? result[kind] : "";
-    if (text.textContent !== script) text.textContent = script;
+    showScript();
     about.textContent = KINDS[kind].about;
     for (const tab of tabs) {
       const on = tab.dataset.kind === kind;
