@@ -441,6 +441,8 @@ def test_copy_puts_the_script_on_the_clipboard(playground):
     open_code(playground)
     playground.click("#code-tab-python")
     wait_code_for(playground, epoch(playground))
+    # highlighted (spans of highlight.js's classes), and its text is still the plain script
+    playground.wait_for_selector("#code-text span.hljs-keyword", state="attached")
     playground.click("#code-copy")
     playground.wait_for_function("document.getElementById('code-copied').textContent.includes('Copied')")
     assert playground.evaluate("navigator.clipboard.readText()") == \
@@ -552,6 +554,7 @@ def test_header_and_code_panel_fit_and_screenshots(browser, site_url, tmp_path, 
     train_until(page, lambda p: percent(p, "#test-acc") >= 60, timeout=90, what="60 % test accuracy")
     page.click("#code-button")
     wait_code_for(page, epoch(page))
+    page.wait_for_selector("#code-text span.hljs-keyword", state="attached")  # the colours are in the picture
     sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert sizes[0] <= sizes[1] == width
     code = page.locator(".code-text").bounding_box()
