@@ -6,15 +6,16 @@
  *   editor.set([{units: 128, activation: "relu"}]);  editor.get();
  */
 
-export const UNITS = [16, 32, 64, 128, 256, 512];
-export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
-export const MAX_LAYERS = 4;
+import { ACTIVATIONS, MAX_LAYERS, UNITS } from "./state.js";
+
+export { ACTIVATIONS, MAX_LAYERS, UNITS };
 
 /** The sizes offered for a layer: the usual ones, and its own if an imported file had another. */
 const sizes = (units) => (UNITS.includes(units) ? UNITS : [...UNITS, units].sort((a, b) => a - b));
 
 export function createLayers(list, addButton, { onChange }) {
   let layers = [];
+  let disabled = false; // kept for the selects a later set() draws
 
   function render() {
     list.replaceChildren();
@@ -44,7 +45,8 @@ export function createLayers(list, addButton, { onChange }) {
       });
       list.append(li);
     });
-    addButton.disabled = layers.length >= MAX_LAYERS;
+    if (disabled) for (const el of list.querySelectorAll("select, button")) el.disabled = true;
+    addButton.disabled = disabled || layers.length >= MAX_LAYERS;
   }
 
   function get() { return layers.map((l) => ({ ...l })); }
@@ -60,9 +62,10 @@ export function createLayers(list, addButton, { onChange }) {
   return {
     set(next) { layers = next.map((l) => ({ ...l })); render(); },
     get,
-    setDisabled(disabled) {
-      for (const el of list.querySelectorAll("select, button")) el.disabled = disabled;
-      addButton.disabled = disabled || layers.length >= MAX_LAYERS;
+    setDisabled(on) {
+      disabled = on;
+      for (const el of list.querySelectorAll("select, button")) el.disabled = on;
+      addButton.disabled = on || layers.length >= MAX_LAYERS;
     },
   };
 }

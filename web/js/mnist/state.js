@@ -1,0 +1,244 @@
+/**
+ * The MNIST page's setup and its URL hash, as the 2-D playground's state.js does it: one table of
+ * properties with types, defaults and limits; `parseHash` reads a hash back, refusing bad values
+ * with a note (the default is used instead), and `serialize` writes every property, so
+ * parseHash(serialize(s)) gives s back. Pure functions: no DOM, nothing from the hash is evaluated.
+ *
+ *   const { state, notes } = parseHash(location.hash);  // notes: short readable strings
+ *   history.replaceState(null, "", serialize(state));
+ *   engine.call("configure", { state: toEngine(state) });
+ *
+ * Keys are the 2-D page's where the meaning is the same (networkShape, activations, optimizer,
+ * learningRate, batchSize, seed); epochs, digits and testRatio are this page's own. `layers=` is
+ * read as networkShape, and `activation=` (one for every layer) as on the 2-D page.
+ *
+ * Limits: enumerations (optimizer, activations, epochs) take exactly the page's options; numbers
+ * take what nnpy.mnist_playground.check_state takes (a model file can bring 100 units or lr 0.05,
+ * which the page shows by adding an option, so a link made after an import reproduces it).
+ */
+
+/** The hidden layers the layer editor offers, and the limits of nnpy.mnist_playground. */
+export const UNITS = [16, 32, 64, 128, 256, 512];
+export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
+export const ACTIVATION_NAMES = ACTIVATIONS.map(([name]) => name);
+export const MAX_LAYERS = 4;
+export const MAX_UNITS = 1024;
+export const OPTIMIZERS = ["sgd", "momentum", "adam"];
+/** The options of the page's selects (mnist.html); the hash takes other values in range for all but epochs. */
+export const LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
+export const BATCH_SIZES = [8, 16, 32, 64, 128, 256];
+export const EPOCHS = [1, 3, 5, 10, 20, 50];
+export const DIGITS = [1000, 2000, 5000, 10000];
+export const TEST_RATIOS = [0.1, 0.2, 0.3, 0.5];
+export const MAX_DIGITS = 10000;   // the digits in data/mnist.npz
+export const MAX_SEED = 2 ** 31 - 1;
+export const MIN_TEST_DIGITS = 10; // the engine's least: one per class
+export const MAX_NOTES = 5;
+
+/**
+ * The table. type: int/number (min, max), choice (a number among values), enum (values),
+ * ints (a list of whole numbers min..max, at most maxLength), enums (a list of values).
+ * `rebuild`: a change builds a new network at epoch 0; `live`: the engine takes it while training.
+ */
+export const PROPS = [
+  { name: "networkShape", type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, def: [128], rebuild: true },
+  { name: "activations", type: "enums", values: ACTIVATION_NAMES, def: ["relu"], rebuild: true },
+  { name: "optimizer", type: "enum", values: OPTIMIZERS, def: "momentum", live: true },
+  { name: "learningRate", type: "number", min: 1e-6, max: 10, def: 0.1, live: true },
+  { name: "batchSize", type: "int", min: 1, max: 1024, def: 64, live: true },
+  { name: "epochs", type: "choice", values: EPOCHS, def: 10 },
+  { name: "digits", type: "int", min: 100, max: MAX_DIGITS, def: 10000, rebuild: true },
+  { name: "testRatio", type: "number", min: 0.05, max: 0.5, def: 0.2, rebuild: true },
+  { name: "seed", type: "int", min: 0, max: MAX_SEED, def: 0, rebuild: true },
+];
+
+const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
+const ALIASES = new Map([["layers", "networkShape"]]);
+
+/** The page's default setup: 784 → 128 ReLU → 10, momentum, lr 0.1, batch 64, 10 epochs a run. */
+export function defaults() {
+  const state = {};
+  for (const p of PROPS) state[p.name] = Array.isArray(p.def) ? [...p.def] : p.def;
+  return state;
+}
+
+/** What a property takes, for a note. */
+function describe(p) {
+  switch (p.type) {
+    case "enum": case "choice": return `one of ${p.values.join(", ")}`;
+    case "int": return `a whole number ${p.min}..${p.max}`;
+    case "number": return `a number ${p.min}..${p.max}`;
+    case "ints": return `whole numbers ${p.min}..${p.max}, separated by commas`;
+    case "enums": return `a comma-separated list of ${p.values.join(", ")}`;
+    default: return p.type;
+  }
+}
+
+/** A number in decimal notation with an optional exponent ("0x10", "", " 1", "Infinity" are refused). */
+function toNumber(text) {
+  return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+}
+
+/** An enumeration's value for `text`, case-insensitively, or undefined. */
+const findValue = (values, text) => values.find((v) => v.toLowerCase() === text.toLowerCase());
+
+/** Parse one value: {ok: true, value} or {ok: false}. */
+export function parseValue(p, text) {
+  switch (p.type) {
+    case "enum": {
+      const hit = findValue(p.values, text);
+      return hit === undefined ? { ok: false } : { ok: true, value: hit };
+    }
+    case "choice": {
+      const n = toNumber(text);
+      return p.values.includes(n) ? { ok: true, value: n } : { ok: false };
+    }
+    case "int": case "number": {
+      const n = toNumber(text);
+      const ok = Number.isFinite(n) && n >= p.min && n <= p.max && (p.type === "number" || Number.isInteger(n));
+      return ok ? { ok: true, value: n } : { ok: false };
+    }
+    case "ints": {
+      if (text === "") return { ok: true, value: [] };
+      const parts = text.split(",").map(toNumber);
+      const ok = parts.every((n) => Number.isInteger(n) && n >= p.min && n <= p.max);
+      return ok ? { ok: true, value: parts } : { ok: false };
+    }
+    case "enums": {
+      if (text === "") return { ok: true, value: [] };
+      const parts = text.split(",").map((v) => findValue(p.values, v.trim()));
+      return parts.every((v) => v !== undefined) ? { ok: true, value: parts } : { ok: false };
+    }
+    default:
+      return { ok: false };
+  }
+}
+
+/** The text of a value in the hash. */
+export function formatValue(p, value) {
+  return Array.isArray(value) ? value.join(",") : String(value);
+}
+
+/** "1 activation", "3 activations". */
+const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+function shorten(text, n = 40) {
+  return text.length > n ? text.slice(0, n - 1) + "…" : text;
+}
+
+/**
+ * Read a URL hash ("#networkShape=64,64&optimizer=adam"). Unknown keys, bad values and
+ * inconsistent settings each give a note (at most MAX_NOTES, then a count); the state is always
+ * complete and valid: what was not given, or was refused, is the default.
+ * @returns {{state: object, notes: string[]}}
+ */
+export function parseHash(hash) {
+  const state = defaults();
+  const notes = [];
+  const text = String(hash || "").replace(/^#/, "");
+  let single = null;          // activation=tanh: one activation for every layer
+  let sawActivations = false;
+  for (const part of text.split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    let key, raw;
+    try {
+      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      raw = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
+    } catch {
+      notes.push(`Ignored “${shorten(part)}”: it is not valid URL encoding.`);
+      continue;
+    }
+    raw = raw.trim();
+    if (key === "activation") {
+      const hit = findValue(ACTIVATION_NAMES, raw);
+      if (hit) single = hit;
+      else notes.push(`Ignored “activation=${shorten(raw)}”: expected one of ${ACTIVATION_NAMES.join(", ")}.`);
+      continue;
+    }
+    const p = BY_NAME.get(ALIASES.get(key) || key);
+    if (!p) {
+      notes.push(`Ignored “${shorten(key)}”: not a setting of this page.`);
+      continue;
+    }
+    const parsed = parseValue(p, raw);
+    if (!parsed.ok) {
+      notes.push(`Ignored “${shorten(key)}=${shorten(raw)}”: expected ${describe(p)}; using ${formatValue(p, p.def) || "none"}.`);
+      continue;
+    }
+    let value = parsed.value;
+    if (p.type === "ints" && value.length > p.maxLength) {
+      notes.push(`The link has ${value.length} hidden layers; the page takes ${p.maxLength}, so the rest are dropped.`);
+      value = value.slice(0, p.maxLength);
+    }
+    state[p.name] = value;
+    if (p.name === "activations") sawActivations = true;
+  }
+  settle(state, notes, { single, sawActivations });
+  return { state, notes: capped(notes) };
+}
+
+/** Make the parsed values agree with one another: an activation per layer, enough test digits. */
+function settle(state, notes, { single, sawActivations }) {
+  const n = state.networkShape.length;
+  if (!sawActivations) {
+    state.activations = Array(n).fill(single || "relu");
+  } else if (state.activations.length !== n) {
+    const fill = single || state.activations[state.activations.length - 1] || "relu";
+    const given = count(state.activations.length, "activation");
+    notes.push(`The link lists ${given} for ${count(n, "hidden layer")}; ` +
+      (state.activations.length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
+    state.activations = Array.from({ length: n }, (_, i) => state.activations[i] || fill);
+  }
+  if (state.digits * state.testRatio < MIN_TEST_DIGITS) {
+    const def = BY_NAME.get("testRatio").def;
+    notes.push(`testRatio=${state.testRatio} of ${state.digits} digits leaves fewer than ${MIN_TEST_DIGITS} to test on; using ${def}.`);
+    state.testRatio = def;
+  }
+}
+
+/** At most MAX_NOTES notes: a link with a hundred bad parts gets a short note, not a wall. */
+function capped(notes) {
+  if (notes.length <= MAX_NOTES) return notes;
+  const more = notes.length - (MAX_NOTES - 1);
+  return [...notes.slice(0, MAX_NOTES - 1), `… and ${more} more problems with the link.`];
+}
+
+/** The hash for a state: every property, in PROPS order, so a link does not depend on today's defaults. */
+export function serialize(state) {
+  return "#" + PROPS.map((p) => `${p.name}=${encodeURIComponent(formatValue(p, state[p.name])).replace(/%2C/g, ",")}`)
+    .join("&");
+}
+
+/** The dict nnpy.mnist_playground.MnistPlayground.configure takes. */
+export function toEngine(state) {
+  return {
+    n: state.digits, test_fraction: state.testRatio, seed: state.seed,
+    layers: state.networkShape.map((units, i) => ({ units, activation: state.activations[i] })),
+    optimizer: state.optimizer, lr: state.learningRate, batch_size: state.batchSize,
+  };
+}
+
+/**
+ * The page's state for an engine state (what an imported model file brings); the epochs per run,
+ * which the engine does not know, come from `base`. toEngine(fromEngine(s)) has s's values.
+ */
+export function fromEngine(engine, base = defaults()) {
+  const layers = engine.layers || [];
+  return {
+    ...base,
+    networkShape: layers.map((l) => l.units),
+    activations: layers.map((l) => l.activation),
+    optimizer: engine.optimizer, learningRate: engine.lr, batchSize: engine.batch_size,
+    digits: engine.n, testRatio: engine.test_fraction, seed: engine.seed,
+  };
+}
+
+/** The names of the properties that differ between two states. */
+export function changedKeys(a, b) {
+  return PROPS.filter((p) => JSON.stringify(a[p.name]) !== JSON.stringify(b[p.name])).map((p) => p.name);
+}
+
+/** Whether going from `a` to `b` builds a new network (at epoch 0), or only changes live settings. */
+export const needsRebuild = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).rebuild);
+export const changesLive = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).live);
