@@ -5,6 +5,11 @@
  * sets the controls from the engine's new state without firing their change events, so the
  * imported weights are not rebuilt away.
  *
+ * The setup lives in the URL hash (state.js): read on load (a bad part gets a note and its
+ * default), written with history.replaceState whenever a control changes or a model is imported,
+ * and applied like the controls when the reader edits it (hashchange). The controls are the
+ * truth; the hash is written from them.
+ *
  * Performance marks: "nnpy:engine-ready" (engine.js), "nnpy:mnist-ready" once digits and network
  * are in place and the Train button works.
  */
@@ -18,6 +23,9 @@ import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
 import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
+import { createShare } from "./share.js";
+import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
+import { createNotes } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
@@ -50,8 +58,12 @@ const pad = createDrawPad({
     : Promise.reject(new Error(dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"))),
   note: () => (steps === 0 && !fromFile ? "The network is untrained: press Train first." : ""),
 });
-const layers = createLayers($("layers"), $("add-layer"), { onChange: () => rebuild() });
-layers.set([{ units: 128, activation: "relu" }]);
+const layers = createLayers($("layers"), $("add-layer"), { onChange: () => { writeHash(); rebuild(); } });
+const notes = createNotes($("notes"));
+const share = createShare({
+  button: $("share-button"), panel: $("share-panel"), link: $("share-link"), copy: $("share-copy"),
+  copied: $("share-copied"), close: $("share-close"),
+});
 const files = createModelFiles({
   exportButton: $("export-model"), importButton: $("import-model"), input: $("model-file"),
   bar: $("file-status"), text: $("file-status-text"), dismiss: $("file-status-close"), dropHint: $("drop-hint"),
@@ -73,12 +85,25 @@ let steps = 0;
 let history = [];
 let fromFile = null;      // the imported file's name while its network is shown
 
-function settings() {
+/** The seed the seed box holds: a whole number in 0..MAX_SEED (anything else typed becomes one). */
+function seedValue() {
+  return Math.min(MAX_SEED, Math.max(0, Math.floor(Number($("seed").value) || 0)));
+}
+
+/** The page's setup as the controls show it (a state.js state). */
+function controlsState() {
+  const hidden = layers.get();
   return {
-    n: Number($("subset").value), test_fraction: Number($("test-fraction").value),
-    seed: Math.max(0, Math.floor(Number($("seed").value) || 0)), layers: layers.get(),
-    optimizer: $("optimizer").value, lr: Number($("lr").value), batch_size: Number($("batch-size").value),
+    networkShape: hidden.map((l) => l.units), activations: hidden.map((l) => l.activation),
+    optimizer: $("optimizer").value, learningRate: Number($("lr").value), batchSize: Number($("batch-size").value),
+    epochs: Number($("epochs").value), digits: Number($("subset").value), testRatio: Number($("test-fraction").value),
+    seed: seedValue(),
   };
+}
+
+/** What the engine's configure takes, from the controls. */
+function settings() {
+  return toEngine(controlsState());
 }
 
 function setEnabled(on) {
@@ -165,7 +190,11 @@ async function init() {
   $("data-summary").textContent = "Reading the digits…";
   const loaded = await engine.call("load_data", { data: bytes });
   $("data-summary").textContent = `${loaded.digits.toLocaleString("en")} digits loaded.`;
-  await configure(true);
+  let sent;
+  do { // a hash edited while the first network was built is applied too
+    sent = JSON.stringify(settings());
+    await configure(true);
+  } while (JSON.stringify(settings()) !== sent);
   ready = true;
   setEnabled(true);
   performance.mark("nnpy:mnist-ready");
@@ -213,7 +242,13 @@ async function rebuild() {
   return reconfiguring;
 }
 
-for (const id of ["subset", "test-fraction", "seed"]) $(id).addEventListener("change", () => rebuild());
+for (const id of ["subset", "test-fraction", "seed"]) {
+  $(id).addEventListener("change", () => {
+    if (id === "seed" && $("seed").value !== String(seedValue())) $("seed").value = String(seedValue());
+    writeHash();
+    rebuild();
+  });
+}
 
 // ---------------------------------------------------------------- model files
 /** Show `value` in a select, adding an option for a value the page does not list (from a file). */
@@ -223,15 +258,16 @@ function choose(select, value, label) {
   select.value = v;
 }
 
-/** The controls from the engine's state. Setting them fires no change event: nothing is rebuilt. */
-function showState(s) {
-  choose($("subset"), s.n, s.n.toLocaleString("en"));
-  choose($("test-fraction"), s.test_fraction, `${Number((s.test_fraction * 100).toFixed(1))} %`);
+/** The controls for a state.js state. Setting them fires no change event: nothing is rebuilt. */
+function showControls(s) {
+  choose($("subset"), s.digits, s.digits.toLocaleString("en"));
+  choose($("test-fraction"), s.testRatio, `${Number((s.testRatio * 100).toFixed(1))} %`);
   $("seed").value = String(s.seed);
   choose($("optimizer"), s.optimizer, s.optimizer);
-  choose($("lr"), s.lr, String(s.lr));
-  choose($("batch-size"), s.batch_size, String(s.batch_size));
-  layers.set(s.layers);
+  choose($("lr"), s.learningRate, String(s.learningRate));
+  choose($("batch-size"), s.batchSize, String(s.batchSize));
+  choose($("epochs"), s.epochs, String(s.epochs));
+  layers.set(s.networkShape.map((units, i) => ({ units, activation: s.activations[i] })));
 }
 
 const LIVE = ["optimizer", "lr", "batch-size", "epochs"];
@@ -242,7 +278,8 @@ async function importModel(bytes, name) {
     for (const id of LIVE) $(id).disabled = true;
     try {
       const out = await engine.call("import_model", { data: bytes, name }); // throws: nothing changed
-      showState(out.state);
+      showControls(fromEngine(out.state, controlsState()));
+      writeHash();
       if (out.data) showSplit(out.data);
       target = null;
       showNetwork(out.network);
@@ -261,14 +298,50 @@ async function importModel(bytes, name) {
   reconfiguring = run.catch(() => {});
   return run;
 }
+/** Send a live setting (optimizer, learning rate, batch size) to the engine; training goes on. */
+function applyLive(what) {
+  if (!ready) return;
+  engine.call("configure", { state: settings() }).then(() => {
+    status(running ? `Changed while training: ${what}.` : "");
+  }, fail);
+}
 for (const id of ["optimizer", "lr", "batch-size"]) {
   $(id).addEventListener("change", () => {
-    if (!ready) return;
-    engine.call("configure", { state: settings() }).then(() => {
-      status(running ? `Changed while training: ${$(id).closest("label").querySelector("span").textContent.toLowerCase()} ${$(id).selectedOptions[0].textContent}.` : "");
-    }, fail);
+    writeHash();
+    applyLive(`${$(id).closest("label").querySelector("span").textContent.toLowerCase()} ${$(id).selectedOptions[0].textContent}`);
   });
 }
+$("epochs").addEventListener("change", () => writeHash());
+
+// ---------------------------------------------------------------- the URL hash
+let written = null; // the hash this page wrote last (replaceState fires no hashchange; this is a second guard)
+
+/** The hash from the controls, with replaceState: the back button does not step through settings. */
+function writeHash() {
+  written = serialize(controlsState());
+  if (location.hash !== written) window.history.replaceState(null, "", written); // `history` here is the training record
+  share.refresh();
+}
+
+/** Show a link's notes, or hide the last link's when this one is fine. */
+function showNotes(list) {
+  if (list.length) notes.show(list);
+  else $("notes").hidden = true;
+}
+
+/** A hash typed or pasted by the reader: set the controls and apply them as their change events would. */
+function applyHash() {
+  if (location.hash === written) return;
+  const { state, notes: list } = parseHash(location.hash);
+  showNotes(list);
+  const before = controlsState();
+  showControls(state);
+  writeHash();
+  const after = controlsState();
+  if (needsRebuild(before, after)) rebuild();
+  else if (changesLive(before, after)) applyLive("the link's settings");
+}
+window.addEventListener("hashchange", applyHash);
 
 // ---------------------------------------------------------------- training
 function showEpoch(progress) {
@@ -389,4 +462,11 @@ document.addEventListener("keydown", (e) => {
   else if (e.key === "r" || e.key === "R") reset().catch(fail);
 });
 
+// the link's setup, before anything starts: the controls show it and the hash is written back normalised
+{
+  const { state, notes: list } = parseHash(location.hash);
+  showNotes(list);
+  showControls(state);
+  writeHash();
+}
 init();

@@ -1,0 +1,45 @@
+/**
+ * The Share button, as on the 2-D page: it opens a panel with the page's link (the setup lives in
+ * the URL hash) and copies it; without a clipboard (an http:// page, an old browser) the link is
+ * selected for Ctrl+C instead. Escape or Close shuts the panel and gives the focus back.
+ *
+ *   const share = createShare({ button, panel, link, copy, copied, close });
+ *   share.refresh();   // after the hash changed: an open panel shows the new link
+ */
+
+export function createShare({ button, panel, link, copy, copied, close }) {
+  function open(on) {
+    panel.hidden = !on;
+    button.setAttribute("aria-expanded", String(on));
+  }
+
+  async function share() {
+    open(true);
+    link.value = location.href;
+    copied.textContent = "";
+    try {
+      if (!navigator.clipboard || !navigator.clipboard.writeText) throw new Error("no clipboard");
+      await navigator.clipboard.writeText(link.value);
+      copied.textContent = "Link copied.";
+    } catch {
+      link.focus();
+      link.select();
+      copied.textContent = "Press Ctrl+C (⌘C) to copy the selected link.";
+    }
+  }
+
+  button.addEventListener("click", () => (panel.hidden ? share() : open(false)));
+  copy.addEventListener("click", share);
+  close.addEventListener("click", () => { open(false); button.focus(); });
+  link.addEventListener("focus", () => link.select());
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.stopPropagation();
+    open(false);
+    button.focus();
+  });
+
+  return {
+    refresh() { if (!panel.hidden) link.value = location.href; },
+  };
+}
