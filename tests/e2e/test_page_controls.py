@@ -179,6 +179,11 @@ def test_a_bad_hash_shows_a_note_and_falls_back_to_defaults(page, site_url):
     assert params["activations"] == "relu,relu"  # TF Playground's one activation for all layers
     page.click("#notes-close")
     assert page.is_hidden("#notes")
+    counted = page.evaluate("""async () => { const S = await import('/js/state.js');
+        return ['#networkShape=4&activations=relu,tanh', '#networkShape=4,2&activations=relu']
+            .map((h) => S.parseHash(h).notes.join(' ')); }""")
+    assert "lists 2 activations for 1 hidden layer;" in counted[0]
+    assert "lists 1 activation for 2 hidden layers;" in counted[1]
     page.assert_no_errors()
 
 

@@ -192,7 +192,9 @@ export function parseHash(hash) {
     state.activations = Array(n).fill(single || "tanh");
   } else if (state.activations.length !== n) {
     const fill = single || state.activations[state.activations.length - 1] || "tanh";
-    notes.push(`The link lists ${state.activations.length} activations for ${n} hidden layers; ` +
+    const count = (k, word) => `${k} ${word}${k === 1 ? "" : "s"}`;
+    notes.push(`The link lists ${count(state.activations.length, "activation")} for ` +
+      `${count(n, "hidden layer")}; ` +
       `the missing ones are ${fill}, extra ones are dropped.`);
     state.activations = Array.from({ length: n }, (_, i) => state.activations[i] || fill);
   }
