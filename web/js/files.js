@@ -11,6 +11,7 @@
  * "Could not import f.nnpy: <the engine's reason>. Your model is unchanged."
  */
 
+import { createShare } from "./share.js";
 import { download, messageOf } from "./status.js";
 
 /** The page refuses bigger files without reading them (the engine's limit is the same). */
@@ -31,7 +32,6 @@ function megabytes(bytes) {
 export function createFiles(root, { loop, getState, onImported, csvFile, isFatal, onFatal }) {
   const $ = (id) => root.getElementById(id);
   const statusBox = $("file-status"), statusText = $("file-status-text");
-  const sharePanel = $("share-panel"), shareButton = $("share-button"), shareLink = $("share-link");
   const exportPanel = $("export-panel"), exportButton = $("export-button");
   const picker = $("model-file");
 
@@ -43,52 +43,30 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
   }
   $("file-status-close").addEventListener("click", () => say(""));
 
-  function panel(which, open) {
-    const [p, b] = which === "share" ? [sharePanel, shareButton] : [exportPanel, exportButton];
-    p.hidden = !open;
-    b.setAttribute("aria-expanded", String(open));
+  // ------------------------------------------------------------- share (one of the two panels open)
+  function showExport(open) {
+    exportPanel.hidden = !open;
+    exportButton.setAttribute("aria-expanded", String(open));
   }
-
-  // Escape closes an open panel and gives the focus back to its header button
-  for (const [which, p, b] of [["share", sharePanel, shareButton], ["export", exportPanel, exportButton]]) {
-    p.addEventListener("keydown", (e) => {
-      if (e.key !== "Escape") return;
-      e.stopPropagation();
-      panel(which, false);
-      b.focus();
-    });
-  }
-
-  // ------------------------------------------------------------- share
-  async function share() {
-    panel("export", false);
-    panel("share", true);
-    shareLink.value = location.href;
-    const copied = $("share-copied");
-    copied.textContent = "";
-    try {
-      if (!navigator.clipboard || !navigator.clipboard.writeText) throw new Error("no clipboard");
-      await navigator.clipboard.writeText(shareLink.value);
-      copied.textContent = "Link copied.";
-    } catch {
-      shareLink.focus();
-      shareLink.select();
-      copied.textContent = "Press Ctrl+C (⌘C) to copy the selected link.";
-    }
-  }
-  shareButton.addEventListener("click", () => (sharePanel.hidden ? share() : panel("share", false)));
-  $("share-copy").addEventListener("click", share);
-  $("share-close").addEventListener("click", () => { panel("share", false); shareButton.focus(); });
-  shareLink.addEventListener("focus", () => shareLink.select());
+  const share = createShare({
+    button: $("share-button"), panel: $("share-panel"), link: $("share-link"), copy: $("share-copy"),
+    copied: $("share-copied"), close: $("share-close"), onOpen: () => showExport(false),
+  });
 
   // ------------------------------------------------------------- export
   const exportStatus = $("export-status");
   exportButton.addEventListener("click", () => {
-    panel("share", false);
-    panel("export", exportPanel.hidden);
+    share.close();
+    showExport(exportPanel.hidden);
     exportStatus.textContent = "";
   });
-  $("export-close").addEventListener("click", () => { panel("export", false); exportButton.focus(); });
+  $("export-close").addEventListener("click", () => { showExport(false); exportButton.focus(); });
+  exportPanel.addEventListener("keydown", (e) => { // Escape closes it and gives the focus back
+    if (e.key !== "Escape") return;
+    e.stopPropagation();
+    showExport(false);
+    exportButton.focus();
+  });
 
   async function exporting(what, make) {
     exportStatus.textContent = `Preparing the ${what}…`;
@@ -197,7 +175,7 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
 
   return {
     /** After a change of the state: keep an open share link current. */
-    refresh() { if (!sharePanel.hidden) shareLink.value = location.href; },
+    refresh() { share.refresh(); },
     open,
     say,
   };

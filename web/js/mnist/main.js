@@ -23,7 +23,7 @@ import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
 import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
-import { createShare } from "./share.js";
+import { createShare } from "../share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
 import { createNotes } from "../status.js";
 

@@ -1,19 +1,22 @@
 /**
- * The Share button, as on the 2-D page: it opens a panel with the page's link (the setup lives in
+ * The Share button of both pages: it opens a panel with the page's link (the setup lives in
  * the URL hash) and copies it; without a clipboard (an http:// page, an old browser) the link is
  * selected for Ctrl+C instead. Escape or Close shuts the panel and gives the focus back.
  *
- *   const share = createShare({ button, panel, link, copy, copied, close });
+ *   const share = createShare({ button, panel, link, copy, copied, close, onOpen });
  *   share.refresh();   // after the hash changed: an open panel shows the new link
+ *   share.close();     // another panel opened in its place
+ * onOpen() runs as the panel opens (the 2-D page closes its Export panel then).
  */
 
-export function createShare({ button, panel, link, copy, copied, close }) {
+export function createShare({ button, panel, link, copy, copied, close, onOpen = () => {} }) {
   function open(on) {
     panel.hidden = !on;
     button.setAttribute("aria-expanded", String(on));
   }
 
   async function share() {
+    onOpen();
     open(true);
     link.value = location.href;
     copied.textContent = "";
@@ -41,5 +44,6 @@ export function createShare({ button, panel, link, copy, copied, close }) {
 
   return {
     refresh() { if (!panel.hidden) link.value = location.href; },
+    close() { open(false); },
   };
 }
