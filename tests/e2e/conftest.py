@@ -11,6 +11,8 @@ Fixtures:
     blank_url  a test-only empty HTML page on the same origin (to import js/engine.js alone)
     fail_next_request   make the server fail the next request for a path with HTTP 503
     module_page         like page, shared by one module's tests
+    files_context       a browser context shared by one module's tests that takes downloads and
+                        may read and write the clipboard
 """
 
 import os
@@ -152,4 +154,13 @@ def module_page(browser):
     context = browser.new_context()
     page = _watch(context.new_page())
     yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def files_context(browser):
+    """A context for one module's tests of downloads and copying: downloads on, clipboard allowed."""
+    context = browser.new_context(accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    yield context
     context.close()

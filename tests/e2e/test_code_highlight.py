@@ -19,16 +19,8 @@ SPANS = """sel => [...document.querySelectorAll('#code-text ' + sel)].map(s => s
 
 
 @pytest.fixture(scope="module")
-def context(browser):
-    context = browser.new_context(accept_downloads=True)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def page(context, site_url):
-    page = context.new_page()
+def page(files_context, site_url):
+    page = files_context.new_page()
     errors = watch_errors(page)
     open_page(page, site_url, "#dataset=xor&networkShape=5,3&activations=tanh,relu&seed=8&learningRate=0.03")
     yield page

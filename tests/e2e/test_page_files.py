@@ -45,16 +45,8 @@ LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d
 
 
 @pytest.fixture(scope="module")
-def context(browser):
-    context = browser.new_context(accept_downloads=True)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def playground(context, site_url):
-    page = context.new_page()
+def playground(files_context, site_url):
+    page = files_context.new_page()
     errors = watch_errors(page)
     open_page(page, site_url, "#dataset=circle")
     yield page
@@ -451,14 +443,14 @@ def test_copy_puts_the_script_on_the_clipboard(playground):
 
 # ------------------------------------------------------------------ share
 
-def test_the_shared_link_reproduces_the_page(context, playground):
+def test_the_shared_link_reproduces_the_page(files_context, playground):
     set_hash(playground, "#dataset=blobs&classes=4&noise=20&seed=77&networkShape=6,3&activations=relu,tanh"
                          "&learningRate=0.003&optimizer=adam&xTimesY=true&showTestData=true")
     playground.click("#share-button")
     playground.wait_for_function("document.getElementById('share-copied').textContent === 'Link copied.'")
     link = playground.evaluate("navigator.clipboard.readText()")
     assert link == playground.evaluate("location.href") == playground.input_value("#share-link")
-    other = context.new_page()
+    other = files_context.new_page()
     other.goto(link)
     other.wait_for_function(FIRST_PICTURE, timeout=ENGINE_TIMEOUT_MS)
     assert other.evaluate("location.hash") == playground.evaluate("location.hash")
