@@ -210,7 +210,8 @@ def test_brackets_and_escaped_quotes_inside_strings_do_not_count_as_nesting():
 # ------------------------------------------------------------------ other readers
 
 def test_the_safetensors_package_reads_ours_and_we_read_its():
-    st = pytest.importorskip("safetensors.numpy")
+    import safetensors.numpy as st  # a test requirement (pyproject's [test] extra)
+
     model = small_model()
     data = to_safetensors(model, {"features": ["x1", "x2"]})
     theirs = st.load(data)

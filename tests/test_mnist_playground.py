@@ -307,8 +307,7 @@ def test_a_replacement_matmul_trains_the_same_and_info_names_it(npz_bytes):
 
 
 def test_scipy_blas_matmul_of_the_worker_matches_numpy():
-    pytest.importorskip("scipy", reason="scipy is not installed here (the worker's BLAS path is "
-                                        "checked in Pyodide by tests/e2e/test_mnist.py)")
+    # scipy is a test requirement; in the page, tests/e2e/test_mnist.py checks this path in Pyodide
     sys.path.insert(0, str(ROOT / "web" / "py"))
     try:
         import nnpy_blas
