@@ -84,6 +84,7 @@ DATASETS_2D = {
     "reg-plane": ("regression", 1), "reg-gauss": ("regression", 1),
 }
 SAMPLES = {"classification": 500, "regression": 1200}  # TF Playground's counts
+PAGE_SEED_MAX = 999999  # the page's seed box; noise and the train ratio are whole percents there
 
 DEFAULTS = {
     "problem": "classification", "dataset": "circle", "classes": 2, "noise": 0.0, "seed": 1,
@@ -170,6 +171,20 @@ def check_state(state):
     out["regularization"] = _choice({"regularization": reg}, "regularization", (None, "l1", "l2"))
     out["reg_rate"] = _number(s, "reg_rate", 0, 10)
     return out
+
+
+def _on_page_grid(state):
+    """A saved state's data settings as the page's controls show them, or ``ValueError``.
+
+    The page shows noise and the train ratio in whole percents and seeds up
+    to :data:`PAGE_SEED_MAX`: a hand-made file's noise 0.123 becomes 0.12
+    (the page then shows the data it trains on), a larger seed cannot be
+    shown at all.
+    """
+    if state["seed"] > PAGE_SEED_MAX:
+        raise ValueError(f"seed {state['seed']} is over the page's {PAGE_SEED_MAX}")
+    whole = {k: round(state[k] * 100) / 100 for k in ("noise", "train_ratio")}
+    return check_state({**state, **whole})
 
 
 # ------------------------------------------------------------------ the grid
@@ -693,7 +708,7 @@ class Playground:
         saved = found["state"]
         if saved is not None:
             try:
-                saved = check_state(saved)
+                saved = _on_page_grid(check_state(saved))
             except ValueError:
                 saved = None
         fits_now = cur["problem"] == found["problem"] and (found["problem"] == "regression"

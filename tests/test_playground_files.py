@@ -94,6 +94,25 @@ def test_a_page_export_imports_with_its_data_and_weights_at_epoch_0():
     np.testing.assert_array_equal(pg.model.flat_parameters[0], source.model.flat_parameters[0])
 
 
+def test_settings_the_page_cannot_show_are_rounded_or_left_out():
+    """A hand-made export with noise 0.123 shows the data of noise 0.12 (the page's whole percents);
+    one with a seed over the page's 999999 keeps the current data, as a file without settings does."""
+    source = trained(SPIRAL, 2)
+    meta = {"features": SPIRAL["features"], "data": {"kind": "generated", "name": "spiral"}, "epoch": 2}
+    pg = Playground()
+    pg.configure({})
+    odd = {**source.state, "noise": 0.123, "train_ratio": 0.555}
+    result = pg.import_model(nnpy.save_model_bytes(source.model, {**meta, "playground": odd}), "odd.nnpy")
+    assert (pg.state["noise"], pg.state["train_ratio"]) == (0.12, 0.56) and result["state"] == pg.state
+    np.testing.assert_array_equal(pg.model.flat_parameters[0], source.model.flat_parameters[0])
+    pg.configure({})
+    big = {**source.state, "seed": 2_000_000}
+    result = pg.import_model(nnpy.save_model_bytes(source.model, {**meta, "playground": big}), "big.nnpy")
+    assert pg.state["dataset"] == "spiral" and pg.state["seed"] == 1  # not the file's seed
+    assert pg.state["classes"] == 3 and "Shown on the spiral data (seed 1, 3 classes)" in result["message"]
+    np.testing.assert_array_equal(pg.model.flat_parameters[0], source.model.flat_parameters[0])
+
+
 def test_a_cpython_model_without_metadata_keeps_the_current_data_when_it_fits():
     X, y = make_dataset("xor", 400, 0.0, seed=3)
     model = nnpy.SequentialModel([nnpy.DenseLayer(2, 5, "tanh", seed=1), nnpy.DenseLayer(5, 1, "sigmoid", seed=2)])

@@ -353,9 +353,10 @@ const codePanel = createCodePanel(document, {
 function showImported(result) {
   const next = fromEngine(result.state, store.get());
   const config = toEngine(next);
-  // Normally toEngine(next) is the engine's state exactly and nothing is sent. If the page rounded
-  // a live setting (a batch size over 100), configure sends it: the engine applies it live. A file
-  // whose data settings the controls cannot show (noise 0.123) keeps them: nothing is sent.
+  // Normally toEngine(next) is the engine's state exactly and nothing is sent (the engine puts a
+  // file's data settings on the controls' grid: whole percents, a seed up to 999999). If the page
+  // rounded a live setting (a batch size over 100), configure sends it: the engine applies it live.
+  // Should the data settings still differ, they are kept: nothing that would rebuild is sent.
   sentConfig = JSON.stringify(engineMatches(config, result.state)
     ? Object.fromEntries(Object.keys(config).map((k) => [k, result.state[k] ?? null])) // None arrives as undefined
     : config);
