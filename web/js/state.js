@@ -14,6 +14,10 @@
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
+import { count, describe, formatValue, hashPart, hashParts, parseValue, shorten } from "./hash.js";
+
+export { formatValue, parseValue };
+
 export const CLASSIFICATION_DATASETS = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
 export const REGRESSION_DATASETS = ["reg-plane", "reg-gauss"];
 export const MULTICLASS_DATASETS = ["spiral", "blobs"];
@@ -76,64 +80,6 @@ export function defaults() {
   return state;
 }
 
-function describe(p) {
-  switch (p.type) {
-    case "enum": return `one of ${p.values.join(", ")}`;
-    case "int": return `a whole number ${p.min}..${p.max}`;
-    case "number": return `a number ${p.min}..${p.max}`;
-    case "bool": return "true or false";
-    case "ints": return `up to ${p.maxLength} whole numbers ${p.min}..${p.max}, separated by commas`;
-    case "enums": return `a comma-separated list of ${p.values.join(", ")}`;
-    default: return p.type;
-  }
-}
-
-/** A number from a hash value: decimal notation with an optional exponent ("0x10", "", " 1" are refused). */
-function toNumber(text) {
-  return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text) ? Number(text) : NaN;
-}
-
-/** Parse one value; returns {ok, value} or {ok: false}. */
-export function parseValue(p, text) {
-  switch (p.type) {
-    case "enum": {
-      const hit = p.values.find((v) => v.toLowerCase() === text.toLowerCase());
-      return hit === undefined ? { ok: false } : { ok: true, value: hit };
-    }
-    case "int": case "number": {
-      const n = toNumber(text);
-      const ok = Number.isFinite(n) && n >= p.min && n <= p.max && (p.type === "number" || Number.isInteger(n));
-      return ok ? { ok: true, value: n } : { ok: false };
-    }
-    case "bool":
-      if (text === "true" || text === "1") return { ok: true, value: true };
-      if (text === "false" || text === "0") return { ok: true, value: false };
-      return { ok: false };
-    case "ints": {
-      if (text === "") return { ok: true, value: [] };
-      const parts = text.split(",").map(toNumber);
-      const ok = parts.length <= p.maxLength && parts.every((n) => Number.isInteger(n) && n >= p.min && n <= p.max);
-      return ok ? { ok: true, value: parts } : { ok: false };
-    }
-    case "enums": {
-      if (text === "") return { ok: true, value: [] };
-      const parts = text.split(",").map((v) => p.values.find((x) => x.toLowerCase() === v.toLowerCase()));
-      return parts.every((v) => v !== undefined) ? { ok: true, value: parts } : { ok: false };
-    }
-    default:
-      return { ok: false };
-  }
-}
-
-export function formatValue(p, value) {
-  if (p.type === "ints" || p.type === "enums") return value.join(",");
-  return String(value);
-}
-
-function shorten(text, n = 40) {
-  return text.length > n ? text.slice(0, n - 1) + "…" : text;
-}
-
 /**
  * Read a URL hash ("#a=1&b=2"). Unknown keys, bad values and inconsistent settings each give a
  * note; the state is always complete and valid.
@@ -142,23 +88,11 @@ function shorten(text, n = 40) {
 export function parseHash(hash) {
   const state = defaults();
   const notes = [];
-  const text = String(hash || "").replace(/^#/, "");
-  if (!text) return { state, notes };
   let single = null; // TF Playground's one activation for every layer
   let sawActivations = false;
   let sawFeature = false;
-  for (const part of text.split("&")) {
-    if (!part) continue;
-    const eq = part.indexOf("=");
-    let key, raw;
-    try {
-      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
-      raw = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
-    } catch {
-      notes.push(`Ignored “${shorten(part)}”: it is not valid URL encoding.`);
-      continue;
-    }
-    raw = raw.trim();
+  for (const { part, key, raw, note } of hashParts(hash)) {
+    if (note) { notes.push(note); continue; }
     if (key.endsWith("_hide")) {
       const name = key.slice(0, -5);
       if (!HIDEABLE.includes(name)) notes.push(`Ignored “${shorten(key)}”: there is no control called ${shorten(name)}.`);
@@ -192,7 +126,6 @@ export function parseHash(hash) {
     state.activations = Array(n).fill(single || "tanh");
   } else if (state.activations.length !== n) {
     const fill = single || state.activations[state.activations.length - 1] || "tanh";
-    const count = (k, word) => `${k} ${word}${k === 1 ? "" : "s"}`;
     notes.push(`The link lists ${count(state.activations.length, "activation")} for ` +
       `${count(n, "hidden layer")}; ` +
       `the missing ones are ${fill}, extra ones are dropped.`);
@@ -213,7 +146,7 @@ export function serialize(state) {
   const parts = [];
   for (const p of PROPS) {
     if (p.optional && state[p.name] === p.def) continue;
-    parts.push(`${p.name}=${encodeURIComponent(formatValue(p, state[p.name])).replace(/%2C/g, ",")}`);
+    parts.push(hashPart(p, state[p.name]));
   }
   for (const name of state.hide || []) parts.push(`${name}_hide=true`);
   return "#" + parts.join("&");

@@ -17,6 +17,10 @@
  * which the page shows by adding an option, so a link made after an import reproduces it).
  */
 
+import { count, describe, findValue, formatValue, hashPart, hashParts, parseValue, shorten } from "../hash.js";
+
+export { formatValue, parseValue };
+
 /** The hidden layers the layer editor offers, and the limits of nnpy.mnist_playground. */
 export const UNITS = [16, 32, 64, 128, 256, 512];
 export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
@@ -36,12 +40,14 @@ export const MIN_TEST_DIGITS = 10; // the engine's least: one per class
 export const MAX_NOTES = 5;
 
 /**
- * The table. type: int/number (min, max), choice (a number among values), enum (values),
- * ints (a list of whole numbers min..max, at most maxLength), enums (a list of values).
+ * The table (the types are ../hash.js's): int/number (min, max), choice (a number among values),
+ * enum (values), ints (whole numbers min..max; past maxLength the first are kept, with a note),
+ * enums (a list of values).
  * `rebuild`: a change builds a new network at epoch 0; `live`: the engine takes it while training.
  */
 export const PROPS = [
-  { name: "networkShape", type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, def: [128], rebuild: true },
+  { name: "networkShape", type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, truncate: true, def: [128],
+    rebuild: true },
   { name: "activations", type: "enums", values: ACTIVATION_NAMES, def: ["relu"], rebuild: true },
   { name: "optimizer", type: "enum", values: OPTIMIZERS, def: "momentum", live: true },
   { name: "learningRate", type: "number", min: 1e-6, max: 10, def: 0.1, live: true },
@@ -62,70 +68,6 @@ export function defaults() {
   return state;
 }
 
-/** What a property takes, for a note. */
-function describe(p) {
-  switch (p.type) {
-    case "enum": case "choice": return `one of ${p.values.join(", ")}`;
-    case "int": return `a whole number ${p.min}..${p.max}`;
-    case "number": return `a number ${p.min}..${p.max}`;
-    case "ints": return `whole numbers ${p.min}..${p.max}, separated by commas`;
-    case "enums": return `a comma-separated list of ${p.values.join(", ")}`;
-    default: return p.type;
-  }
-}
-
-/** A number in decimal notation with an optional exponent ("0x10", "", " 1", "Infinity" are refused). */
-function toNumber(text) {
-  return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
-}
-
-/** An enumeration's value for `text`, case-insensitively, or undefined. */
-const findValue = (values, text) => values.find((v) => v.toLowerCase() === text.toLowerCase());
-
-/** Parse one value: {ok: true, value} or {ok: false}. */
-export function parseValue(p, text) {
-  switch (p.type) {
-    case "enum": {
-      const hit = findValue(p.values, text);
-      return hit === undefined ? { ok: false } : { ok: true, value: hit };
-    }
-    case "choice": {
-      const n = toNumber(text);
-      return p.values.includes(n) ? { ok: true, value: n } : { ok: false };
-    }
-    case "int": case "number": {
-      const n = toNumber(text);
-      const ok = Number.isFinite(n) && n >= p.min && n <= p.max && (p.type === "number" || Number.isInteger(n));
-      return ok ? { ok: true, value: n } : { ok: false };
-    }
-    case "ints": {
-      if (text === "") return { ok: true, value: [] };
-      const parts = text.split(",").map(toNumber);
-      const ok = parts.every((n) => Number.isInteger(n) && n >= p.min && n <= p.max);
-      return ok ? { ok: true, value: parts } : { ok: false };
-    }
-    case "enums": {
-      if (text === "") return { ok: true, value: [] };
-      const parts = text.split(",").map((v) => findValue(p.values, v.trim()));
-      return parts.every((v) => v !== undefined) ? { ok: true, value: parts } : { ok: false };
-    }
-    default:
-      return { ok: false };
-  }
-}
-
-/** The text of a value in the hash. */
-export function formatValue(p, value) {
-  return Array.isArray(value) ? value.join(",") : String(value);
-}
-
-/** "1 activation", "3 activations". */
-const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
-
-function shorten(text, n = 40) {
-  return text.length > n ? text.slice(0, n - 1) + "…" : text;
-}
-
 /**
  * Read a URL hash ("#networkShape=64,64&optimizer=adam"). Unknown keys, bad values and
  * inconsistent settings each give a note (at most MAX_NOTES, then a count); the state is always
@@ -135,21 +77,10 @@ function shorten(text, n = 40) {
 export function parseHash(hash) {
   const state = defaults();
   const notes = [];
-  const text = String(hash || "").replace(/^#/, "");
   let single = null;          // activation=tanh: one activation for every layer
   let sawActivations = false;
-  for (const part of text.split("&")) {
-    if (!part) continue;
-    const eq = part.indexOf("=");
-    let key, raw;
-    try {
-      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
-      raw = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
-    } catch {
-      notes.push(`Ignored “${shorten(part)}”: it is not valid URL encoding.`);
-      continue;
-    }
-    raw = raw.trim();
+  for (const { key, raw, note } of hashParts(hash)) {
+    if (note) { notes.push(note); continue; }
     if (key === "activation") {
       const hit = findValue(ACTIVATION_NAMES, raw);
       if (hit) single = hit;
@@ -206,8 +137,7 @@ function capped(notes) {
 
 /** The hash for a state: every property, in PROPS order, so a link does not depend on today's defaults. */
 export function serialize(state) {
-  return "#" + PROPS.map((p) => `${p.name}=${encodeURIComponent(formatValue(p, state[p.name])).replace(/%2C/g, ",")}`)
-    .join("&");
+  return "#" + PROPS.map((p) => hashPart(p, state[p.name])).join("&");
 }
 
 /** The dict nnpy.mnist_playground.MnistPlayground.configure takes. */
