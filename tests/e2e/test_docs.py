@@ -174,6 +174,22 @@ def test_parameter_table_matches_the_state_module(docs):
     assert listed == mod["hideable"]
 
 
+
+def test_mnist_parameter_table_matches_its_state_module(docs):
+    mod = docs.evaluate("""async () => {
+      const s = await import('/js/mnist/state.js');
+      return s.PROPS.map((p) => ({ name: p.name, def: s.formatValue(p, p.def) }));
+    }""")
+    rows = docs.evaluate("""() => [...document.querySelectorAll('#mnist-params tbody tr')].map((tr) => ({
+      name: tr.dataset.param, first: tr.cells[0].innerText.trim(), def: tr.cells[2].innerText.trim() }))""")
+    assert [(r["name"], r["first"], r["def"]) for r in rows] == [(p["name"], p["name"], p["def"]) for p in mod]
+    example = docs.inner_text("#snippet-mnist")
+    parsed = docs.evaluate("""async (h) => (await import('/js/mnist/state.js')).parseHash(h)""",
+                           example.split("#", 1)[1])
+    assert parsed["notes"] == [] and parsed["state"]["networkShape"] == [64, 64]
+    assert parsed["state"]["activations"] == ["tanh", "tanh"] and parsed["state"]["optimizer"] == "adam"
+
+
 def post_html(py_snippet):
     return ("<!doctype html><html lang=en><meta charset=utf-8><title>My post</title>"
             "<link rel=icon href=data:,><h1>A post on my blog</h1>\n%s\n</html>" % py_snippet)
