@@ -89,6 +89,8 @@ export function createNotes(element) {
       text.append(list);
       element.hidden = false;
     },
+    /** Take the notes away (a later link that is fine). */
+    hide() { element.hidden = true; },
   };
 }
 

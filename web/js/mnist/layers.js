@@ -8,8 +8,6 @@
 
 import { ACTIVATIONS, MAX_LAYERS, UNITS } from "./state.js";
 
-export { ACTIVATIONS, MAX_LAYERS, UNITS };
-
 /** The sizes offered for a layer: the usual ones, and its own if an imported file had another. */
 const sizes = (units) => (UNITS.includes(units) ? UNITS : [...UNITS, units].sort((a, b) => a - b));
 

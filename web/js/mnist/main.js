@@ -326,7 +326,7 @@ function writeHash() {
 /** Show a link's notes, or hide the last link's when this one is fine. */
 function showNotes(list) {
   if (list.length) notes.show(list);
-  else $("notes").hidden = true;
+  else notes.hide();
 }
 
 /** A hash typed or pasted by the reader: set the controls and apply them as their change events would. */
