@@ -364,7 +364,7 @@ def build_wheel(dest_dir, root=ROOT):
                              % [w.name for w in wheels])
         with zipfile.ZipFile(str(wheels[0])) as z:
             names = set(z.namelist())
-        for needed in ("nnpy/__init__.py", "nnpy/playground.py"):
+        for needed in ("nnpy/__init__.py", "nnpy/browser/playground.py", "nnpy/browser/mnist.py"):
             if needed not in names:
                 raise BuildError("%s lacks %s" % (wheels[0].name, needed))
         dest_dir.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@
 Serves the built dist/ (python build.py first) and opens one blank page in headless Chromium
 with two engines from js/engine.js, both alive in that page:
 
-  mnist        nnpy.mnist_playground with web/py/nnpy_blas.py installed: DenseLayer's matmuls
+  mnist        nnpy.browser.mnist with web/py/nnpy_blas.py installed: DenseLayer's matmuls
                are scipy.linalg.blas.sgemm/dgemm on the arrays as they lie (the fastest path);
   mnist-numpy  the same engine on Pyodide's plain NumPy (no BLAS).
 

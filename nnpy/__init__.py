@@ -16,7 +16,7 @@ Everything the seed documents describe, importable from the top level::
     prediction = predict([5, 7])
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 from .activations import (  # noqa: E402
     Activation, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh,

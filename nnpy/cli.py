@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .data import DataError, load_csv, load_mnist, save_csv
 from .inference import Predictor
 from .optim import OPTIMIZERS

@@ -46,7 +46,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .model import SequentialModel
 
 FORMAT = "nnpy-model"

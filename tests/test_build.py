@@ -193,7 +193,7 @@ def test_build_info_names_this_checkouts_wheel(info):
         wheel_meta = z.read("nnpy-%s.dist-info/WHEEL" % nnpy.__version__).decode()
     assert "Tag: py3-none-any" in wheel_meta
     # every module of the package is in the wheel, and nothing but the package
-    sources = sorted("nnpy/" + p.name for p in (ROOT / "nnpy").glob("*.py"))
+    sources = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "nnpy").rglob("*.py"))
     assert sorted(n for n in names if n.endswith(".py")) == sources
     assert all(n.startswith(("nnpy/", "nnpy-")) for n in names)
 

@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from nnpy.codegen import initial_model, playground_code, python_script, pytorch_script
-from nnpy.export import from_safetensors, state_dict_from_torch
-from nnpy.playground import Playground
+from nnpy.browser.codegen import initial_model, playground_code, python_script, pytorch_script
+from nnpy.interop import from_safetensors, state_dict_from_torch
+from nnpy.browser.playground import Playground
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?$")

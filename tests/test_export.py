@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnpy import DenseLayer, ModelFileError, SequentialModel
-from nnpy.export import (MAX_HEADER_BYTES, from_safetensors, state_dict_from_torch, to_safetensors,
+from nnpy.interop import (MAX_HEADER_BYTES, from_safetensors, state_dict_from_torch, to_safetensors,
                          torch_state_dict)
 
 

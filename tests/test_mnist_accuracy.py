@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nnpy import SequentialModel, Trainer, load_mnist
-from nnpy.mnist_playground import DEFAULTS, MnistPlayground
+from nnpy.browser.mnist import DEFAULTS, MnistPlayground
 
 MNIST = Path(__file__).resolve().parents[1] / "dist" / "data" / "mnist.npz"
 EPOCHS, TARGET = 10, 0.95

@@ -14,9 +14,9 @@ import pytest
 
 import nnpy
 from nnpy.data import load_mnist
-from nnpy.mnist_files import MAX_FILE_BYTES, NotAnMnistModel
-from nnpy.mnist_playground import MnistPlayground
-from nnpy.playground import Playground
+from nnpy.browser.mnist_files import MAX_FILE_BYTES, NotAnMnistModel
+from nnpy.browser.mnist import MnistPlayground
+from nnpy.browser.playground import Playground
 from nnpy.saved_models import ModelFileError
 from nnpy.workflow import model as workflow_model
 

@@ -1,4 +1,4 @@
-"""The MNIST engine (nnpy.mnist_playground) in CPython, on the real digits of dist/data/mnist.npz."""
+"""The MNIST engine (nnpy.browser.mnist) in CPython, on the real digits of dist/data/mnist.npz."""
 
 import os
 import sys
@@ -9,7 +9,7 @@ import pytest
 
 import nnpy.backend
 from nnpy.data import DataError
-from nnpy.mnist_playground import DEFAULTS, MnistPlayground
+from nnpy.browser.mnist import DEFAULTS, MnistPlayground
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT / "dist" / "data" / "mnist.npz"

@@ -1,10 +1,10 @@
-"""nnpy.playground in CPython: what the page is sent, checked against independent computations."""
+"""nnpy.browser.playground in CPython: what the page is sent, checked against independent computations."""
 
 import numpy as np
 import pytest
 
 from nnpy import FEATURES, DataError, feature_map, make_dataset, train_test_split
-from nnpy.playground import GRID, MAX_LAYERS, MAX_UNITS, THUMB, Playground, check_state
+from nnpy.browser.playground import GRID, MAX_LAYERS, MAX_UNITS, THUMB, Playground, check_state
 
 ALL = list(FEATURES)
 SPIRAL3 = {"dataset": "spiral", "classes": 3, "optimizer": "adam", "lr": 0.01,

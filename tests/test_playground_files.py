@@ -11,8 +11,8 @@ import pytest
 
 import nnpy
 from nnpy.data import FEATURES, feature_map, make_dataset
-from nnpy.playground import Playground
-from nnpy.playground_files import MAX_FILE_BYTES, NotAPlaygroundModel
+from nnpy.browser.playground import Playground
+from nnpy.browser.playground_files import MAX_FILE_BYTES, NotAPlaygroundModel
 from nnpy.saved_models import ModelFileError
 
 sys.path.insert(0, os.path.dirname(__file__))

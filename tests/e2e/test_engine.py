@@ -128,7 +128,7 @@ def test_python_exception_becomes_an_engine_error_with_the_last_line(engine_page
     assert reply["isEngineError"] and reply["name"] == "EngineError"
     assert reply["type"] == "ValueError"
     assert reply["lastLine"] == "ValueError: the model diverged"
-    assert reply["traceback"].startswith("Traceback") and "nnpy/playground.py" in reply["traceback"]
+    assert reply["traceback"].startswith("Traceback") and "nnpy/browser/playground.py" in reply["traceback"]
     # the engine survives its errors
     assert call(engine_page, "info")["ok"]
 

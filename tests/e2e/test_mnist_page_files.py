@@ -17,8 +17,8 @@ import pytest
 
 import nnpy
 from nnpy.data import load_mnist
-from nnpy.mnist_playground import MnistPlayground
-from nnpy.playground import Playground
+from nnpy.browser.mnist import MnistPlayground
+from nnpy.browser.playground import Playground
 
 from test_mnist import ONE, READY, STOPPED, confusion, percent, stroke
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 import nnpy
-from nnpy.mnist_files import export_metadata
-from nnpy.mnist_playground import check_state
+from nnpy.browser.mnist_files import export_metadata
+from nnpy.browser.mnist import check_state
 
 from test_mnist import READY
 

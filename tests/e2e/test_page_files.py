@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import nnpy
-from nnpy.codegen import initial_model
-from nnpy.export import from_safetensors, state_dict_from_torch
+from nnpy.browser.codegen import initial_model
+from nnpy.interop import from_safetensors, state_dict_from_torch
 
 from test_page_support import (
     ENGINE_TIMEOUT_MS, FIRST_PICTURE, epoch, hash_params, is_playing, open_page, pause, percent, play, set_hash,

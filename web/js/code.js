@@ -1,6 +1,6 @@
 /**
  * The code panel: the nnpy and the PyTorch script that reproduce this run (the same data, initial
- * weights, batches and settings; see nnpy/codegen.py), to read, copy and download, with the
+ * weights, batches and settings; see nnpy/browser/codegen.py), to read, copy and download, with the
  * initial weights the PyTorch script loads.
  *
  *   const code = createCodePanel(document, { loop, getConfig, isFatal, onFatal });

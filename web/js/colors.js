@@ -87,7 +87,7 @@ export function paintClasses(probs, k, pixels, { discretize = false } = {}) {
 
 /**
  * How to put a neuron's values on the [-1, 1] scale, from its layer's kind (see
- * nnpy.playground): "signed" (tanh) as is, "probability" (sigmoid, softmax) 0..1 -> -1..1,
+ * nnpy.browser.playground): "signed" (tanh) as is, "probability" (sigmoid, softmax) 0..1 -> -1..1,
  * "free" (ReLU, linear, the inputs) divided by the largest |value| in `values`.
  */
 export function scaleFor(kind, values) {

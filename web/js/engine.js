@@ -44,8 +44,8 @@ export class EngineError extends Error {
  *   stages: build-info, pyodide, numpy, nnpy, import, ready (fraction 1)
  * @param {string|URL} [options.workerUrl] the worker module (default: ./worker.js beside this file)
  * @param {string} [options.engine] which Python engine the worker creates, from worker.js's fixed
- *   table: "playground" (default, nnpy.playground.Playground), "mnist"
- *   (nnpy.mnist_playground.MnistPlayground with SciPy's BLAS; loads scipy, an extra "scipy"
+ *   table: "playground" (default, nnpy.browser.playground.Playground), "mnist"
+ *   (nnpy.browser.mnist.MnistPlayground with SciPy's BLAS; loads scipy, an extra "scipy"
  *   start-up stage) or "mnist-numpy" (the same on plain NumPy)
  * @returns {Engine}
  */
@@ -75,7 +75,7 @@ export class Engine {
 
   /**
    * Call a Playground method in the worker.
-   * @param {string} method a public method name of nnpy.playground.Playground
+   * @param {string} method a public method name of nnpy.browser.playground.Playground
    * @param {object} [args] keyword arguments (plain data, typed arrays)
    * @returns {Promise<any>} the converted result; rejects with an EngineError
    */

@@ -10,7 +10,7 @@
  *   store.subscribe((state, changed) => ...);             // changed: a Set of property names
  *   store.update({ learningRate: 0.1 });
  *
- * `toEngine(state)` turns the state into what nnpy.playground.Playground.configure takes.
+ * `toEngine(state)` turns the state into what nnpy.browser.playground.Playground.configure takes.
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
@@ -152,7 +152,7 @@ export function serialize(state) {
   return "#" + parts.join("&");
 }
 
-/** The dict nnpy.playground.Playground.configure takes. */
+/** The dict nnpy.browser.playground.Playground.configure takes. */
 export function toEngine(state) {
   return {
     problem: state.problem,

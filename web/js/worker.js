@@ -21,12 +21,12 @@ const BUILD_INFO_URL = new URL("../build-info.json", import.meta.url);
 // The engines a page may ask for. `packages` are extra Pyodide packages, `py` files from
 // web/py/ put on the path, and `setup` runs before the engine is created.
 const ENGINES = {
-  playground: { module: "nnpy.playground", cls: "Playground" },
+  playground: { module: "nnpy.browser.playground", cls: "Playground" },
   // MNIST with SciPy's BLAS sgemm/dgemm behind nnpy.backend.matmul (scipy loads only here)
-  mnist: { module: "nnpy.mnist_playground", cls: "MnistPlayground", packages: ["scipy"],
+  mnist: { module: "nnpy.browser.mnist", cls: "MnistPlayground", packages: ["scipy"],
     py: ["nnpy_blas.py"], setup: "import nnpy_blas; nnpy_blas.install()" },
   // the same engine on plain NumPy (the reference run of bench/mnist_speed.py)
-  "mnist-numpy": { module: "nnpy.mnist_playground", cls: "MnistPlayground" },
+  "mnist-numpy": { module: "nnpy.browser.mnist", cls: "MnistPlayground" },
 };
 const ENGINE_NAME = new URL(self.location.href).searchParams.get("engine") || "playground";
 
@@ -266,7 +266,7 @@ async function start() {
       extrasLoad: t.extras - t.numpyImport, // engine.packages (scipy for MNIST), else 0
       wheelInstall: t.wheel - t.extras, // the fetch itself ran during boot
       importNnpy: t.importNnpy - t.wheel,
-      engineCreate: t.ready - t.importNnpy, // import nnpy.playground + Playground() + info()
+      engineCreate: t.ready - t.importNnpy, // import nnpy.browser.playground + Playground() + info()
       total: t.ready - t.start,
     },
   });

@@ -14,7 +14,7 @@
 
 import { download } from "../status.js";
 
-export const MAX_FILE_BYTES = 64 * 2 ** 20; // as nnpy.mnist_files.MAX_FILE_BYTES
+export const MAX_FILE_BYTES = 64 * 2 ** 20; // as nnpy.browser.mnist_files.MAX_FILE_BYTES
 
 /** The engine's reason, without the Python type and the file name it starts with. */
 function problemOf(err, name) {

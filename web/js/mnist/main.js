@@ -1,5 +1,5 @@
 /**
- * The MNIST page's bootstrap: starts the "mnist" engine (nnpy.mnist_playground with SciPy's BLAS)
+ * The MNIST page's bootstrap: starts the "mnist" engine (nnpy.browser.mnist with SciPy's BLAS)
  * and fetches the digits at the same time, then wires the controls, the training loop and the
  * views. Views never talk to the engine; this module does. Model files (files.js): an import
  * sets the controls from the engine's new state without firing their change events, so the

@@ -13,7 +13,7 @@
  * read as networkShape, and `activation=` (one for every layer) as on the 2-D page.
  *
  * Limits: enumerations (optimizer, activations, epochs) take exactly the page's options; numbers
- * take what nnpy.mnist_playground.check_state takes (a model file can bring 100 units or lr 0.05,
+ * take what nnpy.browser.mnist.check_state takes (a model file can bring 100 units or lr 0.05,
  * which the page shows by adding an option, so a link made after an import reproduces it).
  */
 
@@ -21,7 +21,7 @@ import { count, describe, findValue, formatValue, hashPart, hashParts, parseValu
 
 export { formatValue, parseValue };
 
-/** The hidden layers the layer editor offers, and the limits of nnpy.mnist_playground. */
+/** The hidden layers the layer editor offers, and the limits of nnpy.browser.mnist. */
 export const UNITS = [16, 32, 64, 128, 256, 512];
 export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
 export const ACTIVATION_NAMES = ACTIVATIONS.map(([name]) => name);
@@ -140,7 +140,7 @@ export function serialize(state) {
   return "#" + PROPS.map((p) => hashPart(p, state[p.name])).join("&");
 }
 
-/** The dict nnpy.mnist_playground.MnistPlayground.configure takes. */
+/** The dict nnpy.browser.mnist.MnistPlayground.configure takes. */
 export function toEngine(state) {
   return {
     n: state.digits, test_fraction: state.testRatio, seed: state.seed,

@@ -15,7 +15,7 @@ Names follow PyTorch's ``nn.Sequential`` of ``Linear`` layers each followed
 by its activation module: nnpy's layer ``i`` is the ``Linear`` at index
 ``2 * i``, so ``"0.W"`` of shape ``(in, out)`` becomes ``"0.weight"`` of
 shape ``(out, in)`` (``W.T``: PyTorch computes ``x @ weight.T + bias``) and
-``"1.b"`` becomes ``"2.bias"``. The scripts of :mod:`nnpy.codegen` build
+``"1.b"`` becomes ``"2.bias"``. The scripts of :mod:`nnpy.browser.codegen` build
 exactly that ``nn.Sequential``, so ``model.load_state_dict(load_file(path))``
 takes the file as it is.
 

@@ -25,11 +25,11 @@ import re
 
 import numpy as np
 
-from . import __version__
-from .data import DATASETS, make_dataset, train_test_split
-from .export import to_safetensors
-from .layers import DenseLayer
-from .model import SequentialModel
+from .._version import __version__
+from ..data import DATASETS, make_dataset, train_test_split
+from ..interop import to_safetensors
+from ..layers import DenseLayer
+from ..model import SequentialModel
 from .playground import DATASETS_2D, SAMPLES, check_state
 
 _LIVE = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
@@ -239,7 +239,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
     """An nnpy program that reproduces the playground's run and prints its numbers.
 
     Args:
-        state: the page's state (see :func:`nnpy.playground.check_state`).
+        state: the page's state (see :func:`nnpy.browser.playground.check_state`).
         epochs: completed epochs to reproduce (the page's ``snapshot["epoch"]``).
         data: ``None`` for a generated dataset (the script regenerates it from
             the seed); for the user's own points a dict ``{"X_train", "y_train",
@@ -395,7 +395,7 @@ def pytorch_script(state, epochs, *, data=None, history=None, weights_file="nnpy
 
     The network is an ``nn.Sequential`` whose ``Linear`` layers sit at
     indices 0, 2, 4, ... (each followed by its activation; ``nn.Identity`` for
-    a linear one), the names :func:`nnpy.export.to_safetensors` writes. Its
+    a linear one), the names :func:`nnpy.interop.to_safetensors` writes. Its
     initial weights come from ``weights_file`` (:func:`initial_weights`);
     the points (generated or the user's) are embedded; each epoch's order is
     ``np.random.default_rng(seed).permutation``, as nnpy's trainer draws it.

@@ -1,6 +1,6 @@
 """The engine behind the MNIST page: plain data in, plain data and NumPy arrays out.
 
-Like :mod:`nnpy.playground`, nothing here imports ``js``, ``pyodide`` or
+Like :mod:`nnpy.browser.playground`, nothing here imports ``js``, ``pyodide`` or
 SciPy: the browser worker calls these methods (and may install a faster
 matmul through :mod:`nnpy.backend`), and every method runs in CPython too.
 
@@ -32,7 +32,7 @@ Changing ``n``, ``test_fraction`` or ``seed`` re-splits the data and builds
 a new network; changing ``layers`` or ``dtype`` builds a new network; the
 optimizer, learning rate and batch size apply to the running training.
 
-Model files (:mod:`nnpy.mnist_files`): an export loads in CPython with
+Model files (:mod:`nnpy.browser.mnist_files`): an export loads in CPython with
 ``nnpy.load_model`` and runs with ``python -m nnpy predict``; an import shows
 the file's network, with its weights, at epoch 0, and Reset then goes back
 to those weights rather than to the seed's.
@@ -44,14 +44,15 @@ import time
 
 import numpy as np
 
-from . import __version__, backend
-from .data import DataError, load_mnist, preprocess_digit
-from .layers import DenseLayer
-from .metrics import confusion_matrix
+from .. import backend
+from .._version import __version__
+from ..data import DataError, load_mnist, preprocess_digit
+from ..layers import DenseLayer
+from ..metrics import confusion_matrix
 from .mnist_files import read_mnist_model, save_mnist_model
-from .model import SequentialModel
-from .optim import OPTIMIZERS, get_optimizer
-from .trainer import Trainer, TrainingDiverged
+from ..model import SequentialModel
+from ..optim import OPTIMIZERS, get_optimizer
+from ..trainer import Trainer, TrainingDiverged
 
 INPUTS, CLASSES = 784, 10
 MAX_HIDDEN_LAYERS = 4
@@ -492,7 +493,7 @@ class MnistPlayground:
         ``nnpy.load_model(path, return_metadata=True)`` loads it in CPython
         and ``python -m nnpy predict path --csv digits.csv`` runs it; the
         metadata says how to feed it (pixels / 255), names the classes and
-        holds the page's state (see :mod:`nnpy.mnist_files`).
+        holds the page's state (see :mod:`nnpy.browser.mnist_files`).
         """
         self._require()
         accuracy = self._test_metrics()["accuracy"]
@@ -510,7 +511,7 @@ class MnistPlayground:
         saved in CPython keeps the current ones. The weights are converted to
         the page's dtype. A bad file raises ``ValueError`` (a
         :class:`~nnpy.saved_models.ModelFileError` or a
-        :class:`~nnpy.mnist_files.NotAnMnistModel`) whose message starts with
+        :class:`~nnpy.browser.mnist_files.NotAnMnistModel`) whose message starts with
         ``name``, and nothing changes; so does any other failure on the way.
 
         Returns what :meth:`configure` returns (``"changed"`` always holds

@@ -4,7 +4,7 @@ The page exports its network with :func:`nnpy.save_model_bytes`, in the same
 format as ``save_model`` in CPython, with this metadata::
 
     {"features": ["x1", "x2"],             # the inputs, in the order of W's rows
-     "playground": {...},                  # the engine's state (see nnpy.playground)
+     "playground": {...},                  # the engine's state (see nnpy.browser.playground)
      "data": {"kind": "generated" | "custom", "name": "spiral"},
      "epoch": 250}
 
@@ -24,11 +24,11 @@ import json
 
 import numpy as np
 
-from .activations import get_activation
-from .data import FEATURES
-from .layers import DenseLayer
-from .model import SequentialModel
-from .saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from ..activations import get_activation
+from ..data import FEATURES
+from ..layers import DenseLayer
+from ..model import SequentialModel
+from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
 
 MAX_FILE_BYTES = 16 * 2**20   # the largest playground network is ~10,000 weights: ~80 kB
 
@@ -150,7 +150,7 @@ def _features(meta, n_inputs, refuse):
 def hidden_layers(hidden, refuse, page, *, activations, max_layers, max_units):
     """``[{"units", "activation"}]`` of a page's hidden layers, or ``refuse(why)`` raised.
 
-    Shared by the playground and the MNIST page (:mod:`nnpy.mnist_files`):
+    Shared by the playground and the MNIST page (:mod:`nnpy.browser.mnist_files`):
     at most ``max_layers`` layers of at most ``max_units`` units, each with
     one of ``activations`` in its default configuration (the pages have no
     LeakyReLU slope control).

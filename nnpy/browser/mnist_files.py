@@ -6,7 +6,7 @@ format as ``save_model`` in CPython, with this metadata::
     {"input_divisor": 255,                 # pixels 0..255 are divided by 255 before the network
      "class_names": ["0", "1", ..., "9"],  # output i is digit i
      "input_shape": [28, 28],              # the 784 inputs are a 28x28 image, row by row
-     "mnist": {...},                       # the engine's checked state (see nnpy.mnist_playground)
+     "mnist": {...},                       # the engine's checked state (see nnpy.browser.mnist)
      "epoch": 3,                           # epochs trained on the page
      "test_accuracy": 0.951}               # on the page's test digits when it was exported
 
@@ -25,10 +25,10 @@ units with the page's activations, and 10 softmax outputs.
 
 import numpy as np
 
-from .layers import DenseLayer
-from .model import SequentialModel
+from ..layers import DenseLayer
+from ..model import SequentialModel
 from .playground_files import describe_activation, hidden_layers
-from .saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
 
 MAX_FILE_BYTES = 64 * 2**20   # the largest page network (784-1024x4-10) is ~16 MB in float32
 CLASS_NAMES = [str(d) for d in range(10)]

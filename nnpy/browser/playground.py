@@ -59,14 +59,14 @@ import time
 
 import numpy as np
 
-from . import __version__
-from .data import FEATURES, DataError, feature_map, load_csv, make_dataset, train_test_split
-from .layers import DenseLayer
-from .metrics import confusion_matrix
-from .model import SequentialModel
-from .optim import OPTIMIZERS, Regularizer, get_optimizer
+from .._version import __version__
+from ..data import FEATURES, DataError, feature_map, load_csv, make_dataset, train_test_split
+from ..layers import DenseLayer
+from ..metrics import confusion_matrix
+from ..model import SequentialModel
+from ..optim import OPTIMIZERS, Regularizer, get_optimizer
 from .playground_files import read_playground_model, save_playground_model
-from .trainer import Trainer, TrainingDiverged
+from ..trainer import Trainer, TrainingDiverged
 
 GRID = 100            # the decision boundary: GRID x GRID points
 THUMB = 20            # every neuron's heatmap: THUMB x THUMB (GRID / THUMB points averaged)
@@ -624,7 +624,7 @@ class Playground:
 
         ``nnpy.load_model(path, return_metadata=True)`` loads it in CPython;
         the metadata names the input features and holds the page's state
-        (see :mod:`nnpy.playground_files`).
+        (see :mod:`nnpy.browser.playground_files`).
         """
         self._require()
         data, filename = save_playground_model(self.model, self.state, self.source, self.trainer.epoch)
@@ -634,7 +634,7 @@ class Playground:
         """The nnpy and PyTorch scripts for this run, with the weight files they use.
 
         ``{"python", "pytorch": str, "weights", "trained": bytes (safetensors),
-        "files": {kind: file name}}`` (see :func:`nnpy.codegen.playground_code`).
+        "files": {kind: file name}}`` (see :func:`nnpy.browser.codegen.playground_code`).
         """
         self._require()
         from .codegen import playground_code  # codegen imports this module
@@ -648,7 +648,7 @@ class Playground:
         saved in CPython keeps the current data when its output fits it, and
         otherwise switches to a dataset that does. A bad file raises
         ``ValueError`` (a :class:`~nnpy.saved_models.ModelFileError` or a
-        :class:`~nnpy.playground_files.NotAPlaygroundModel`) naming what is
+        :class:`~nnpy.browser.playground_files.NotAPlaygroundModel`) naming what is
         wrong, and nothing changes.
 
         Returns what :meth:`configure` returns, plus ``"state"`` (the new
