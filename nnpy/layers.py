@@ -164,6 +164,7 @@ class DenseLayer(Layer):
         self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
         self.reset_parameters(seed)
         self._x = self._z = self._a = None
+        self._grad_out = self._dz = None  # the latest backward's dL/da and dL/dz (delta)
 
     def reset_parameters(self, seed=None):
         """Draw fresh weights with the layer's initialiser and zero the biases (in place)."""
@@ -217,6 +218,7 @@ class DenseLayer(Layer):
             dz = self.activation.backward(self._z, self._a, grad_out)
         else:
             dz = grad_out
+        self._grad_out, self._dz = (grad_out if through_activation else None), dz  # see last_delta
         backend.matmul(self._x, dz, trans_a=True, out=self.grads["W"])
         np.add.reduce(dz, axis=0, out=self.grads["b"])  # np.sum, without its Python wrapper
         if need_input_grad:
@@ -227,6 +229,15 @@ class DenseLayer(Layer):
     def last_preactivation(self):
         """``z = x @ W + b`` from the latest forward pass (the logits of an output layer)."""
         return self._z
+
+    @property
+    def last_delta(self):
+        """``(dL/da, dL/dz)`` from the latest backward pass, each ``(n, out_features)``.
+
+        ``dL/dz`` is the layer's delta; ``dL/da`` is what the next layer sent back
+        (``None`` from a fused output layer, whose backward took ``dL/dz`` itself).
+        """
+        return self._grad_out, self._dz
 
     def output_shape(self):
         return (None, self.out_features)

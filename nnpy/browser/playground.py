@@ -617,6 +617,85 @@ class Playground:
         """One epoch (TF Playground's step button)."""
         return self.train(1, focus=focus)
 
+    # ------------------------------------------------------------ a look inside one step
+
+    def inside(self, point, label=None):
+        """One training step on one point, with every number of it; nothing changes.
+
+        ``point`` is ``[x1, x2]`` anywhere on the plot; ``label`` its class
+        (or value, for regression), or ``None`` for the label of the nearest
+        training point. Returns :func:`nnpy.browser.inside.look_inside`'s
+        dict for the batch of that one point (its features), plus ``point``,
+        ``label``, ``label_from`` (``"nearest"`` or ``"chosen"``), ``nearest``
+        (``{"index", "x": [x1, x2], "distance"}``), ``features`` (their
+        names) and ``epoch``. :meth:`inside_update` takes the step for real.
+        Raises ``ValueError`` for a bad point or label, changing nothing.
+        """
+        self._require()
+        from .inside import look_inside  # only when asked: training never loads it
+        point, label, found = self._inside_point(point, label)
+        result = look_inside(self.trainer, feature_map(point[None, :], self.state["features"]),
+                             np.array([label]))
+        result.update(point=[float(v) for v in point], label=label, features=list(self.state["features"]),
+                      label_from="chosen" if found is None else "nearest", nearest=found,
+                      epoch=self.trainer.epoch, step=self.trainer.step_count)
+        return result
+
+    def inside_update(self, point, label=None):
+        """Take the step :meth:`inside` showed: one ``Trainer.train_step`` on that one point.
+
+        The weights become :meth:`inside`'s ``new_W``, ``new_b`` exactly (the
+        optimizer's state and step count move on as for any step; the epoch
+        does not). Returns ``{"snapshot": ...}``; a step that diverges keeps
+        the weights and says so in the snapshot's ``diverged``.
+        """
+        self._require()
+        point, label, _ = self._inside_point(point, label)
+        X, Y = self.trainer.prepare(feature_map(point[None, :], self.state["features"]), np.array([label]))
+        self.diverged = None
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.trainer.train_step(X, Y)
+            self._mid_run(f"one step on the point ({point[0]:g}, {point[1]:g}) with label {label:g}")
+        except TrainingDiverged as exc:
+            self.diverged = str(exc)
+        return {"snapshot": self.snapshot()}
+
+    def inside_source(self):
+        """The lines of nnpy's source that a training step runs, by stage (see
+        :func:`nnpy.browser.inside.source_lines`), read from the installed package."""
+        self._require()
+        from .inside import source_lines
+        return source_lines(self.trainer)
+
+    def _inside_point(self, point, label):
+        """``(point as float64 (2,), label, nearest)``, checked; ``nearest`` is ``None`` for a chosen label."""
+        p = np.asarray(point, dtype=np.float64).reshape(-1) if _is_numbers(point) else None
+        if p is None or p.shape != (2,) or not np.all(np.isfinite(p)) or np.any(np.abs(p) > 1e6):
+            raise ValueError(f"point must be two finite numbers [x1, x2] within ±1e6. Received: {point!r}")
+        nearest = None
+        if label is None:
+            if not len(self.X_train):
+                raise ValueError("There are no training points to take a label from: choose one.")
+            d = np.hypot(*(self.X_train - p).T)
+            i = int(np.argmin(d))
+            label = self.y_train[i].item() if np.ndim(self.y_train[i]) == 0 else float(self.y_train[i][0])
+            nearest = {"index": i, "x": [float(v) for v in self.X_train[i]], "distance": float(d[i])}
+        regression = self.state["problem"] == "regression"
+        if regression:
+            if isinstance(label, bool) or not isinstance(label, (int, float)) or not math.isfinite(label) \
+                    or abs(label) > 1e6:
+                raise ValueError(f"label must be a finite number within ±1e6. Received: {label!r}")
+            label = float(label)
+        else:
+            k = self.num_classes
+            if isinstance(label, bool) or not isinstance(label, (int, float)) or not math.isfinite(label) \
+                    or label != int(label) \
+                    or not 0 <= label < k:
+                raise ValueError(f"label must be a class from 0 to {k - 1}. Received: {label!r}")
+            label = int(label)
+        return p, label, nearest
+
     # ------------------------------------------------------------ files: export, import, code
 
     def export_model(self):
@@ -844,6 +923,14 @@ class Playground:
             raise ValueError(f"focus {[layer, unit]} names no neuron")
         values = np.nan_to_num(outs[layer][:, unit].reshape(GRID, GRID), nan=0.0, posinf=1e6, neginf=-1e6)
         return {"layer": layer, "unit": unit, "map": np.ascontiguousarray(values, dtype=np.float32)}
+
+
+def _is_numbers(value):
+    """A list, tuple or array of plain numbers (not strings, not nested)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf"
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in value)
 
 
 def _is_number(cell):

@@ -1,0 +1,216 @@
+"""A look inside one training step: every number nnpy computes, layer by layer.
+
+:func:`look_inside` runs ONE real step of a :class:`~nnpy.trainer.Trainer`
+on a batch, on a copy of its model and optimizer (the trainer itself is not
+touched), and returns what each stage computed:
+
+- **forward**: per layer the input ``x`` (the previous layer's ``a``), ``W``,
+  ``b``, ``z = x @ W + b`` and ``a = act(z)``;
+- **loss**: the batch loss (its mean over the batch) and the weight penalty;
+- **backward**: per layer ``dL/da`` (what the next layer sent back),
+  ``delta = dL/dz``, ``act'(z)`` and ``dW = x.T @ delta``, ``db = sum(delta)``;
+- **update**: the gradient the optimizer used (``dW`` plus the penalty's
+  gradient), the optimizer state before and after (SGD with momentum: the
+  velocity; Adam: both moments and the step count), and the new ``W``, ``b``.
+
+Nothing here computes the maths a second time. The numbers are read from the
+layers' caches (``DenseLayer.last_delta``, ``last_preactivation``), their
+``grads`` and the optimizer's ``state`` after nnpy's own ``forward``,
+``backward``, loss and ``Optimizer.step`` ran: the new weights are those of
+``Trainer.train_step`` on a copy, so applying the step for real
+(``trainer.train_step(x, y)``) gives them bit for bit.
+
+:func:`source_lines` returns the lines of nnpy's source that computed each
+stage, read with :mod:`inspect` from the installed package (in the browser,
+the wheel), so what the page shows beside the numbers is the real code.
+"""
+
+import copy
+import inspect
+
+import numpy as np
+
+from ..layers import DenseLayer
+from ..model import SequentialModel
+from ..optim import SGD, Adam, Optimizer
+from ..trainer import Trainer, TrainingDiverged
+
+
+def clone_model(model):
+    """A new :class:`SequentialModel` with the same architecture and the same weights (copies)."""
+    clone = SequentialModel.from_config(model.get_config())
+    clone.flat_parameters[0][...] = model.flat_parameters[0]
+    return clone
+
+
+def _offsets(model):
+    """``{"0.W": (start, shape), ...}``: where each parameter sits in the model's flat vector."""
+    out, start = {}, 0
+    for name, param, _ in model.parameters():
+        out[name] = (start, param.shape)
+        start += param.size
+    return out
+
+
+def _optimizer_state(optimizer, flat_size):
+    """The optimizer's state for the flat vector, as copies: ``{"velocity"}`` or ``{"m", "v"}``."""
+    state = optimizer.state.get("params")
+    if isinstance(optimizer, Adam):
+        if state is None:
+            return {"m": np.zeros(flat_size), "v": np.zeros(flat_size)}
+        return {"m": state[0].copy(), "v": state[1].copy()}
+    if isinstance(optimizer, SGD) and optimizer.momentum > 0:
+        return {"velocity": None if state is None else state.copy()}
+    return {}
+
+
+def _slice(flat, start, shape):
+    return None if flat is None else flat[start:start + int(np.prod(shape))].reshape(shape)
+
+
+def optimizer_info(optimizer):
+    """The optimizer's settings and the formula of its update, as plain data."""
+    info = {"name": optimizer.name, "lr": optimizer.lr}
+    if isinstance(optimizer, Adam):
+        info.update(beta1=optimizer.beta1, beta2=optimizer.beta2, eps=optimizer.eps,
+                    formula="m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  "
+                            "w = w - lr * m_hat / (sqrt(v_hat) + eps)")
+    elif isinstance(optimizer, SGD) and optimizer.momentum > 0:
+        info.update(momentum=optimizer.momentum, nesterov=optimizer.nesterov,
+                    formula="v = mu*v + g;  w = w - lr*v")
+    else:
+        info.update(formula="w = w - lr*g")
+    return info
+
+
+def look_inside(trainer, x, y):
+    """One real training step of ``trainer`` on the batch ``(x, y)``, with every intermediate.
+
+    Args:
+        trainer: a :class:`~nnpy.trainer.Trainer` (its model, loss, optimizer
+            and weight penalty are used; none of them is changed).
+        x: inputs, ``(n, input_size)`` (one sample may be 1-D).
+        y: targets as :meth:`Trainer.prepare` takes them (labels or values).
+
+    Returns:
+        a dict of plain data and float arrays (``n`` samples, layer ``l`` of
+        ``i`` inputs and ``o`` outputs)::
+
+            {"n": n, "loss": float (mean over the batch), "penalty": float,
+             "fused": bool (the output layer's delta came from the loss directly),
+             "loss_name": str, "targets": (n, outputs),
+             "optimizer": {"name", "lr", ..., "formula", "t": the step number used,
+                           Adam: "scale", "correction" (its bias-correction factors)},
+             "diverged": str | None (the step was refused: new weights = old),
+             "layers": [{"activation": str,
+                         "x": (n, i), "W": (i, o), "b": (o,), "z": (n, o), "a": (n, o),
+                         "grad_a": (n, o) | None, "act_deriv": (n, o) | None,
+                         "delta": (n, o), "dW": (i, o), "db": (o,),
+                         "grad_W": (i, o), "grad_b": (o,),   # what the optimizer used
+                         "state_before": {...}, "state_after": {...},  # per parameter: "W", "b"
+                         "new_W": (i, o), "new_b": (o,)}]}
+
+        ``act_deriv`` is ``None`` for softmax (no elementwise derivative)
+        and for a fused output layer. The state dicts hold, per parameter
+        (``{"W": ..., "b": ...}``), ``velocity`` (momentum) or ``m``, ``v``
+        (Adam), and are empty for plain SGD.
+
+    Raises:
+        ValueError: ``x`` or ``y`` do not fit the model.
+    """
+    X, Y = trainer.prepare(x, y)
+    model = clone_model(trainer.model)
+    step = Trainer(model, trainer.loss, lr=trainer.lr, optimizer=copy.deepcopy(trainer.optimizer),
+                   regularization=trainer.regularizer.kind, reg_rate=trainer.regularizer.rate)
+    fused = step.fused
+    layers = []
+    with np.errstate(all="ignore"):  # a diverging network is reported, not warned about
+        # forward, loss, backward: nnpy's own, exactly as train_step runs them
+        loss, grad = step._loss_and_grad(X, Y, True, fused)
+        model.backward(grad, from_logits=fused)
+        for i, layer in enumerate(model.layers):
+            z = layer.last_preactivation.copy()
+            fused_here = fused and i == len(model.layers) - 1
+            a = layer.activation.forward(z) if fused_here else layer._a.copy()
+            grad_a, delta = layer.last_delta
+            act_deriv = None
+            if not fused_here and layer.activation.name != "softmax":
+                act_deriv = layer.activation.derivative(z)
+            layers.append({
+                "activation": layer.activation.name, "x": layer._x.copy(),
+                "W": layer.params["W"].copy(), "b": layer.params["b"].copy(), "z": z, "a": a,
+                "grad_a": None if grad_a is None else grad_a.copy(), "act_deriv": act_deriv,
+                "delta": delta.copy(),
+                "dW": layer.grads["W"].copy(), "db": layer.grads["b"].copy(),
+            })
+        penalty = step.regularizer.penalty([layer.params["W"] for layer in model.layers])
+        # the update: Trainer.train_step itself (it runs forward and backward again, then the optimizer)
+        flat_params, flat_grads = model.flat_parameters
+        before = _optimizer_state(step.optimizer, flat_params.size)
+        diverged = None
+        try:
+            step.train_step(X, Y)
+        except TrainingDiverged as exc:
+            diverged = str(exc)
+        after = _optimizer_state(step.optimizer, flat_params.size) if diverged is None else before
+    offsets = _offsets(model)
+    for i, (layer, out) in enumerate(zip(model.layers, layers)):
+        for key in ("W", "b"):
+            start, shape = offsets[f"{i}.{key}"]
+            out["grad_" + key] = _slice(flat_grads, start, shape).copy()
+            out["new_" + key] = layer.params[key].copy()
+        out["state_before"] = {name: {key: _slice(value, *offsets[f"{i}.{key}"]) for key in ("W", "b")}
+                               for name, value in before.items()}
+        out["state_after"] = {name: {key: _slice(value, *offsets[f"{i}.{key}"]) for key in ("W", "b")}
+                              for name, value in after.items()}
+    info = optimizer_info(step.optimizer)
+    info["t"] = step.optimizer.iterations
+    if isinstance(step.optimizer, Adam) and diverged is None:  # the factors this step used
+        info["scale"] = step.optimizer._scale            # lr * sqrt(1 - b2**t) / (1 - b1**t)
+        info["correction"] = step.optimizer._correction  # sqrt(1 - b2**t)
+    return {
+        "n": int(X.shape[0]), "loss": float(loss), "penalty": float(penalty), "fused": bool(fused),
+        "loss_name": trainer.loss.name, "targets": Y.copy(),
+        "optimizer": info, "diverged": diverged, "layers": layers,
+    }
+
+
+# ------------------------------------------------------------------ the code that computed it
+
+def _lines(obj):
+    """``{"file": "nnpy/layers.py", "start": first line number, "code": text}`` of ``obj``'s source."""
+    lines, start = inspect.getsourcelines(obj)
+    path = inspect.getsourcefile(obj) or "?"
+    parts = path.replace("\\", "/").split("/")
+    name = "/".join(parts[parts.index("nnpy"):]) if "nnpy" in parts else parts[-1]
+    return {"file": name, "start": int(start), "code": "".join(lines)}
+
+
+def source_lines(trainer):
+    """The source of the functions a training step of ``trainer`` runs, stage by stage.
+
+    ``{"forward": [...], "loss": [...], "backward": [...], "update": [...]}``,
+    each a list of :func:`_lines` dicts (file, first line, code), read from
+    the installed nnpy package itself.
+    """
+    model = trainer.model
+    loss_cls = type(trainer.loss)
+    loss_fn = (loss_cls.loss_and_grad_from_logits if trainer.fused
+               else loss_cls.loss_and_grad if "loss_and_grad" in vars(loss_cls) else loss_cls.backward)
+    activations = []
+    for layer in model.layers:
+        cls = type(layer.activation)
+        if cls not in activations:
+            activations.append(cls)
+    optimizer = type(trainer.optimizer)
+    update = [_lines(optimizer._update)]
+    if "step" in vars(optimizer):
+        update.insert(0, _lines(optimizer.step))
+    update.append(_lines(Optimizer.step))
+    return {
+        "forward": [_lines(DenseLayer.forward)] + [_lines(cls.forward) for cls in activations],
+        "loss": [_lines(loss_fn)],
+        "backward": [_lines(DenseLayer.backward)] + [_lines(cls.backward) for cls in activations
+                                                      if cls.__name__ != "Softmax" or not trainer.fused],
+        "update": update,
+    }

@@ -1,0 +1,291 @@
+"""A look inside one training step (nnpy.browser.inside): every delta and weight gradient it
+reports equals a central-difference derivative of the loss (float64, relative error < 1e-6), on
+random networks with every activation, loss and optimizer, with and without weight penalties;
+the weights after the step equal, bit for bit, those of one Trainer step on the same batch; the
+trainer is not touched; the source lines shown are nnpy's own."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from nnpy import DenseLayer, SequentialModel, Trainer
+from nnpy.browser.inside import clone_model, look_inside, source_lines
+from nnpy import layers as layers_module, optim as optim_module
+
+from gradcheck import assert_gradients_close, numerical_gradient
+
+HIDDEN = ["relu", "leaky_relu", "sigmoid", "tanh", "linear"]
+# (output activation, loss, outputs): the fused pairs, and outputs the loss does not fuse with
+OUTPUTS = [("sigmoid", "binary_cross_entropy", 1), ("softmax", "softmax_cross_entropy", 3),
+           ("linear", "mse", 2), ("sigmoid", "mse", 1), ("linear", "softmax_cross_entropy", 3),
+           ("tanh", "mse", 2)]
+OPTIMIZERS = ["sgd", "momentum", "adam"]
+PENALTIES = [(None, 0.0), ("l2", 0.03), ("l1", 0.01)]
+
+
+def make_case(hidden, output, optimizer, penalty, seed, n=5, warm_steps=2):
+    """A random 3-4-3-out network (both hidden layers ``hidden``), a batch of ``n`` and a trainer
+    that has already taken ``warm_steps`` steps (so momentum and Adam have state)."""
+    rng = np.random.default_rng(seed)
+    out_act, loss, k = output
+    model = SequentialModel([DenseLayer(3, 4, hidden), DenseLayer(4, 3, hidden),
+                             DenseLayer(3, k, out_act)], seed=seed)
+    trainer = Trainer(model, loss, lr=0.05, optimizer=optimizer, regularization=penalty[0],
+                      reg_rate=penalty[1], seed=seed)
+    X = rng.normal(size=(n, 3))
+    if loss == "mse":
+        y = rng.normal(size=(n, k)) * 0.5
+    elif k == 1:
+        y = rng.integers(0, 2, size=n)
+    else:
+        y = rng.integers(0, k, size=n)
+    for _ in range(warm_steps):
+        trainer.train_step(*trainer.prepare(rng.normal(size=(n, 3)), y))
+    return trainer, X, y
+
+
+def reference_loss(model, trainer, X, Y, offsets=None):
+    """The batch loss computed here, layer by layer (``z + offset`` per layer), for central
+    differences: only nnpy's activations' and loss's forward functions are used."""
+    a = X
+    last = len(model.layers) - 1
+    for i, layer in enumerate(model.layers):
+        z = a @ layer.params["W"] + layer.params["b"]
+        if offsets is not None:
+            z = z + offsets[i]
+        if i == last and trainer.fused:  # the loss's own value from the logits, as the trainer takes it
+            return trainer.loss.loss_and_grad_from_logits(Y, z, need_grad=False)[0]
+        if i == last and trainer.loss.name == "softmax_cross_entropy":
+            return trainer.loss.forward(Y, z)  # this loss takes logits (of a linear output)
+        a = layer.activation.forward(z)
+    return trainer.loss.forward(Y, a)
+
+
+CASES = ([(h, OUTPUTS[i % len(OUTPUTS)], OPTIMIZERS[i % 3], PENALTIES[i % 3]) for i, h in enumerate(HIDDEN)]
+         + [(HIDDEN[i % len(HIDDEN)], out, OPTIMIZERS[(i + 1) % 3], PENALTIES[(i + 2) % 3])
+            for i, out in enumerate(OUTPUTS)]
+         + [("tanh", OUTPUTS[0], opt, pen) for opt in OPTIMIZERS for pen in PENALTIES])
+
+
+def case_id(case):
+    hidden, (out, loss, _), opt, (pen, _) = case
+    return f"{hidden}-{out}-{loss}-{opt}-{pen or 'nopenalty'}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_deltas_and_weight_gradients_equal_central_differences(case):
+    hidden, output, optimizer, penalty = case
+    trainer, X, y = make_case(hidden, output, optimizer, penalty, seed=len(case_id(case)))
+    Xp, Y = trainer.prepare(X, y)
+    inside = look_inside(trainer, X, y)
+    probe = clone_model(trainer.model)
+
+    assert inside["loss"] == pytest.approx(reference_loss(probe, trainer, Xp, Y), rel=1e-9)
+    offsets = [np.zeros((X.shape[0], layer.out_features)) for layer in probe.layers]
+    for i, layer in enumerate(probe.layers):
+        # delta = dL/dz, every sample and neuron
+        numeric = numerical_gradient(lambda: reference_loss(probe, trainer, Xp, Y, offsets), offsets[i])
+        assert_gradients_close(inside["layers"][i]["delta"], numeric)
+        # dL/dW and dL/db of the loss, and of the loss plus the weight penalty (what the optimizer used)
+        for key in ("W", "b"):
+            numeric = numerical_gradient(lambda: reference_loss(probe, trainer, Xp, Y), layer.params[key])
+            assert_gradients_close(inside["layers"][i]["d" + key], numeric)
+        total = numerical_gradient(
+            lambda: reference_loss(probe, trainer, Xp, Y)
+            + trainer.regularizer.penalty([l.params["W"] for l in probe.layers]), layer.params["W"])
+        assert_gradients_close(inside["layers"][i]["grad_W"], total)
+    assert np.array_equal(probe.flat_parameters[0], trainer.model.flat_parameters[0])  # restored
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_update_equals_one_trainer_step_exactly(case):
+    hidden, output, optimizer, penalty = case
+    trainer, X, y = make_case(hidden, output, optimizer, penalty, seed=7)
+    before = trainer.model.flat_parameters[0].copy()
+    state_before = {k: (tuple(a.copy() for a in v) if isinstance(v, tuple) else v.copy())
+                    for k, v in trainer.optimizer.state.items()}
+    inside = look_inside(trainer, X, y)
+    # the trainer is untouched
+    assert np.array_equal(trainer.model.flat_parameters[0], before)
+    assert trainer.optimizer.iterations == 2 and trainer.step_count == 2
+    for k, v in state_before.items():
+        now = trainer.optimizer.state[k]
+        assert all(np.array_equal(a, b) for a, b in zip(np.atleast_1d(v) if not isinstance(v, tuple) else v,
+                                                      np.atleast_1d(now) if not isinstance(now, tuple) else now))
+    trainer.train_step(*trainer.prepare(X, y))
+    for i, layer in enumerate(trainer.model.layers):
+        assert np.array_equal(inside["layers"][i]["new_W"], layer.params["W"])
+        assert np.array_equal(inside["layers"][i]["new_b"], layer.params["b"])
+        assert np.array_equal(inside["layers"][i]["grad_W"], layer.grads["W"])
+    assert inside["optimizer"]["t"] == trainer.optimizer.iterations == 3
+    # the optimizer state after the step, per parameter
+    state = trainer.optimizer.state.get("params")
+    for i, layer in enumerate(trainer.model.layers):
+        after = inside["layers"][i]["state_after"]
+        if optimizer == "adam":
+            offset = sum(l.params["W"].size + l.params["b"].size for l in trainer.model.layers[:i])
+            m_w = state[0][offset:offset + layer.params["W"].size].reshape(layer.params["W"].shape)
+            assert np.array_equal(after["m"]["W"], m_w)
+        elif optimizer == "momentum":
+            assert set(after) == {"velocity"}
+        else:
+            assert after == {}
+
+
+def test_the_card_formulas_hold_for_every_neuron():
+    """What the neuron card shows: z = sum(w a) + b, a = act(z), delta = (sum w_next delta_next) act'(z);
+    the link card: dL/dw = sum over the batch of a_i delta_j; the update w - lr g for plain SGD."""
+    trainer, X, y = make_case("tanh", OUTPUTS[0], "sgd", (None, 0.0), seed=3, n=1)
+    inside = look_inside(trainer, X, y)
+    layers = inside["layers"]
+    for i, L in enumerate(layers):
+        assert np.allclose(L["z"], L["x"] @ L["W"] + L["b"], rtol=1e-12, atol=1e-15)
+        if i < len(layers) - 1:
+            nxt = layers[i + 1]
+            assert np.allclose(L["a"], np.tanh(L["z"]), rtol=1e-12)
+            assert np.allclose(L["grad_a"], nxt["delta"] @ nxt["W"].T, rtol=1e-12, atol=1e-15)
+            assert np.allclose(L["delta"], L["grad_a"] * L["act_deriv"], rtol=1e-12, atol=1e-15)
+            assert np.allclose(L["act_deriv"], 1 - np.tanh(L["z"]) ** 2, rtol=1e-12)
+        assert np.allclose(L["dW"], L["x"].T @ L["delta"], rtol=1e-12, atol=1e-15)
+        assert np.allclose(L["new_W"], L["W"] - 0.05 * L["grad_W"], rtol=1e-12, atol=1e-15)
+    out = layers[-1]
+    assert out["grad_a"] is None and out["act_deriv"] is None and inside["fused"]
+    p = 1 / (1 + np.exp(-out["z"]))
+    assert np.allclose(out["a"], p) and np.allclose(out["delta"], p - inside["targets"])
+
+
+def test_momentum_and_adam_report_the_state_they_used():
+    trainer, X, y = make_case("relu", OUTPUTS[1], "momentum", (None, 0.0), seed=4)
+    L = look_inside(trainer, X, y)["layers"][0]
+    v0, v1 = L["state_before"]["velocity"]["W"], L["state_after"]["velocity"]["W"]
+    assert np.allclose(v1, 0.9 * v0 + L["grad_W"], rtol=1e-12)
+    assert np.allclose(L["new_W"], L["W"] - 0.05 * v1, rtol=1e-12)
+
+    trainer, X, y = make_case("relu", OUTPUTS[1], "adam", (None, 0.0), seed=4)
+    inside = look_inside(trainer, X, y)
+    L, t = inside["layers"][0], inside["optimizer"]["t"]
+    m0, v0 = L["state_before"]["m"]["W"], L["state_before"]["v"]["W"]
+    m1, v1 = L["state_after"]["m"]["W"], L["state_after"]["v"]["W"]
+    g = L["grad_W"]
+    assert np.allclose(m1, 0.9 * m0 + 0.1 * g, rtol=1e-12) and np.allclose(v1, 0.999 * v0 + 0.001 * g * g, rtol=1e-12)
+    m_hat, v_hat = m1 / (1 - 0.9 ** t), v1 / (1 - 0.999 ** t)
+    assert np.allclose(L["new_W"], L["W"] - 0.05 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-9, atol=1e-12)
+
+
+def test_a_first_momentum_step_has_no_velocity_before():
+    trainer, X, y = make_case("tanh", OUTPUTS[0], "momentum", (None, 0.0), seed=5, warm_steps=0)
+    L = look_inside(trainer, X, y)["layers"][1]
+    assert L["state_before"]["velocity"]["W"] is None
+    assert np.array_equal(L["state_after"]["velocity"]["W"], L["grad_W"])
+
+
+def test_a_diverging_step_is_reported_and_keeps_the_weights():
+    trainer, X, y = make_case("linear", ("linear", "mse", 2), "sgd", (None, 0.0), seed=6)
+    trainer.lr = 1e300
+    inside = look_inside(trainer, X * 1e10, y)
+    assert inside["diverged"] and "diverged" in inside["diverged"]
+    for L in inside["layers"]:
+        assert np.array_equal(L["new_W"], L["W"])
+
+
+def test_bad_input_is_refused_with_the_shape():
+    trainer, X, y = make_case("tanh", OUTPUTS[0], "sgd", (None, 0.0), seed=1)
+    with pytest.raises(ValueError, match="shape"):
+        look_inside(trainer, np.ones((2, 5)), [0, 1])
+
+
+def test_source_lines_are_nnpys_own():
+    trainer, _, _ = make_case("relu", OUTPUTS[1], "adam", ("l2", 0.01), seed=1)
+    src = source_lines(trainer)
+    forward = src["forward"][0]
+    assert forward["file"] == "nnpy/layers.py"
+    lines, start = inspect.getsourcelines(layers_module.DenseLayer.forward)
+    assert forward["start"] == start and forward["code"] == "".join(lines)
+    assert "x" in forward["code"] and "W" in forward["code"]
+    assert any("loss_and_grad_from_logits" in part["code"] for part in src["loss"])
+    assert src["update"][0]["file"] == "nnpy/optim.py"
+    assert "".join(inspect.getsourcelines(optim_module.Adam._update)[0]) in [p["code"] for p in src["update"]]
+
+
+# ------------------------------------------------------------------ the playground engine's calls
+
+from nnpy.browser.playground import Playground  # noqa: E402
+from nnpy.data import feature_map  # noqa: E402
+
+
+def playground(**state):
+    pg = Playground()
+    pg.configure({"dataset": "spiral", "noise": 0.1, "features": ["x1", "x2", "x1^2", "sin(x1)"],
+                  "layers": [{"units": 5, "activation": "relu"}, {"units": 3, "activation": "tanh"}],
+                  **state})
+    pg.train(3)
+    return pg
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_playground_update_takes_exactly_the_step_it_showed(optimizer):
+    pg = playground(optimizer=optimizer, regularization="l2", reg_rate=0.01)
+    before = pg.model.flat_parameters[0].copy()
+    epoch, steps = pg.trainer.epoch, pg.trainer.step_count
+    shown = pg.inside([1.5, -2.0], 1)
+    assert np.array_equal(pg.model.flat_parameters[0], before)  # looking changes nothing
+    assert shown["label"] == 1 and shown["label_from"] == "chosen" and shown["nearest"] is None
+    assert shown["n"] == 1 and shown["layers"][0]["x"].shape == (1, 4)
+    assert np.allclose(shown["layers"][0]["x"], feature_map(np.array([[1.5, -2.0]]), shown["features"]))
+    # the same step in a trainer of its own, from the same weights and optimizer state
+    reference = playground(optimizer=optimizer, regularization="l2", reg_rate=0.01)
+    reference.trainer.train_step(*reference.trainer.prepare(shown["layers"][0]["x"], np.array([1])))
+    snap = pg.inside_update([1.5, -2.0], 1)["snapshot"]
+    assert np.array_equal(snap["params"], reference.model.flat_parameters[0])
+    offset = 0
+    for layer in shown["layers"]:
+        for key in ("W", "b"):
+            size = layer["new_" + key].size
+            assert np.array_equal(snap["params"][offset:offset + size], layer["new_" + key].reshape(-1))
+            offset += size
+    assert pg.trainer.epoch == epoch and pg.trainer.step_count == steps + 1
+    assert any("one step on the point (1.5, -2)" in note for note in pg._unreplayed)
+
+
+def test_playground_label_from_the_nearest_training_point():
+    pg = playground()
+    i = 17
+    x = pg.X_train[i] + 1e-3
+    shown = pg.inside([float(x[0]), float(x[1])])
+    assert shown["label_from"] == "nearest" and shown["nearest"]["index"] == i
+    assert shown["label"] == int(pg.y_train[i])
+    assert shown["loss"] == pytest.approx(
+        pg.trainer.loss.forward(np.array([[shown["label"]]]), shown["layers"][-1]["a"]), rel=1e-9)
+
+
+def test_playground_multiclass_and_regression():
+    pg = playground(classes=3)
+    shown = pg.inside([0.0, 1.0], 2)
+    assert shown["layers"][-1]["a"].shape == (1, 3) and shown["targets"].tolist() == [[0, 0, 1]]
+    assert shown["layers"][-1]["a"].sum() == pytest.approx(1.0)
+    pg = playground(problem="regression", dataset="reg-plane")
+    shown = pg.inside([0.5, 0.5], -0.25)
+    assert shown["loss_name"] == "mse" and shown["label"] == -0.25
+    assert shown["layers"][-1]["delta"].shape == (1, 1)
+
+
+@pytest.mark.parametrize("point, label, match", [
+    ([1.0], 0, "point"), ("ab", 0, "point"), ([1.0, float("nan")], 0, "point"), ([1e9, 0.0], 0, "point"),
+    ([[1.0, 2.0]], 0, "point"), ([1.0, 2.0], 2, "class from 0 to 1"), ([1.0, 2.0], 0.5, "class"),
+    ([1.0, 2.0], "1", "class"), ([1.0, 2.0], float("nan"), "class"), ([1.0, 2.0], True, "class"),
+])
+def test_playground_refuses_a_bad_point_or_label_and_changes_nothing(point, label, match):
+    pg = playground()
+    before, steps = pg.model.flat_parameters[0].copy(), pg.trainer.step_count
+    with pytest.raises(ValueError, match=match):
+        pg.inside(point, label)
+    with pytest.raises(ValueError, match=match):
+        pg.inside_update(point, label)
+    assert np.array_equal(pg.model.flat_parameters[0], before) and pg.trainer.step_count == steps
+
+
+def test_playground_source_lines():
+    src = playground(optimizer="momentum").inside_source()
+    assert [part["file"] for part in src["update"]] == ["nnpy/optim.py", "nnpy/optim.py"]
+    assert "momentum" in src["update"][0]["code"]
