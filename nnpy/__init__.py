@@ -24,10 +24,9 @@ from .activations import (  # noqa: E402
     sigmoid, sigmoid_deriv, softmax, softmax_deriv, tanh, tanh_deriv,
 )
 from .data import (  # noqa: E402
-    DATASETS, FEATURES, DataError, feature_map, load_csv, load_mnist, make_dataset,
-    normalize_pixels, one_hot, preprocess_digit, save_csv, save_mnist, standardize,
-    train_test_split,
+    DataError, load_csv, one_hot, save_csv, standardize, train_test_split,
 )
+from .datasets import DATASETS, FEATURES, feature_map, make_dataset  # noqa: E402
 from .inference import Predictor, predict  # noqa: E402
 from .layers import DenseLayer, Layer  # noqa: E402
 from .losses import (  # noqa: E402
@@ -35,6 +34,7 @@ from .losses import (  # noqa: E402
     binary_cross_entropy_deriv, get_loss, mse, mse_deriv, softmax_cross_entropy,
     softmax_cross_entropy_deriv,
 )
+from .mnist import load_mnist, normalize_pixels, preprocess_digit, save_mnist  # noqa: E402
 from .metrics import accuracy, confusion_matrix  # noqa: E402
 from .model import SequentialModel  # noqa: E402
 from .optim import SGD, Adam, Momentum, Optimizer, Regularizer, get_optimizer  # noqa: E402

@@ -21,7 +21,8 @@ import sys
 import numpy as np
 
 from ._version import __version__
-from .data import DataError, load_csv, load_mnist, save_csv
+from .data import DataError, load_csv, save_csv
+from .mnist import load_mnist
 from .inference import Predictor
 from .optim import OPTIMIZERS
 from .saved_models import ModelFileError

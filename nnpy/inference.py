@@ -15,7 +15,7 @@ file, not the code that trained it. Three ways in:
 
 What the file's metadata changes (keys written by nnpy's own tools):
 
-- ``features``: names from :data:`nnpy.data.FEATURES` (the playground's input
+- ``features``: names from :data:`nnpy.datasets.FEATURES` (the playground's input
   features). Inputs are then 2-D points ``(x1, x2)``, mapped to those
   features before the model sees them (``map_features=False`` turns it off).
 - ``input_divisor``: the model was trained on inputs divided by this (255 for
@@ -30,7 +30,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import saved_models
-from .data import FEATURES, feature_map
+from .datasets import FEATURES, feature_map
 from .model import SequentialModel
 
 _PROBABILITY_OUTPUTS = ("softmax", "sigmoid")

@@ -33,7 +33,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from nnpy.data import make_dataset
+from nnpy.datasets import make_dataset
 from nnpy.model import SequentialModel
 from nnpy.saved_models import save_model_bytes
 from nnpy.trainer import Trainer

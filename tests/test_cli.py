@@ -8,7 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from nnpy.data import load_csv, make_dataset, save_csv, save_mnist, train_test_split
+from nnpy.data import load_csv, save_csv, train_test_split
+from nnpy.datasets import make_dataset
+from nnpy.mnist import save_mnist
 from nnpy.inference import Predictor
 from nnpy.model import SequentialModel
 from nnpy.saved_models import load_model, save_model

@@ -5,7 +5,7 @@ import pytest
 
 from nnpy import inference, saved_models
 from nnpy.activations import relu, relu_deriv, sigmoid, sigmoid_deriv
-from nnpy.data import feature_map, make_dataset
+from nnpy.datasets import feature_map, make_dataset
 from nnpy.inference import Prediction, Predictor, classify, load, predict, run
 from nnpy.layers import DenseLayer
 from nnpy.losses import binary_cross_entropy, binary_cross_entropy_deriv

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nnpy
-from nnpy.data import load_mnist
+from nnpy.mnist import load_mnist
 from nnpy.browser.mnist_files import MAX_FILE_BYTES, NotAnMnistModel
 from nnpy.browser.mnist import MnistPlayground
 from nnpy.browser.playground import Playground

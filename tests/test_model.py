@@ -274,7 +274,7 @@ def test_from_structure_is_the_seed_2_network():
 # -- dtype and seeds -------------------------------------------------------------------
 
 def test_float32_everywhere_and_it_trains():
-    from nnpy.data import make_dataset
+    from nnpy.datasets import make_dataset
     X, y = make_dataset("xor", n=200, noise=0.0, seed=0)
     model = SequentialModel.from_structure([2, 8, 2], hidden_activation="tanh", seed=0,
                                            dtype=np.float32)
@@ -316,7 +316,7 @@ def test_same_seed_same_weights_different_seed_different():
 
 
 def test_same_seeds_give_the_same_training_run_bit_for_bit():
-    from nnpy.data import make_dataset
+    from nnpy.datasets import make_dataset
     X, y = make_dataset("spiral", n=120, noise=0.1, seed=3)
 
     def run(model_seed, trainer_seed):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nnpy
-from nnpy.data import FEATURES, feature_map, make_dataset
+from nnpy.datasets import FEATURES, feature_map, make_dataset
 from nnpy.browser.playground import Playground
 from nnpy.browser.playground_files import MAX_FILE_BYTES, NotAPlaygroundModel
 from nnpy.saved_models import ModelFileError

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnpy import DenseLayer, SequentialModel, Trainer, TrainingDiverged
-from nnpy.data import make_dataset
+from nnpy.datasets import make_dataset
 
 SPIRAL_EPOCHS = 200
 

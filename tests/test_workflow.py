@@ -6,7 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from nnpy.data import DataError, make_dataset, save_csv, train_test_split
+from nnpy.data import DataError, save_csv, train_test_split
+from nnpy.datasets import make_dataset
 from nnpy.inference import Predictor
 from nnpy.saved_models import load_model
 from nnpy.workflow import EpochProgress, Network, model

@@ -26,7 +26,8 @@ import re
 import numpy as np
 
 from .._version import __version__
-from ..data import DATASETS, make_dataset, train_test_split
+from ..data import train_test_split
+from ..datasets import DATASETS, make_dataset
 from ..interop import to_safetensors
 from ..layers import DenseLayer
 from ..model import SequentialModel

@@ -46,7 +46,8 @@ import numpy as np
 
 from .. import backend
 from .._version import __version__
-from ..data import DataError, load_mnist, preprocess_digit
+from ..data import DataError
+from ..mnist import load_mnist, preprocess_digit
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from .mnist_files import read_mnist_model, save_mnist_model

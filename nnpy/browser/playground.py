@@ -22,7 +22,7 @@ Playground's)::
      "seed": 1,                          # data, initial weights and shuffling
      "train_ratio": 0.5,                 # 0.1..0.9
      "batch_size": 10,
-     "features": ["x1", "x2"],           # from nnpy.data.FEATURES
+     "features": ["x1", "x2"],           # from nnpy.datasets.FEATURES
      "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
      "optimizer": "sgd", "lr": 0.03,
      "regularization": None, "reg_rate": 0.0}
@@ -60,7 +60,8 @@ import time
 import numpy as np
 
 from .._version import __version__
-from ..data import FEATURES, DataError, feature_map, load_csv, make_dataset, train_test_split
+from ..data import DataError, load_csv, train_test_split
+from ..datasets import FEATURES, feature_map, make_dataset
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from ..model import SequentialModel

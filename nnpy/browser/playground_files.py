@@ -9,7 +9,7 @@ format as ``save_model`` in CPython, with this metadata::
      "epoch": 250}
 
 so ``load_model(path, return_metadata=True)`` in CPython gets the model and
-knows what to feed it (:func:`nnpy.data.feature_map` makes the features).
+knows what to feed it (:func:`nnpy.datasets.feature_map` makes the features).
 
 The other way, :func:`read_playground_model` decides whether a model file
 (from the page, or saved in CPython) fits the playground: dense layers, at
@@ -25,7 +25,7 @@ import json
 import numpy as np
 
 from ..activations import get_activation
-from ..data import FEATURES
+from ..datasets import FEATURES
 from ..layers import DenseLayer
 from ..model import SequentialModel
 from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes

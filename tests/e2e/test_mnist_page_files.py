@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import nnpy
-from nnpy.data import load_mnist
+from nnpy.mnist import load_mnist
 from nnpy.browser.mnist import MnistPlayground
 from nnpy.browser.playground import Playground
 
