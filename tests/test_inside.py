@@ -211,7 +211,7 @@ def test_source_lines_are_nnpys_own():
 # ------------------------------------------------------------------ the playground engine's calls
 
 from nnpy.browser.playground import Playground  # noqa: E402
-from nnpy.data import feature_map  # noqa: E402
+from nnpy.datasets import feature_map  # noqa: E402
 
 
 def playground(**state):
