@@ -6,7 +6,8 @@
 #                                pytest runs that path instead of all of tests/
 #
 # 1. .venv/ (created once) with this checkout installed editable: pip install -e ".[test]"
-#    (again only when pyproject.toml changes); NNPY_WITH_TORCH=1 adds torch and safetensors
+#    (again only when pyproject.toml changes); NNPY_WITH_TORCH=1 adds torch and safetensors;
+#    the "python3" Jupyter kernel spec in .venv runs .venv's Python (the notebook tests)
 # 2. Chromium: $NNPY_CHROMIUM, Playwright's own, or /usr/bin/chromium; if none is present,
 #    Debian's chromium is installed with apt-get (as root, or with passwordless sudo)
 # 3. python build.py (downloads are cached in .cache/, so later runs are offline)
@@ -32,6 +33,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "pip install -e \".[test]\" into $VENV"
   "$PY" -m pip install --disable-pip-version-check -q -e ".[test]" || die "pip install -e .[test] failed"
   echo "$want" > "$stamp"
+fi
+# The Jupyter kernel the notebook tests run (nbclient asks for "python3"): this venv's Python by
+# its absolute path. ipykernel's wheel ships a spec that runs plain "python" from PATH, which may be
+# another Python without nnpy, so write ours over it whenever it is not this one.
+kernel="$VENV/share/jupyter/kernels/python3/kernel.json"
+if ! grep -qF "\"$(cd "$VENV" && pwd)/bin/python" "$kernel" 2>/dev/null; then
+  say "installing the python3 Jupyter kernel spec into $VENV"
+  "$PY" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (nnpy .venv)" >/dev/null \
+    || die "ipykernel install failed"
 fi
 # NNPY_WITH_TORCH=1: also PyTorch (CPU use; its CUDA wheels are about 5 GB) and safetensors, so the
 # generated PyTorch scripts run and are compared with nnpy instead of only being compiled

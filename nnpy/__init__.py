@@ -14,6 +14,10 @@ Everything the seed documents describe, importable from the top level::
     loss, acc = trainer.evaluate(X_test, y_test, classification=True)
     save_model(model, "model.pkl")      # nnpy's own safe format, whatever the name
     prediction = predict([5, 7])
+
+In a notebook: ``history = trainer.train(...)`` then ``history.plot()`` (matplotlib,
+``pip install "nnpy[plot]"``); a model shows its summary as a table. To PyTorch:
+``save_safetensors(model, "model.safetensors")``.
 """
 
 from ._version import __version__  # noqa: E402
@@ -27,7 +31,9 @@ from .data import (  # noqa: E402
     DataError, load_csv, one_hot, save_csv, standardize, train_test_split,
 )
 from .datasets import DATASETS, FEATURES, feature_map, make_dataset  # noqa: E402
+from .history import History  # noqa: E402
 from .inference import Predictor, predict  # noqa: E402
+from .interop import load_safetensors, save_safetensors  # noqa: E402
 from .layers import DenseLayer, Layer  # noqa: E402
 from .losses import (  # noqa: E402
     MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, binary_cross_entropy,
@@ -37,6 +43,7 @@ from .losses import (  # noqa: E402
 from .mnist import load_mnist, normalize_pixels, preprocess_digit, save_mnist  # noqa: E402
 from .metrics import accuracy, confusion_matrix  # noqa: E402
 from .model import SequentialModel  # noqa: E402
+from .plot import plot_confusion_matrix, plot_history  # noqa: E402  (matplotlib: only when called)
 from .optim import SGD, Adam, Momentum, Optimizer, Regularizer, get_optimizer  # noqa: E402
 from .saved_models import (  # noqa: E402
     ModelFileError, load_model, load_model_bytes, save_model, save_model_bytes,
@@ -59,5 +66,6 @@ __all__ = [
     "SGD", "Adam", "Momentum", "Optimizer", "Regularizer", "get_optimizer",
     "Predictor", "predict",
     "ModelFileError", "load_model", "load_model_bytes", "save_model", "save_model_bytes",
-    "Trainer", "TrainingDiverged",
+    "Trainer", "TrainingDiverged", "History",
+    "load_safetensors", "save_safetensors", "plot_confusion_matrix", "plot_history",
 ]

@@ -6,6 +6,7 @@
     python -m nnpy predict model.nnpy --csv inputs.csv
     python -m nnpy summary model.nnpy
     python -m nnpy mnist-csv --data dist/data/mnist.npz --out-dir mnist/
+    python -m nnpy export model.nnpy --safetensors model.safetensors --pytorch model_torch.py
 
 Bad input (a missing or broken file, a bad CSV, a bad option) prints one
 line, ``nnpy: error: ...``, and exits with status 2; a training run that
@@ -24,8 +25,11 @@ from ._version import __version__
 from .data import DataError, load_csv, save_csv
 from .mnist import load_mnist
 from .inference import Predictor
+from .interop import save_safetensors
 from .optim import OPTIMIZERS
-from .saved_models import ModelFileError
+from .plot import check_plot_path
+from .saved_models import ModelFileError, load_model
+from .torch_code import predict_script
 from .trainer import TrainingDiverged
 from .workflow import Network
 
@@ -101,7 +105,12 @@ def build_parser():
                        help="divide inputs by N; auto: 255 for pixel data (default: auto)")
     train.add_argument("--seed", type=int, help="fixes the initial weights and the shuffling")
     train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
-    train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    train.add_argument("--plot", metavar="PNG",
+                       help="save the training curves (loss and accuracy per epoch) there; needs "
+                            "matplotlib (pip install \"nnpy[plot]\"); .svg and .pdf work too")
+    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                       help="0 nothing but errors, 1 a progress bar (default), 2 a line per epoch")
+    train.add_argument("--quiet", action="store_true", help="print nothing but errors (--verbose 0)")
 
     predict = commands.add_parser(
         "predict", help="run a saved model on inputs",
@@ -129,17 +138,63 @@ def build_parser():
     mnist.add_argument("--test-size", type=_positive(float), default=0.2,
                        help="fraction (or count) of digits for test.csv (default: 0.2)")
     mnist.add_argument("--seed", type=int, default=0, help="default: 0")
+
+    export = commands.add_parser(
+        "export", help="write a saved model's weights for PyTorch",
+        description="Write a saved model's weights as safetensors with PyTorch's nn.Sequential "
+                    "names, and a PyTorch script that builds that nn.Sequential, loads them and "
+                    "predicts as nnpy does.",
+        epilog="--pytorch without --safetensors also writes the weights beside the script "
+               "(SCRIPT's name, .safetensors).")
+    export.add_argument("model", metavar="MODEL", help="a model file saved by nnpy")
+    export.add_argument("--safetensors", metavar="OUT", help="the weights file to write")
+    export.add_argument("--pytorch", metavar="SCRIPT", help="the PyTorch script to write")
     return parser
 
 
 # ------------------------------------------------------------------- commands
 
 def cmd_train(args, out):
+    verbose = 0 if args.quiet else args.verbose
+    if args.plot is not None:   # matplotlib there and the file writable: known before training
+        try:
+            check_plot_path(args.plot)
+        except ImportError as exc:
+            raise UserError(f"--plot: {exc}") from None
     net = Network(args.structure, hidden_activation=args.hidden_activation,
                   output_activation=args.output_activation, optimizer=args.optimizer,
-                  seed=args.seed, verbose=not args.quiet)
+                  seed=args.seed, verbose=verbose)
     net.fit(args.train, args.test, epoch=args.epochs, alpha=args.lr, batch_size=args.batch_size,
             scale=args.scale, save_to=args.out, stream=out)
+    if args.plot is not None:
+        title = f"{'-'.join(map(str, net.structure))}, {len(net.history['loss'])} epochs"
+        net.history.plot(args.plot, title=title)
+        if verbose:
+            print(f"training curves saved to {args.plot}", file=out)
+    return 0
+
+
+def cmd_export(args, out):
+    if args.safetensors is None and args.pytorch is None:
+        raise UserError("export needs --safetensors OUT, --pytorch SCRIPT or both")
+    model, metadata = load_model(args.model, return_metadata=True)
+    weights = args.safetensors
+    if weights is None:
+        weights = os.path.splitext(args.pytorch)[0] + ".safetensors"
+    keep = {k: metadata[k] for k in ("features", "input_divisor", "class_names") if k in metadata}
+    save_safetensors(model, weights, metadata=keep)
+    names = ", ".join(f"{2 * i}.weight, {2 * i}.bias" for i in range(min(len(model.layers), 2)))
+    more = ", ..." if len(model.layers) > 2 else ""
+    print(f"wrote {weights}: {model.count_params():,} weights under PyTorch's names "
+          f"({names}{more})", file=out)
+    if args.pytorch is not None:
+        folder = os.path.dirname(os.path.abspath(args.pytorch))
+        relative = os.path.relpath(os.path.abspath(weights), folder).replace(os.sep, "/")
+        script = predict_script(model, relative, metadata, source=os.path.basename(args.model))
+        with open(args.pytorch, "w", encoding="utf-8") as f:
+            f.write(script)
+        print(f"wrote {args.pytorch}: the nn.Sequential that loads it "
+              f"(python {args.pytorch} inputs.csv)", file=out)
     return 0
 
 
@@ -227,7 +282,7 @@ def _attach_negative_inputs(argv):
 
 
 COMMANDS = {"train": cmd_train, "predict": cmd_predict, "summary": cmd_summary,
-            "mnist-csv": cmd_mnist_csv}
+            "mnist-csv": cmd_mnist_csv, "export": cmd_export}
 
 
 def main(argv=None, out=None):

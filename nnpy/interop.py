@@ -19,13 +19,19 @@ shape ``(out, in)`` (``W.T``: PyTorch computes ``x @ weight.T + bias``) and
 exactly that ``nn.Sequential``, so ``model.load_state_dict(load_file(path))``
 takes the file as it is.
 
-Example:
+Files, as the safetensors library's ``save_file``/``load_file`` write and read them::
+
+    save_safetensors(model, "model.safetensors")      # PyTorch: model.load_state_dict(load_file(...))
+    model = load_safetensors("model.safetensors")     # the nnpy model again, architecture and weights
+
+Bytes:
     >>> data = to_safetensors(model, {"features": ["x1", "x2"]})
     >>> tensors = from_safetensors(data)          # {"0.weight": array, ...}
     >>> model.load_state_dict(state_dict_from_torch(tensors))
 """
 
 import json
+import os
 import re
 import struct
 
@@ -36,6 +42,7 @@ from .saved_models import ModelFileError
 
 MAX_HEADER_BYTES = 2**20        # the reader's cap on the JSON header: ~10,000 tensors (safetensors allows 100 MB)
 MAX_TENSORS = 4096
+MAX_FILE_BYTES = 2**30          # load_safetensors reads files up to 1 GiB
 MAX_DIMS = 8
 METADATA_KEY = "__metadata__"
 
@@ -166,6 +173,119 @@ def to_safetensors(model, metadata=None, dtype=None):
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-(8 + len(text)) % 8)
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+
+
+def save_safetensors(model, path, metadata=None, dtype=None):
+    """Write the model's weights to a safetensors file that PyTorch loads as it is.
+
+    Tensor names are ``nn.Sequential``'s (``"0.weight"`` is ``W.T`` of layer
+    0, ``"0.bias"`` its ``b``, ``"2.weight"`` layer 1's, ...); the header's
+    metadata holds the architecture (``"nnpy.model"``), so
+    :func:`load_safetensors` rebuilds the nnpy model from the file alone.
+    ``nnpy.torch_code.predict_script`` writes the PyTorch network that loads it.
+
+    Args:
+        model: a :class:`~nnpy.model.SequentialModel`.
+        path: the file to write (replaced if it exists).
+        metadata: optional ``{str: value}`` for the header (see :func:`to_safetensors`).
+        dtype: ``"float32"`` or ``"float64"`` to convert; default: the model's.
+
+    Returns:
+        ``path``.
+    """
+    if not isinstance(model, SequentialModel):
+        raise TypeError(f"save_safetensors needs a SequentialModel. Received: {type(model).__name__}")
+    data = to_safetensors(model, metadata, dtype)
+    path = os.fspath(path)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def load_safetensors(path, model=None, *, return_metadata=False):
+    """Read a safetensors file of an nnpy network: a model with its weights.
+
+    Args:
+        path: a file written by :func:`save_safetensors`, by the playground's
+            Export, or by PyTorch (``save_file(model.state_dict(), path)`` of an
+            ``nn.Sequential`` whose ``Linear`` layers sit at 0, 2, 4, ...).
+        model: load the weights into this :class:`~nnpy.model.SequentialModel`
+            (strictly: every name and shape) instead of building the model from
+            the file's ``"nnpy.model"`` metadata; needed for a file written by
+            PyTorch, which does not say the activations.
+        return_metadata: also return the header's other metadata, each value
+            decoded from JSON where it is JSON (``"features"``) and kept as
+            text otherwise.
+
+    Returns:
+        The model, or ``(model, metadata)``.
+
+    Raises:
+        ModelFileError: the file is not a safetensors file nnpy can read, its
+            weights are not finite, or they do not fit the architecture;
+            the message says which.
+        OSError: the file cannot be read.
+    """
+    path = os.fspath(path)
+    origin = f"safetensors file {os.path.basename(path)!r}"
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"it has {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", origin)
+    with open(path, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    try:
+        tensors, raw_meta = from_safetensors(data, return_metadata=True)
+        state = state_dict_from_torch(tensors)
+    except ModelFileError as exc:
+        raise ModelFileError(exc.problem, origin) from None
+    except ValueError as exc:
+        raise ModelFileError(str(exc), origin) from None
+    for name, value in state.items():
+        if value.dtype.kind != "f" or not np.all(np.isfinite(value)):
+            raise ModelFileError(f"tensor for {name} holds {'non-float values' if value.dtype.kind != 'f' else 'NaN or infinite values'}",
+                                 origin)
+    if model is None:
+        model = _model_from_metadata(raw_meta, state, origin)
+    elif not isinstance(model, SequentialModel):
+        raise TypeError(f"model must be a SequentialModel. Received: {type(model).__name__}")
+    try:
+        model.load_state_dict(state)
+    except ValueError as exc:
+        raise ModelFileError(str(exc), origin) from None
+    if not return_metadata:
+        return model
+    metadata = {}
+    for key, value in raw_meta.items():
+        if key in ("format", "nnpy.model"):
+            continue
+        try:
+            metadata[key] = json.loads(value)
+        except ValueError:
+            metadata[key] = value
+    return model, metadata
+
+
+def _model_from_metadata(meta, state, origin):
+    """The untrained model the header's ``nnpy.model`` config describes, checked against the weights first."""
+    text = meta.get("nnpy.model")
+    if text is None:
+        raise ModelFileError("it has no nnpy architecture in its metadata (a file from PyTorch?): "
+                             "pass the model to load into, load_safetensors(path, model=...)", origin)
+    try:
+        config = json.loads(text)
+        layers = config["layers"]
+        sizes = [(int(layer["in_features"]), int(layer["out_features"])) for layer in layers]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelFileError(f"its nnpy.model metadata is not a model config ({exc})", origin) from None
+    count = len(state) // 2
+    shapes = [state[f"{i}.W"].shape for i in range(count)]
+    if sizes != shapes:   # before anything is allocated from the config's sizes
+        raise ModelFileError(f"its nnpy.model metadata has layers {sizes} but the tensors are "
+                             f"{[tuple(s) for s in shapes]}", origin)
+    try:
+        return SequentialModel.from_config(config)
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"its nnpy.model metadata: {exc}", origin) from None
 
 
 # ------------------------------------------------------------------ reading

@@ -10,6 +10,8 @@ then update every parameter in a handful of NumPy calls, whatever the depth;
 this matters in the browser, where each NumPy call has a fixed cost.
 """
 
+import html
+
 import numpy as np
 
 from .layers import DenseLayer, LAYERS, _check_dtype
@@ -285,6 +287,24 @@ class SequentialModel:
         out.append(f"Total params: {self.count_params():,}")
         out.append(f"Trainable params: {self.count_params():,}")
         return "\n".join(out)
+
+    def _repr_html_(self):
+        """The summary as an HTML table: what Jupyter shows for a model at the end of a cell."""
+        rows = "".join(
+            f"<tr><td>{i}: Dense ({html.escape(str(layer.activation.name))})</td>"
+            f"<td>(None, {layer.out_features})</td>"
+            f"<td style=\"text-align: right\">{layer.num_params():,}</td></tr>"
+            for i, layer in enumerate(self.layers))
+        total = self.count_params()
+        return ("<table class=\"nnpy-summary\">"
+                f"<caption>SequentialModel (input: {self.input_size} features, "
+                f"{html.escape(self.dtype.name)})</caption>"
+                "<thead><tr><th>Layer</th><th>Output shape</th><th>Params</th></tr></thead>"
+                f"<tbody>{rows}</tbody>"
+                f"<tfoot><tr><td colspan=\"2\">Total params</td>"
+                f"<td style=\"text-align: right\">{total:,}</td></tr>"
+                f"<tr><td colspan=\"2\">Trainable params</td>"
+                f"<td style=\"text-align: right\">{total:,}</td></tr></tfoot></table>")
 
     def summary(self, print_fn=print):
         """Print the model table (to ``print_fn``)."""

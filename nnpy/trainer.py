@@ -14,9 +14,11 @@ import math
 
 import numpy as np
 
+from .history import History
 from .losses import get_loss
 from .metrics import accuracy
 from .optim import Regularizer, get_optimizer
+from .progress import check_verbose, progress
 from .rng import as_generator
 
 
@@ -71,7 +73,7 @@ class Trainer:
         self.regularizer = Regularizer(regularization, reg_rate)
         self.batch_size = _check_batch_size(batch_size)
         self.rng = as_generator(seed)
-        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.history = History()
         self.epoch = 0           # completed epochs
         self.step_count = 0      # completed steps
         self._data = None        # (X source, y source, X, Y) prepared for training
@@ -234,7 +236,7 @@ class Trainer:
         return total / steps if steps else float("nan")
 
     def train(self, X, y, epochs=1, batch_size=None, validation_data=None, shuffle=True,
-              verbose=False, callback=None):
+              verbose=0, callback=None):
         """Train for ``epochs`` epochs and record the history.
 
         Args:
@@ -243,34 +245,50 @@ class Trainer:
             epochs: number of passes over the data.
             batch_size: samples per step (default: the trainer's ``batch_size``).
             validation_data: optional ``(X_val, y_val)`` evaluated after each epoch.
-            verbose: print one line per epoch.
+            verbose: as in Keras: ``0`` (default) silent, ``1`` a progress bar
+                (tqdm's in a notebook, a text bar on a terminal, else one line
+                an epoch), ``2`` one line per epoch; see :mod:`nnpy.progress`.
             callback: ``callback(epoch, logs)`` after each epoch, ``logs`` a
                 dict of this epoch's metrics; returning ``False`` stops training.
 
         Returns:
-            The history dict: lists ``loss``, ``accuracy``, ``val_loss``,
-            ``val_accuracy`` (accuracy entries are ``None`` for regression).
+            The trainer's :class:`~nnpy.history.History` (a dict of lists
+            ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, one entry an
+            epoch, accuracy entries ``None`` for regression; it grows over
+            successive ``train`` calls). ``history.plot()`` draws it.
         """
         epochs = int(epochs)
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0. Received: epochs={epochs}")
+        verbose = check_verbose(verbose)
         self.set_data(X, y)
         batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         _, _, Xp, Yp = self._data
-        for _ in range(epochs):
-            mean_loss = self.train_epochs(1, batch_size=batch_size, shuffle=shuffle)
-            logs = {"epoch": self.epoch, "loss": mean_loss,
-                    "accuracy": self._accuracy(Xp, Yp) if self.loss.is_classification else None}
-            if validation_data is not None:
-                logs["val_loss"], logs["val_accuracy"] = self.evaluate(*validation_data)
-            else:
-                logs["val_loss"] = logs["val_accuracy"] = None
-            for key in self.history:
-                self.history[key].append(logs[key])
-            if verbose:
-                print(_format_logs(logs))
-            if callback is not None and callback(self.epoch, logs) is False:
-                break
+        steps = math.ceil(Xp.shape[0] / batch_size)
+        shown = progress(verbose, epochs, steps, val_name="validation")
+        try:
+            for e in range(1, epochs + 1):
+                # one epoch, as train_epochs(1) runs it, telling the progress display each step
+                total, done, target = 0.0, 0, self.epoch + 1
+                while self.epoch < target:
+                    total += self._next_step(batch_size, shuffle)[0]
+                    done += 1
+                    if shown is not None:
+                        shown.step(e, done)
+                logs = {"epoch": self.epoch, "loss": total / done,
+                        "accuracy": self._accuracy(Xp, Yp) if self.loss.is_classification else None}
+                if validation_data is not None:
+                    logs["val_loss"], logs["val_accuracy"] = self.evaluate(*validation_data)
+                else:
+                    logs["val_loss"] = logs["val_accuracy"] = None
+                self.history.append(logs)
+                if shown is not None:
+                    shown.end_epoch(e, logs)
+                if callback is not None and callback(self.epoch, logs) is False:
+                    break
+        finally:
+            if shown is not None:
+                shown.close()
         return self.history
 
     # -- evaluation ---------------------------------------------------------------
@@ -305,10 +323,3 @@ def _check_batch_size(batch_size):
         raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
     return int(batch_size)
 
-
-def _format_logs(logs):
-    parts = [f"epoch {logs['epoch']}", f"loss {logs['loss']:.4f}"]
-    for key in ("accuracy", "val_loss", "val_accuracy"):
-        if logs.get(key) is not None:
-            parts.append(f"{key} {logs[key]:.4f}")
-    return "  ".join(parts)

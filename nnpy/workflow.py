@@ -32,10 +32,12 @@ import sys
 import numpy as np
 
 from .data import load_csv
+from .history import History
 from .inference import Predictor
 from .inference import run as _run
 from .metrics import accuracy
 from .model import SequentialModel
+from .progress import EpochProgress, check_verbose, progress  # noqa: F401  (EpochProgress: was defined here)
 from .saved_models import load_model, save_model
 from .trainer import Trainer
 
@@ -55,7 +57,9 @@ class Network:
         optimizer: ``"sgd"`` (the seed's), ``"momentum"`` or ``"adam"``.
         seed: int fixing the initial weights and the shuffling.
         dtype: ``float64`` (default) or ``float32``.
-        verbose: print progress and the test accuracy.
+        verbose: what :meth:`fit` prints by default: ``1`` (or ``True``, the
+            default) a progress bar and the results, ``2`` a line per epoch
+            and the results, ``0`` (or ``False``) nothing.
 
     Example:
         >>> nn = Network([2, 16, 16, 3], base_address="out/", seed=0)        # doctest: +SKIP
@@ -75,13 +79,13 @@ class Network:
         self.structure = [int(s) for s in sizes]
         self.base_address = os.fspath(base_address)
         self.optimizer = optimizer
-        self.verbose = verbose
+        self.verbose = check_verbose(verbose)
         self._rng = np.random.default_rng(seed)
         self.model = SequentialModel.from_structure(
             self.structure, hidden_activation=hidden_activation,
             output_activation=output_activation, seed=self._rng, dtype=dtype)
         self.metadata = {}
-        self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        self.history = History()
         self.test_loss = self.test_accuracy = None
         self.saved_to = None
 
@@ -137,13 +141,17 @@ class Network:
             scale: ``"auto"`` (divide pixel data by 255, see the module docstring),
                 ``None`` (no scaling) or a number to divide the inputs by.
             save: save the trained model (to ``save_to``, default :attr:`model_path`).
-            verbose: print per-epoch progress (a bar on a terminal) and results.
+            verbose: ``1`` a progress bar (tqdm's in a notebook, a text bar on a
+                terminal, else a line per epoch), ``2`` a line per epoch, ``0``
+                nothing (default: the network's ``verbose``); with 1 and 2 the
+                data, the test accuracy and where the weights went are printed too.
             stream: where to print (default ``sys.stdout``).
 
         Returns:
-            The history: lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``.
+            The :class:`~nnpy.history.History`: lists ``loss``, ``accuracy``,
+            ``val_loss``, ``val_accuracy``; ``history.plot()`` draws them.
         """
-        verbose = self.verbose if verbose is None else verbose
+        verbose = check_verbose(self.verbose if verbose is None else verbose)
         out = stream if stream is not None else sys.stdout
         X, y = self._read(train_data, "training")
         test = self._read(test_data, "test") if test_data is not None else None
@@ -165,29 +173,33 @@ class Network:
         trainer.set_data(X, y)
         classification = self.task != "regression"
         steps = math.ceil(len(X) / trainer.batch_size)
-        progress = EpochProgress(epoch, steps, out) if verbose else None
+        shown = progress(verbose, epoch, steps, out, val_name="test")
         if verbose:
             what = f", inputs divided by {divisor:g}" if divisor else ""
             print(f"training {'-'.join(map(str, self.structure))} on {len(X)} samples "
                   f"({steps} steps of {trainer.batch_size} per epoch{what})", file=out, flush=True)
         chunk = max(1, steps // 50)
-        for e in range(1, int(epoch) + 1):
-            total, done = 0.0, 0
-            while done < steps:
-                k = min(chunk, steps - done)
-                total += trainer.train_steps(k)[0] * k
-                done += k
-                if progress:
-                    progress.step(e, done)
-            logs = {"loss": total / steps, "accuracy": None, "val_loss": None, "val_accuracy": None}
-            if classification:
-                logs["accuracy"] = accuracy(y, self.model.predict(X, batch_size=4096))
-            if test is not None:
-                logs["val_loss"], logs["val_accuracy"] = trainer.evaluate(*test)
-            for key in self.history:
-                self.history[key].append(logs[key])
-            if progress:
-                progress.end_epoch(e, logs)
+        try:
+            for e in range(1, int(epoch) + 1):
+                total, done = 0.0, 0
+                while done < steps:
+                    k = min(chunk, steps - done)
+                    total += trainer.train_steps(k)[0] * k
+                    done += k
+                    if shown is not None:
+                        shown.step(e, done)
+                logs = {"loss": total / steps, "accuracy": None, "val_loss": None,
+                        "val_accuracy": None}
+                if classification:
+                    logs["accuracy"] = accuracy(y, self.model.predict(X, batch_size=4096))
+                if test is not None:
+                    logs["val_loss"], logs["val_accuracy"] = trainer.evaluate(*test)
+                self.history.append(logs)
+                if shown is not None:
+                    shown.end_epoch(e, logs)
+        finally:
+            if shown is not None:
+                shown.close()
         if test is not None:
             self.test_loss, self.test_accuracy = trainer.evaluate(*test)
             if verbose:
@@ -232,9 +244,9 @@ class Network:
         net = cls.__new__(cls)
         net.structure = [model.input_size] + [layer.out_features for layer in model.layers]
         net.base_address = os.path.dirname(os.fspath(path)) if base_address is None else base_address
-        net.optimizer, net.verbose, net._rng = "sgd", verbose, np.random.default_rng()
+        net.optimizer, net.verbose, net._rng = "sgd", check_verbose(verbose), np.random.default_rng()
         net.model, net.metadata = model, metadata
-        net.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
+        net.history = History()
         net.test_loss, net.test_accuracy = None, metadata.get("test_accuracy")
         net.saved_to = os.fspath(path)
         return net
@@ -261,46 +273,3 @@ class Network:
 
 model = Network  # the seed's name: nn = model(structure=[...], base_address="path/")
 
-
-class EpochProgress:
-    """Per-epoch progress: a bar of the epoch's steps on a terminal, plain lines otherwise.
-
-    Args:
-        epochs: number of epochs.
-        steps: steps in each epoch.
-        stream: where to write (default ``sys.stdout``); the bar is drawn only
-            when ``stream.isatty()``.
-    """
-
-    def __init__(self, epochs, steps, stream=None, width=30):
-        self.epochs, self.steps, self.width = int(epochs), int(steps), width
-        self.stream = stream if stream is not None else sys.stdout
-        isatty = getattr(self.stream, "isatty", None)
-        self.tty = bool(isatty and isatty())
-        self._shown = -1
-
-    def step(self, epoch, done):
-        if not self.tty:
-            return
-        filled = self.width * done // max(self.steps, 1)
-        if filled == self._shown and done != self.steps:
-            return
-        self._shown = filled
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\repoch {epoch}/{self.epochs} [{bar}] {done}/{self.steps}")
-        self.stream.flush()
-
-    def end_epoch(self, epoch, logs):
-        parts = [f"epoch {epoch}/{self.epochs}", f"loss {logs['loss']:.4f}"]
-        if logs.get("accuracy") is not None:
-            parts.append(f"accuracy {100 * logs['accuracy']:.2f}%")
-        if logs.get("val_accuracy") is not None:
-            parts.append(f"test accuracy {100 * logs['val_accuracy']:.2f}%")
-        elif logs.get("val_loss") is not None:
-            parts.append(f"test loss {logs['val_loss']:.4f}")
-        line = "  ".join(parts)
-        if self.tty:
-            line = "\r\x1b[K" + line   # over the bar: carriage return, erase the line
-        self.stream.write(line + "\n")
-        self.stream.flush()
-        self._shown = -1

@@ -237,12 +237,14 @@ def test_callback_returning_false_stops_training():
 
 
 def test_verbose_prints_one_line_per_epoch(capsys):
+    """verbose=True is Keras's 1, a progress bar: off a terminal or notebook, one line per epoch
+    (tests/test_progress.py has the other levels)."""
     X, y = make_dataset("xor", n=20, seed=0)
     trainer = Trainer(SequentialModel.from_structure([2, 3, 2], seed=0), "softmax_cross_entropy",
                       seed=0)
     trainer.train(X, y, epochs=2, batch_size=5, verbose=True)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith("epoch 1  loss ") and "accuracy" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ") and "accuracy" in lines[0]
 
 
 def test_fused_flag_follows_output_activation_and_loss():

@@ -31,17 +31,15 @@ from ..datasets import DATASETS, make_dataset
 from ..interop import to_safetensors
 from ..layers import DenseLayer
 from ..model import SequentialModel
+from ..torch_code import FEATURE_CODE as _FEATURE_CODE
+from ..torch_code import sequential_lines
 from .playground import DATASETS_2D, SAMPLES, check_state
 
 _LIVE = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
 _FIXED = ("problem", "dataset", "classes", "noise", "seed", "train_ratio", "features", "layers")
-_TORCH_ACTIVATIONS = {"tanh": "nn.Tanh()", "relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()",
-                      "linear": "nn.Identity()", "leaky_relu": "nn.LeakyReLU(0.01)"}
 _TORCH_OPTIMIZERS = {"sgd": "torch.optim.SGD({params}, lr={lr!r})",
                      "momentum": "torch.optim.SGD({params}, lr={lr!r}, momentum=0.9)",
                      "adam": "torch.optim.Adam({params}, lr={lr!r}, betas=(0.9, 0.999), eps=1e-08)"}
-_FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "x1*x2": "x1 * x2",
-                 "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)"}
 MAX_EPOCHS = 10**7
 
 
@@ -255,6 +253,24 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         The script's text. It prints ``train  loss ...  accuracy ...`` and
         ``test   loss ...`` lines, the page's metrics.
     """
+    header, body = python_parts(state, epochs, data=data, history=history, initial=initial, notes=notes)
+    lines = header + [""]
+    for line in body:
+        if not isinstance(line, Cell):
+            lines.append(line)
+        elif lines[-1] != "":   # a script has a blank line where a notebook starts a cell
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+class Cell(str):
+    """A mark between two parts of :func:`python_parts`'s lines: where a notebook starts a new
+    cell, the text of the markdown cell before it (Markdown). A script leaves it out."""
+
+
+def python_parts(state, epochs, *, data=None, history=None, initial=None, notes=()):
+    """:func:`python_script` in parts: ``(header, body)``, the docstring's lines and the code's,
+    with :class:`Cell` marks where a notebook (:mod:`nnpy.browser.notebook`) starts a new cell."""
     run = _Run(state, epochs, data, history)
     s = run.s
     embedded = _embedded_initial(run, initial)
@@ -275,7 +291,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         "hand, the data regenerated) are not part of this script.")
     header += _notes(notes)
     header += ['"""']
-    L = header + [""]
+    L = []
     if run.custom or embedded is not None:
         L.append("import base64")
         L.append("")
@@ -285,6 +301,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
     if run.custom or embedded is not None:
         L += ["", _UNPACK, "", ""]
     X_train, _, X_test, _ = run.arrays
+    L.append(Cell("## The data\n\nThe page's points, split into training and test sets as the page split them."))
     if run.custom:
         L += [f"# The data: your own points, as the page split them ({len(X_train)} for training, "
               f"{len(X_test)} for testing).",
@@ -305,7 +322,8 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
     L += ["", "# What the network sees: the playground's input features of each point (x1, x2).",
           f"FEATURES = {_q(s['features'])}",
           "F_train = feature_map(X_train, FEATURES)",
-          "F_test = feature_map(X_test, FEATURES)", "",
+          "F_test = feature_map(X_test, FEATURES)",
+          Cell("## The network\n\nThe layers, activations and initial weights the page started from."),
           "# The network: one generator draws every layer's initial weights, layer after layer."
           if embedded is None else "# The network (its initial weights are set below).",
           "rng = np.random.default_rng(SEED)", "model = SequentialModel(["]
@@ -320,7 +338,8 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         L += ["# The page's initial weights are not those the seed draws (the data was regenerated",
               "# after the network was built), so here they are: every W and b, in order.",
               f"model.flat_parameters[0][...] = {_pack(embedded, '<f8', indent='')}"]
-    L += ["model.summary()", "",
+    L += ["model.summary()",
+          Cell("## Training\n\nThe same optimizer, learning rate and batches, in the same order."),
           "# Training: mini-batch gradient descent; the seed's generator reshuffles the points every epoch."]
     first = run.segments[0][2]
     kind, rate = _reg(first)
@@ -337,7 +356,8 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         else:
             L.append(f"trainer.train(F_train, y_train, epochs={end - start})  # {_span(start, end)}")
         previous = live
-    L += ["", "# What the page shows: the loss (without the weight penalty)"
+    L += [Cell("## What the page shows\n\nThe loss and accuracy of both sets after the last epoch."),
+          "# What the page shows: the loss (without the weight penalty)"
           + ("" if run.regression else " and the accuracy") + " on both sets.",
           'print(f"epoch {trainer.epoch}")',
           "for name, F, labels in ((\"train\", F_train, y_train), (\"test\", F_test, y_test)):",
@@ -351,7 +371,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
         L += ["    correct = int(np.sum(predicted == labels))",
               '    print(f"{name:<5}  loss {loss:.10f}  accuracy {correct / len(labels):.4f}  '
               '({correct}/{len(labels)})")']
-    return "\n".join(L) + "\n"
+    return header, L
 
 
 def _nnpy_changes(old, new):
@@ -464,14 +484,10 @@ def pytorch_script(state, epochs, *, data=None, history=None, weights_file="nnpy
     L += [f"    Y_train, Y_test = {target}", "",
           "    # The network: nn.Linear computes x @ weight.T + bias, so its weight is nnpy's W.T.",
           "    model = nn.Sequential("]
-    for i, (a, b, act) in enumerate(zip(run.sizes, run.sizes[1:], run.acts)):
-        if i < len(run.acts) - 1:
-            L.append(f"        nn.Linear({a}, {b}), {_TORCH_ACTIVATIONS[act]},")
-        else:
-            why = {"sigmoid": "one logit: the sigmoid is inside the loss",
-                   "softmax": f"{b} logits: the softmax is inside the loss",
-                   "linear": "the predicted value"}[act]
-            L.append(f"        nn.Linear({a}, {b}),  # {why}")
+    why = {"sigmoid": "one logit: the sigmoid is inside the loss",
+           "softmax": f"{run.sizes[-1]} logits: the softmax is inside the loss",
+           "linear": "the predicted value"}[run.acts[-1]]
+    L += sequential_lines(list(zip(run.sizes, run.sizes[1:], run.acts)), output_note=why)
     L += ["    )", "    model.load_state_dict(load_file(WEIGHTS_FILE))  # the page's initial weights"]
     loss_code = {"mse": "nn.MSELoss()  # mean squared error",
                  "binary_cross_entropy": "nn.BCEWithLogitsLoss()  # sigmoid + binary cross-entropy, as nnpy fuses them",
