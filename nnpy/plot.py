@@ -57,7 +57,37 @@ def _figure(path, figsize):
         from matplotlib.figure import Figure
         return Figure(figsize=figsize, layout="constrained")
     import matplotlib.pyplot as plt
-    return plt.figure(figsize=figsize, layout="constrained")
+    return plt.figure(figsize=figsize, layout="constrained", FigureClass=_pyplot_figure_class())
+
+
+_PYPLOT_FIGURE = None
+
+
+def _pyplot_figure_class():
+    """A ``Figure`` that Jupyter shows once per cell. Returned as a cell's value, a pyplot figure
+    is displayed twice: as the value, and by the inline backend at the end of the cell. This one
+    displays (as a PNG) the first time a cell asks, and not again in the same cell."""
+    global _PYPLOT_FIGURE
+    if _PYPLOT_FIGURE is None:
+        from matplotlib.figure import Figure
+
+        class PyplotFigure(Figure):
+            def _ipython_display_(self):
+                import io
+
+                from IPython import get_ipython
+                from IPython.display import Image, display
+                shell = get_ipython()
+                cell = getattr(shell, "execution_count", None)
+                if cell is not None and getattr(self, "_nnpy_shown_in", None) == cell:
+                    return
+                self._nnpy_shown_in = cell
+                png = io.BytesIO()
+                self.savefig(png, format="png")
+                display(Image(png.getvalue()))
+
+        _PYPLOT_FIGURE = PyplotFigure
+    return _PYPLOT_FIGURE
 
 
 def _finish(fig, path):
