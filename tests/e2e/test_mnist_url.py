@@ -274,8 +274,8 @@ BAD_LINKS = [
     ("#networkShape=16,16,16,16,16,16&activations=tanh,swish&learningRate=99&digits=1000&epochs=1",
      ["6 hidden layers", "activations=tanh,swish", "learningRate=99"],
      {"networkShape": "16,16,16,16", "activations": "relu,relu,relu,relu", "learningRate": "0.1"}),
-    ("#digits=1000&epochs=7&batchSize=0&seed=-1&testRatio=0.9&bogus=1&epochs=1",
-     ["epochs=7", "batchSize=0", "seed=-1", "testRatio=0.9", "bogus"],
+    ("#digits=1000&epochs=1&batchSize=0&seed=-1&testRatio=0.9&bogus=1&epochs=7",   # a repeated key: the first counts
+     ["batchSize=0", "seed=-1", "testRatio=0.9", "bogus", "Ignored “epochs=7”: the link already gives epochs (“epochs=1”)"],
      {"batchSize": "64", "seed": "0", "testRatio": "0.2", "epochs": "1"}),
     ("#digits=1000&epochs=1&%E0%A4%A=1&seed=1e400&activations=relu&networkShape=",
      ["not valid URL encoding", "seed=1e400", "1 activation for 0 hidden layers"],

@@ -100,6 +100,8 @@ def test_an_engine_that_cannot_start_says_so_and_can_be_retried(page, site_url, 
     page.wait_for_selector("#engine-retry", state="visible", timeout=30_000)
     text = page.inner_text("#engine-status")
     assert "could not run" in text and "503" in text
+    # what really happened: a download failed, so the connection is worth checking
+    assert "A file the engine needs did not arrive. Check the connection to this site." in text
     # the page is alive: the controls still work
     page.select_option("#learningRate", "0.3")
     assert "learningRate=0.3" in page.evaluate("location.hash")

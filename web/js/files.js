@@ -22,6 +22,7 @@ export function importFailure(name, reason) {
   let why = reason;
   if (why.startsWith(`${name}: `)) why = why.slice(name.length + 2);
   else if (why.startsWith(`${name} `)) why = "it " + why.slice(name.length + 1);
+  if (/^(is|has|holds|was|does|takes)\b/.test(why)) why = `it ${why}`; // "is truncated" -> "it is truncated"
   return `Could not import ${name}: ${why.replace(/\.$/, "")}. Your model is unchanged.`;
 }
 

@@ -13,9 +13,24 @@
  *   enums   a comma-separated list of `values`
  */
 
-/** A number in decimal notation with an optional exponent ("0x10", "", " 1", "Infinity" are refused). */
+/**
+ * Limits that keep every parse of a link linear and short: a hash longer than MAX_HASH_CHARS is
+ * refused before it is read (the longest setup a page writes is about 600 characters), a number
+ * longer than MAX_NUMBER_CHARS is not a number, and at most MAX_NOTES notes are shown.
+ */
+export const MAX_HASH_CHARS = 8192;
+export const MAX_NUMBER_CHARS = 32;
+export const MAX_NOTES = 5;
+
+/**
+ * A number in decimal notation with an optional exponent ("0x10", "", " 1", "Infinity" are
+ * refused). The pattern cannot backtrack: the digits before and after the point are separated by
+ * a required "." (an optional one between \d+ and \d* made a run of digits ending in a letter
+ * cost time growing with the square of its length).
+ */
 export function toNumber(text) {
-  return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (text.length > MAX_NUMBER_CHARS) return NaN;
+  return /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
 }
 
 /** An enumeration's value for `text`, case-insensitively, or undefined. */
@@ -86,21 +101,45 @@ export function shorten(text, n = 40) {
 
 /**
  * The parts of a hash, in order: {key, raw} (decoded, the value trimmed; "+" is a space), or
- * {note} for a part that is not valid URL encoding. Empty parts are skipped.
+ * {note} for a part that is not valid URL encoding or repeats a key given before (the first
+ * value counts: `aliases` maps other names of a key to it). Empty parts are skipped. A hash over
+ * MAX_HASH_CHARS gives one note and no parts: the page keeps its defaults.
  */
-export function* hashParts(hash) {
+export function* hashParts(hash, aliases = new Map()) {
   const text = String(hash || "").replace(/^#/, "");
+  if (text.length > MAX_HASH_CHARS) {
+    yield { part: "", note: `Ignored the link's settings: they are ${text.length.toLocaleString("en")} ` +
+      `characters long, and a setup of this page takes at most ${MAX_HASH_CHARS.toLocaleString("en")}; using the defaults.` };
+    return;
+  }
+  const seen = new Map();
   for (const part of text.split("&")) {
     if (!part) continue;
     const eq = part.indexOf("=");
+    let key, raw;
     try {
-      const key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
-      const raw = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
-      yield { part, key, raw: raw.trim() };
+      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      raw = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " ")).trim();
     } catch {
       yield { part, note: `Ignored “${shorten(part)}”: it is not valid URL encoding.` };
+      continue;
     }
+    const name = aliases.get(key) || key;
+    if (seen.has(name)) {
+      yield { part, note: `Ignored “${shorten(part)}”: the link already gives ${shorten(name)} ` +
+        `(“${shorten(seen.get(name))}”), and the first one counts.` };
+      continue;
+    }
+    seen.set(name, part);
+    yield { part, key, raw };
   }
+}
+
+/** At most MAX_NOTES notes: a link with a hundred bad parts gets a short list and a count, not a wall. */
+export function capNotes(notes) {
+  if (notes.length <= MAX_NOTES) return notes;
+  const more = notes.length - (MAX_NOTES - 1);
+  return [...notes.slice(0, MAX_NOTES - 1), `… and ${more} more problems with the link.`];
 }
 
 /** The hash part for one property: `name=value`, commas left readable. */

@@ -31,7 +31,8 @@ const $ = (id) => document.getElementById(id);
 const notes = createNotes($("notes"));
 const parsed = parseHash(location.hash);
 notes.show(parsed.notes);
-const store = createStore(parsed.state, { onNotes: (n) => notes.show(n) });
+// a link typed in later: its notes, or none (the last link's notes go away), as on the MNIST page
+const store = createStore(parsed.state, { onNotes: (n) => (n.length ? notes.show(n) : notes.hide()) });
 
 let pinned = null;      // the neuron shown in the main view after a click or tap
 let hovered = null;     // ... while the pointer or keyboard focus is on it

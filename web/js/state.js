@@ -14,7 +14,7 @@
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
-import { count, describe, formatValue, hashPart, hashParts, parseValue, shorten } from "./hash.js";
+import { capNotes, count, describe, formatValue, hashPart, hashParts, parseValue, shorten } from "./hash.js";
 
 export { formatValue, parseValue };
 
@@ -82,7 +82,7 @@ export function defaults() {
 
 /**
  * Read a URL hash ("#a=1&b=2"). Unknown keys, bad values and inconsistent settings each give a
- * note; the state is always complete and valid.
+ * note (at most MAX_NOTES, then a count); the state is always complete and valid.
  * @returns {{state: object, notes: string[]}}
  */
 export function parseHash(hash) {
@@ -128,14 +128,14 @@ export function parseHash(hash) {
     const fill = single || state.activations[state.activations.length - 1] || "tanh";
     notes.push(`The link lists ${count(state.activations.length, "activation")} for ` +
       `${count(n, "hidden layer")}; ` +
-      `the missing ones are ${fill}, extra ones are dropped.`);
+      (state.activations.length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
     state.activations = Array.from({ length: n }, (_, i) => state.activations[i] || fill);
   }
   if (sawFeature && !FEATURES.some((f) => state[f.key])) {
     notes.push("The link switches every input feature off; x₁ and x₂ are used.");
     state.x = state.y = true;
   }
-  return { state, notes };
+  return { state, notes: capNotes(notes) };
 }
 
 // TF Playground keys we read links with but have no use for.

@@ -25,6 +25,23 @@ export function messageOf(err) {
   return line.replace(/^(?:[A-Za-z_]\w*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception|NotAPlaygroundModel): /, "");
 }
 
+/**
+ * What to tell the student after the engine failed, from what really happened: a download that
+ * did not arrive (then the connection is worth checking), the worker stopping while it ran (most
+ * often the tab running out of memory), or Python failing while it started.
+ */
+export function failureHint(err) {
+  const text = `${(err && err.message) || ""} ${(err && err.traceback) || ""}`;
+  const keep = "Your settings are kept: Try again starts Python afresh.";
+  if (/cannot fetch|Failed to fetch|NetworkError|HTTP \d{3}|network error/i.test(text)) {
+    return `A file the engine needs did not arrive. Check the connection to this site. ${keep}`;
+  }
+  if (err && (err.type === "WorkerError" || err.type === "EngineStopped") && !err.stage) {
+    return `The Python worker stopped while it ran (a browser tab that runs out of memory does this). ${keep}`;
+  }
+  return `Python failed while it started (the line above says where). ${keep} If it fails again, reload the page.`;
+}
+
 export function createEngineStatus(element, { onRetry }) {
   const bar = element.querySelector("progress");
   const stage = element.querySelector(".engine-stage");
@@ -66,7 +83,7 @@ export function createEngineStatus(element, { onRetry }) {
       element.classList.add("failed");
       title.textContent = "The Python engine could not run.";
       stage.textContent = messageOf(err);
-      hint.textContent = "Your settings are kept. Check the connection to this site and try again.";
+      hint.textContent = failureHint(err);
       bar.hidden = true;
       retry.hidden = false;
     },

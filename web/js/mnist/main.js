@@ -25,7 +25,7 @@ import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
 import { createShare } from "../share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
-import { createNotes } from "../status.js";
+import { createNotes, failureHint } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
@@ -120,10 +120,13 @@ function fail(err) {
 }
 
 // ---------------------------------------------------------------- start-up
+const STARTING_HINT = document.querySelector("#engine-status .engine-hint").textContent;
+
 function startEngine() {
   const box = $("engine-status");
   box.hidden = false;
   box.classList.remove("failed");
+  box.querySelector(".engine-hint").textContent = STARTING_HINT;
   $("engine-retry").hidden = true;
   $("engine-progress").hidden = false;
   engine = createEngine({
@@ -145,6 +148,7 @@ function startEngine() {
     box.classList.add("failed");
     box.querySelector(".engine-title").textContent = "The Python engine could not run.";
     $("engine-stage").textContent = lastLine(err);
+    box.querySelector(".engine-hint").textContent = failureHint(err);
     $("engine-progress").hidden = true;
     $("engine-retry").hidden = false;
     throw err;

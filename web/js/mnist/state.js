@@ -17,7 +17,7 @@
  * which the page shows by adding an option, so a link made after an import reproduces it).
  */
 
-import { count, describe, findValue, formatValue, hashPart, hashParts, parseValue, shorten } from "../hash.js";
+import { capNotes, count, describe, findValue, formatValue, hashPart, hashParts, MAX_NOTES, parseValue, shorten } from "../hash.js";
 
 export { formatValue, parseValue };
 
@@ -37,7 +37,7 @@ export const TEST_RATIOS = [0.1, 0.2, 0.3, 0.5];
 export const MAX_DIGITS = 10000;   // the digits in data/mnist.npz
 export const MAX_SEED = 2 ** 31 - 1;
 export const MIN_TEST_DIGITS = 10; // the engine's least: one per class
-export const MAX_NOTES = 5;
+export { MAX_NOTES };
 
 /**
  * The table (the types are ../hash.js's): int/number (min, max), choice (a number among values),
@@ -79,7 +79,7 @@ export function parseHash(hash) {
   const notes = [];
   let single = null;          // activation=tanh: one activation for every layer
   let sawActivations = false;
-  for (const { key, raw, note } of hashParts(hash)) {
+  for (const { key, raw, note } of hashParts(hash, ALIASES)) {
     if (note) { notes.push(note); continue; }
     if (key === "activation") {
       const hit = findValue(ACTIVATION_NAMES, raw);
@@ -106,7 +106,7 @@ export function parseHash(hash) {
     if (p.name === "activations") sawActivations = true;
   }
   settle(state, notes, { single, sawActivations });
-  return { state, notes: capped(notes) };
+  return { state, notes: capNotes(notes) };
 }
 
 /** Make the parsed values agree with one another: an activation per layer, enough test digits. */
@@ -126,13 +126,6 @@ function settle(state, notes, { single, sawActivations }) {
     notes.push(`testRatio=${state.testRatio} of ${state.digits} digits leaves fewer than ${MIN_TEST_DIGITS} to test on; using ${def}.`);
     state.testRatio = def;
   }
-}
-
-/** At most MAX_NOTES notes: a link with a hundred bad parts gets a short note, not a wall. */
-function capped(notes) {
-  if (notes.length <= MAX_NOTES) return notes;
-  const more = notes.length - (MAX_NOTES - 1);
-  return [...notes.slice(0, MAX_NOTES - 1), `… and ${more} more problems with the link.`];
 }
 
 /** The hash for a state: every property, in PROPS order, so a link does not depend on today's defaults. */

@@ -1,0 +1,160 @@
+"""Links never freeze a page (issue 16): every parser of a URL hash runs in linear time, a hash
+longer than any setup is refused by its length, and both pages treat a bad link the same way (at
+most five notes, gone when a good link follows, a repeated key named).
+
+The parsers run in a Web Worker that the test terminates after HANG_GUARD_MS, so a parse that
+hangs fails the test instead of freezing it; a regular expression that backtracks took about
+21 s for the 100,001 characters of `seed=111...1x`.
+"""
+
+import pytest
+
+from test_page_support import open_page, percent, set_hash, train_until
+
+pytestmark = pytest.mark.e2e
+
+HANG_GUARD_MS = 20_000
+
+# Each class of character, in a run of ~200 kB (1 MB in all), in the places a link puts text.
+RUNS = """
+const size = 200_000;
+const runs = {
+  digits: '1'.repeat(size) + 'x',
+  letters: 'a'.repeat(size),
+  separators: ',.-+e'.repeat(size / 5),
+  percent: '%'.repeat(size),
+  unicode: 'é✓𝟙'.repeat(size / 4),
+};
+"""
+
+# Runs inside a module worker: imports the page's own modules and parses every run in every place.
+WORKER = RUNS + """
+const base = self.location.origin;
+const S = await import(base + '/js/state.js');
+const M = await import(base + '/js/mnist/state.js');
+const H = await import(base + '/js/hash.js');
+const out = [];
+for (const [name, run] of Object.entries(runs)) {
+  out.push({ name, where: 'toNumber', result: String(H.toNumber(run)) });
+  for (const [page, mod] of [['playground', S], ['mnist', M]]) {
+    for (const hash of [`#seed=${run}`, `#networkShape=${run}`, `#${run}=1`, `#learningRate=0.1&${run}`]) {
+      const { state, notes } = mod.parseHash(hash);
+      out.push({ name, where: `${page} ${hash.slice(0, 16)}`, notes, defaults: JSON.stringify(state) === JSON.stringify(mod.defaults()) });
+    }
+    // the same run split into parts of a meaningful length: every part is read, the notes are capped
+    const parts = `#${Array.from({ length: 400 }, (_, i) => `k${i}=${run.slice(0, 10)}`).join('&')}`;
+    const many = mod.parseHash(parts);
+    out.push({ name, where: `${page} many`, notes: many.notes, defaults: JSON.stringify(many.state) === JSON.stringify(mod.defaults()) });
+  }
+}
+postMessage(out);
+"""
+
+
+def run_guarded(page, source):
+    """Run `source` as a module worker of the site; the result, or a failure after HANG_GUARD_MS."""
+    return page.evaluate("""([source, guard]) => new Promise((resolve, reject) => {
+        const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+        const worker = new Worker(url, { type: 'module' });
+        const timer = setTimeout(() => { worker.terminate(); reject(new Error(`hung for ${guard} ms`)); }, guard);
+        worker.onmessage = (e) => { clearTimeout(timer); worker.terminate(); resolve(e.data); };
+        worker.onerror = (e) => { clearTimeout(timer); worker.terminate(); reject(new Error(e.message)); };
+    })""", [source, HANG_GUARD_MS])
+
+
+def test_every_hash_parser_reads_a_megabyte_of_each_kind_of_text_with_its_note(page, site_url):
+    page.goto(site_url + "/__e2e__/blank.html")
+    results = run_guarded(page, WORKER)
+    assert {r["name"] for r in results} == {"digits", "letters", "separators", "percent", "unicode"}
+    for r in results:
+        if r["where"] == "toNumber":
+            assert r["result"] == "NaN", r
+            continue
+        notes = r["notes"]
+        assert 1 <= len(notes) <= 5, r["where"]
+        assert all(len(n) < 300 for n in notes), notes
+        assert r["defaults"], r["where"]   # nothing from the long link was used
+        if r["where"].endswith("many"):
+            assert notes[-1].startswith("… and ") and "more problems with the link" in notes[-1], notes
+        else:
+            assert "characters long" in notes[0] and "using the defaults" in notes[0], notes
+
+
+def test_the_number_check_is_linear_and_still_reads_numbers(page, site_url):
+    page.goto(site_url + "/__e2e__/blank.html")
+    got = page.evaluate("""async () => { const H = await import('/js/hash.js');
+        return ['1', '-2.5', '.5', '3.', '1e-3', '2E+4', '0x10', '', ' 1', 'Infinity', '1.2.3', '--1',
+                '1'.repeat(32), '1'.repeat(33)].map((t) => String(H.toNumber(t))); }""")
+    assert got == ["1", "-2.5", "0.5", "3", "0.001", "20000", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN",
+                   "1.1111111111111112e+31", "NaN"]
+
+
+def test_a_repeated_key_and_too_many_activations_get_the_right_note_on_both_pages(page, site_url):
+    page.goto(site_url + "/__e2e__/blank.html")
+    got = page.evaluate("""async () => {
+        const S = await import('/js/state.js'), M = await import('/js/mnist/state.js');
+        const out = {};
+        for (const [name, mod] of [['playground', S], ['mnist', M]]) {
+          const twice = mod.parseHash('#seed=3&learningRate=0.1&seed=5');
+          const extra = mod.parseHash('#networkShape=4,4&activations=relu,tanh,sigmoid');
+          out[name] = { seed: twice.state.seed, twice: twice.notes, extra: extra.notes, acts: extra.state.activations };
+        }
+        out.alias = M.parseHash('#networkShape=64&layers=32');
+        return out; }""")
+    for name in ("playground", "mnist"):
+        r = got[name]
+        assert r["seed"] == 3, name   # the first value counts
+        assert r["twice"] == ["Ignored “seed=5”: the link already gives seed (“seed=3”), and the first one counts."]
+        assert r["extra"] == ["The link lists 3 activations for 2 hidden layers; the extra ones are dropped."]
+        assert r["acts"] == ["relu", "tanh"]
+    assert got["alias"]["state"]["networkShape"] == [64]
+    assert "already gives networkShape" in got["alias"]["notes"][0]
+
+
+def notes_on_screen(page):
+    return page.locator("#notes li").all_inner_texts() if page.is_visible("#notes") else []
+
+
+def test_a_megabyte_link_gives_its_note_and_the_playground_trains(page, site_url):
+    open_page(page, site_url, "#seed=" + "1" * 1_000_000 + "x")
+    shown = notes_on_screen(page)
+    assert len(shown) == 1 and "1,000,006 characters long" in shown[0] and "using the defaults" in shown[0]
+    assert page.input_value("#seed") == "1"
+    train_until(page, lambda p: percent(p, "#test-acc") > 0 and int(p.inner_text("#epoch").replace(",", "")) >= 5,
+                what="5 epochs")
+    page.assert_no_errors()
+
+
+def test_the_playground_caps_notes_and_clears_them_after_a_good_link(page, site_url):
+    open_page(page, site_url, "#" + "&".join(f"unknown{i}=1" for i in range(5000)))
+    assert notes_on_screen(page) == ["Ignored the link's settings: they are 68,889 characters long, and a "
+                                     "setup of this page takes at most 8,192; using the defaults."]
+    set_hash(page, "#" + "&".join(f"k{i}=1" for i in range(600)))
+    shown = notes_on_screen(page)
+    assert len(shown) == 5
+    assert shown[0] == "Ignored “k0”: not a setting of this playground."
+    assert shown[4] == "… and 596 more problems with the link."
+    set_hash(page, "#dataset=xor&seed=7")
+    assert page.is_hidden("#notes")      # the last link's notes go once a good link is typed in
+    assert page.input_value("#seed") == "7"
+    set_hash(page, "#seed=7&seed=8")
+    assert notes_on_screen(page) == [
+        "Ignored “seed=8”: the link already gives seed (“seed=7”), and the first one counts."]
+    page.assert_no_errors()
+
+
+def test_the_engine_failure_says_what_happened(page, site_url):
+    page.goto(site_url + "/__e2e__/blank.html")
+    hints = page.evaluate("""async () => {
+        const { EngineError } = await import('/js/engine.js');
+        const { failureHint } = await import('/js/status.js');
+        return [
+          // what engine.js makes of a download that failed, of a worker that died, of Python failing
+          new EngineError('The engine could not start (build-info): Error: cannot fetch http://x/build-info.json: HTTP 503', { stage: 'build-info' }),
+          new EngineError('The engine stopped: Uncaught RangeError: Out of memory', { type: 'WorkerError' }),
+          new EngineError('The engine could not start (engine): ImportError: no module nnpy', { type: 'ImportError', stage: 'engine' }),
+        ].map(failureHint); }""")
+    assert hints[0].startswith("A file the engine needs did not arrive. Check the connection to this site.")
+    assert hints[1].startswith("The Python worker stopped while it ran") and "connection" not in hints[1]
+    assert hints[2].startswith("Python failed while it started") and "connection" not in hints[2]
+    assert all(h.count("Try again") == 1 for h in hints)
