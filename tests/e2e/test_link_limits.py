@@ -9,7 +9,7 @@ hangs fails the test instead of freezing it; a regular expression that backtrack
 
 import pytest
 
-from test_page_support import open_page, percent, set_hash, train_until
+from test_page_support import FIRST_PICTURE, percent, set_hash, train_until
 
 pytestmark = pytest.mark.e2e
 
@@ -109,6 +109,14 @@ def test_a_repeated_key_and_too_many_activations_get_the_right_note_on_both_page
         assert r["acts"] == ["relu", "tanh"]
     assert got["alias"]["state"]["networkShape"] == [64]
     assert "already gives networkShape" in got["alias"]["notes"][0]
+
+
+def open_page(page, site_url, hash_):
+    """Load the playground and wait for its first picture, with room for a loaded machine."""
+    page.set_default_timeout(120_000)
+    page.goto(site_url + "/" + hash_, timeout=180_000)
+    page.wait_for_function(FIRST_PICTURE, timeout=180_000)
+    return page
 
 
 def notes_on_screen(page):
