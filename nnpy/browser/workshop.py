@@ -420,6 +420,13 @@ class Workshop:
     def reference(self, step):
         return reference_source(step)
 
+    def answers(self, steps):
+        """Model answers for ``steps`` (a teacher's link pre-fills them): {step: text}."""
+        from .workshop_solutions import SOLUTIONS
+        for step in steps:
+            _step(step)
+        return {step: SOLUTIONS[f"{step}.py"] for step in steps}
+
     def download(self, files):
         return {"data": framework_zip(files), "filename": "my_framework.zip"}
 

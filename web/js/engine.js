@@ -109,6 +109,9 @@ export class Engine {
       this._worker = null;
     }
     this._failAll(new EngineError(reason, { type: "EngineStopped" }));
+    // calls still waiting for a start-up that will now never finish fail too, instead of waiting forever
+    if (this._settleStart) this._settleStart.reject(new EngineError(reason, { type: "EngineStopped" }));
+    this._settleStart = null;
     this.info = null;
     this.ready = Promise.reject(new EngineError(reason, { type: "EngineStopped" }));
     this.ready.catch(() => {});
@@ -118,6 +121,7 @@ export class Engine {
     performance.mark("nnpy:engine-start");
     let settle;
     this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    this._settleStart = settle;
     this.ready.catch(() => {}); // the page may never await it; failures are still delivered to those who do
     let started = false;
     const fail = (message, details) => {
@@ -144,6 +148,7 @@ export class Engine {
         this._onProgress({ stage: msg.stage, fraction: msg.fraction });
       } else if (msg.type === "ready") {
         started = true;
+        this._settleStart = null;
         this.info = { info: msg.info, engine: msg.engine, warnings: msg.warnings || [], pyodide: msg.pyodide,
           cdn: msg.cdn, timings: msg.timings };
         performance.mark("nnpy:engine-ready", { detail: msg.timings });

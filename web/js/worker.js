@@ -27,6 +27,8 @@ const ENGINES = {
     py: ["nnpy_blas.py"], setup: "import nnpy_blas; nnpy_blas.install()" },
   // the same engine on plain NumPy (the reference run of bench/mnist_speed.py)
   "mnist-numpy": { module: "nnpy.browser.mnist", cls: "MnistPlayground" },
+  // the workshop: checks a student's framework files (nnpy.browser.workshop)
+  workshop: { module: "nnpy.browser.workshop", cls: "Workshop" },
 };
 const ENGINE_NAME = new URL(self.location.href).searchParams.get("engine") || "playground";
 
