@@ -71,9 +71,32 @@ def _positive(kind):
 
 
 def _scale(text):
-    if text in ("auto", "none"):
-        return "auto" if text == "auto" else None
-    return _positive(float)(text)
+    if text in ("auto", "none", "pixels", "standardize"):
+        return text
+    try:
+        return _positive(float)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, none, pixels, standardize or a positive number; got {text!r}") from None
+
+
+def _delimiter(text):
+    named = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t"}
+    value = named.get(text, text)
+    if len(value) != 1 or value in "\r\n\"":
+        raise argparse.ArgumentTypeError(f"expected one character (or comma, semicolon, tab); got {text!r}")
+    return value
+
+
+def _csv_options(command):
+    header = command.add_mutually_exclusive_group()
+    header.add_argument("--header", dest="header", action="store_const", const=True, default="auto",
+                        help="the CSV's first row is a header (default: decided from the file, and said)")
+    header.add_argument("--no-header", dest="header", action="store_const", const=False,
+                        help="the CSV's first row is data")
+    command.add_argument("--delimiter", type=_delimiter, default=",", metavar="CHAR",
+                         help="the CSV's cell separator: a character, or comma, semicolon, tab "
+                              "(default: comma). Decimal commas are not read as numbers.")
 
 
 def build_parser():
@@ -87,7 +110,10 @@ def build_parser():
         "train", help="train a network on a CSV file and save it",
         description="Train a network on a CSV (label in the first column, header optional) and "
                     "save it. ReLU hidden layers, softmax output (sigmoid for one output).",
-        epilog="Pixel data (whole numbers 0..255) is divided by 255 unless --scale none.")
+        epilog="Input scaling: --scale auto (the default) divides by 255 when every training value is a "
+               "whole number 0..255 and some are above 1 (pixels), and says so; none, pixels (/255), "
+               "standardize (per column, the training set's mean and std) or N (/N) settle it. The "
+               "scaling is saved in the model file and applied to every input it predicts.")
     train.add_argument("--train", required=True, metavar="CSV", help="training data")
     train.add_argument("--test", metavar="CSV", help="test data, evaluated after every epoch")
     train.add_argument("--structure", required=True, type=_int_list, metavar="SIZES",
@@ -101,8 +127,10 @@ def build_parser():
     train.add_argument("--hidden-activation", default="relu", help="default: relu")
     train.add_argument("--output-activation", default="auto",
                        help="auto (softmax, or sigmoid for one output), softmax, sigmoid, linear")
-    train.add_argument("--scale", type=_scale, default="auto", metavar="auto|none|N",
-                       help="divide inputs by N; auto: 255 for pixel data (default: auto)")
+    train.add_argument("--scale", type=_scale, default="auto", metavar="auto|none|pixels|standardize|N",
+                       help="input scaling, saved with the model (default: auto: pixels when the data "
+                            "look like pixels, else none)")
+    _csv_options(train)
     train.add_argument("--seed", type=int, help="fixes the initial weights and the shuffling")
     train.add_argument("--out", required=True, metavar="FILE", help="where to save the model")
     train.add_argument("--plot", metavar="PNG",
@@ -123,6 +151,7 @@ def build_parser():
     source.add_argument("--csv", metavar="CSV",
                         help="one sample a row; with one more column than the model's inputs, "
                              "the first column is the label and the accuracy is printed")
+    _csv_options(predict)
 
     summary = commands.add_parser("summary", help="show a saved model's layers and metadata",
                                   description="Show a saved model's layers, sizes and metadata.")
@@ -165,7 +194,8 @@ def cmd_train(args, out):
                   output_activation=args.output_activation, optimizer=args.optimizer,
                   seed=args.seed, verbose=verbose)
     net.fit(args.train, args.test, epoch=args.epochs, alpha=args.lr, batch_size=args.batch_size,
-            scale=args.scale, save_to=args.out, stream=out)
+            scale=args.scale, header=args.header, delimiter=args.delimiter, save_to=args.out,
+            stream=out)
     if args.plot is not None:
         title = f"{'-'.join(map(str, net.structure))}, {len(net.history['loss'])} epochs"
         net.history.plot(args.plot, title=title)
@@ -181,7 +211,8 @@ def cmd_export(args, out):
     weights = args.safetensors
     if weights is None:
         weights = os.path.splitext(args.pytorch)[0] + ".safetensors"
-    keep = {k: metadata[k] for k in ("features", "input_divisor", "class_names") if k in metadata}
+    keep = {k: metadata[k] for k in ("features", "input_scaling", "input_divisor", "input_mean", "input_std",
+                                     "class_names") if k in metadata}
     save_safetensors(model, weights, metadata=keep)
     names = ", ".join(f"{2 * i}.weight, {2 * i}.bias" for i in range(min(len(model.layers), 2)))
     more = ", ..." if len(model.layers) > 2 else ""
@@ -216,7 +247,10 @@ def cmd_predict(args, out):
                 raise UserError(f"--input needs {width} numbers for this model; got {len(row)}")
         X = np.array(rows, dtype=np.float64)
     else:
-        rest, first = load_csv(args.csv, label_type="float")   # (columns 2.., column 1)
+        rest, first, info = load_csv(args.csv, label_type="float", header=args.header,
+                                     delimiter=args.delimiter, return_info=True)  # (columns 2.., column 1)
+        for note in info["notes"]:
+            print(f"nnpy: {args.csv}: {note}", file=sys.stderr)
         table = np.column_stack([first, rest])
         if table.shape[1] == width + 1:
             labels, X = table[:, 0], table[:, 1:]

@@ -12,6 +12,7 @@ the MNIST digits in :mod:`nnpy.mnist`.
 """
 
 import os
+import re
 
 import numpy as np
 
@@ -76,7 +77,7 @@ def _column_name(index, label_index):
 
 
 def load_csv(source, *, label_column=0, header="auto", num_classes=None,
-             label_type="int", delimiter=","):
+             label_type="int", delimiter=",", return_info=False):
     """Read a table of numbers with one label column: the seed-2 format.
 
     ``label, feature1, feature2, ...`` one sample a row, an optional header row.
@@ -88,16 +89,28 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
             ``bytes`` and file objects (text or binary) are read whole.
         label_column: index of the label column (0 = first, -1 = last), or its
             name in the header row.
-        header: ``"auto"`` (the first row is a header when any of its cells is
-            not a number), ``True`` or ``False``.
+        header: ``"auto"``, ``True`` or ``False``. With ``"auto"`` the first
+            row is the header when any of its cells is not a number, when it is
+            exactly the column numbers ``0, 1, ..., d`` (what pandas'
+            ``DataFrame(array).to_csv(index=False)`` writes), or,
+            for class labels, when its label cell is not a class label while
+            every other row's is. Each of these is said in ``info["notes"]``;
+            ``True``/``False`` settle it.
         num_classes: if given, integer labels must lie in ``[0, num_classes)``.
         label_type: ``"int"`` for class indices, ``"float"`` for regression.
-        delimiter: the cell separator.
+        delimiter: the cell separator (``";"`` for files with decimal commas
+            is not enough: cells like ``0,5`` are refused, since nnpy reads
+            decimal points only).
+        return_info: also return ``info``: ``{"header": names or None,
+            "notes": [sentences about what was decided], "labels": the sorted
+            distinct class labels (``label_type="int"``) or None}``. A note
+            says when the labels do not count from 0 without gaps (see
+            :func:`label_problem`).
 
     Returns:
-        ``(X, y)``: ``X`` float64 of shape ``(n, d)``; ``y`` int64 of shape
-        ``(n,)`` for ``label_type="int"``, float64 of shape ``(n, 1)`` for
-        ``"float"``.
+        ``(X, y)``, or ``(X, y, info)`` with ``return_info``: ``X`` float64 of
+        shape ``(n, d)``; ``y`` int64 of shape ``(n,)`` for
+        ``label_type="int"``, float64 of shape ``(n, 1)`` for ``"float"``.
 
     Raises:
         DataError: naming the row (as a spreadsheet counts it, 1-based, with
@@ -125,9 +138,24 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
         raise DataError(f"{origin} is empty: no rows found")
 
     first = rows[0][1].split(delimiter)
-    has_header = any(_number(c) is None for c in first) if header == "auto" else header
-    names = [c.strip().strip('"').strip() for c in first] if has_header else None
     width = len(first)
+    notes = []
+    shown = ",".join(c.strip() for c in first[:6]) + ("," + "…" if width > 6 else "")
+    if len(shown) > 80:
+        shown = shown[:79] + "…"
+    first_values = [_number(c) for c in first]
+    if header != "auto":
+        has_header = header
+    elif any(v is None for v in first_values):
+        has_header = True
+        notes.append(f"first row read as the header: {shown} (header=False reads it as data)")
+    elif first_values == list(range(width)):
+        has_header = True
+        notes.append(f"first row read as the header: {shown} numbers the columns, as pandas writes "
+                     "them (header=False reads it as data)")
+    else:
+        has_header = False   # decided below for class labels: a label cell unlike every other row's
+    names = [c.strip().strip('"').strip() for c in first] if has_header else None
     data = rows[1:] if has_header else rows
     if width < 2:
         raise DataError(f"{origin} has a single column: it needs a label column and at least "
@@ -165,7 +193,10 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
             for c, cell in enumerate(line.split(delimiter)):
                 value = _number(cell)
                 if value is None:
-                    what = " is empty" if not cell.strip() else f": {cell.strip()!r} is not a number"
+                    what = " is empty" if not cell.strip() else f": {_short(cell.strip())!r} is not a number"
+                    if _DECIMAL_COMMA.match(cell.strip()):
+                        what += (": decimal commas are not numbers here; write a decimal point "
+                                 f"({cell.strip().replace(',', '.')})")
                     raise DataError(f"{_row_name(line_number, has_header)}, "
                                     f"{_column_name(c, label_index)}{what}")
                 table[r, c] = value
@@ -178,10 +209,22 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
     bad = np.argwhere(~np.isfinite(table))
     if len(bad):
         fail(bad[0][0], bad[0][1], "is not a finite number")
+    if header == "auto" and not has_header and label_type == "int" and len(data) > 1:
+        labels = table[:, label_index]
+        fits = (labels == np.floor(labels)) & (labels >= 0) & (
+            labels < (num_classes if num_classes is not None else 2**31))
+        if not fits[0] and fits[1:].all():
+            has_header, names = True, [c.strip() for c in first]
+            notes.append(f"first row read as the header: {shown}; its label "
+                         f"{first[label_index].strip()!r} is not a class label, unlike every other "
+                         "row's (header=False reads it as data)")
+            data, table = data[1:], table[1:]
     labels = table[:, label_index]
     X = np.ascontiguousarray(np.delete(table, label_index, axis=1))
+    info = {"header": names, "notes": notes, "labels": None}
     if label_type == "float":
-        return X, labels.reshape(-1, 1).copy()
+        y = labels.reshape(-1, 1).copy()
+        return (X, y, info) if return_info else (X, y)
     checks = [(labels != np.floor(labels), "is not an integer class label"),
               (labels < 0, "is negative: class labels count from 0")]
     if num_classes is not None:
@@ -192,7 +235,52 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
     for mask, message in checks:
         if mask.any():
             fail(int(np.argmax(mask)), label_index, message)
-    return X, labels.astype(np.int64)
+    y = labels.astype(np.int64)
+    if return_info:
+        info["labels"] = np.unique(y).tolist()
+        problem = label_problem(y)
+        if problem:
+            notes.append(problem)
+        return X, y, info
+    return X, y
+
+
+_DECIMAL_COMMA = re.compile(r"^[-+]?[0-9]{1,30},[0-9]{1,30}$")
+
+
+def _short(text, n=40):
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def label_problem(y, num_classes=None):
+    """A sentence when class labels do not count from 0 without gaps, else ``None``.
+
+    nnpy's rule: ``K`` classes are labelled ``0..K-1`` (output ``k`` is class
+    ``k``). Labels such as 1 and 2 would make a third, empty class 0 (a
+    softmax unit that never sees an example); nnpy never maps labels itself,
+    since a silent renumbering changes what every output means.
+
+    Args:
+        y: integer class labels, shape ``(n,)``.
+        num_classes: the model's number of classes, if known.
+
+    Example:
+        >>> label_problem(np.array([1, 2, 2, 1]))
+        'the labels are 1, 2: class labels count from 0 without gaps (2 classes: 0 and 1), so class 0 would have no samples; relabel them, e.g. with numpy.unique(y, return_inverse=True)[1]'
+    """
+    found = np.unique(np.asarray(y))
+    if not found.size:
+        return None
+    k = len(found)
+    missing = np.setdiff1d(np.arange(int(found[-1]) + 1), found)
+    if not missing.size:
+        return None
+    listed = ", ".join(map(str, found[:10].tolist())) + (", …" if k > 10 else "")
+    empty = ", ".join(map(str, missing[:5].tolist())) + (", …" if len(missing) > 5 else "")
+    want = "0" if k == 1 else ("0 and 1" if k == 2 else f"0..{k - 1}")
+    return (f"the labels are {listed}: class labels count from 0 without gaps ({k} "
+            f"class{'es' if k != 1 else ''}: {want}), so class {empty} would have no samples; "
+            "relabel them, e.g. with numpy.unique(y, return_inverse=True)[1]")
 
 
 def save_csv(dest, X, y, header=None):

@@ -18,13 +18,16 @@ What the file's metadata changes (keys written by nnpy's own tools):
 - ``features``: names from :data:`nnpy.datasets.FEATURES` (the playground's input
   features). Inputs are then 2-D points ``(x1, x2)``, mapped to those
   features before the model sees them (``map_features=False`` turns it off).
-- ``input_divisor``: the model was trained on inputs divided by this (255 for
-  pixels, see :mod:`nnpy.workflow`). Inputs with any value above 1 are divided
-  the same way; inputs already in ``[0, 1]`` are taken as preprocessed.
+- ``input_scaling``, ``input_divisor``, ``input_mean``, ``input_std``: how
+  the model's inputs were scaled in training (see :mod:`nnpy.scaling`). Every
+  input is scaled the same way before the model sees it, whatever else is in
+  the call: a sample's prediction depends on that sample alone. Inputs are
+  therefore given as the training data held them (raw pixels ``0..255`` for a
+  model trained on raw pixel CSVs).
 - ``class_names``: a name for each class, used in the printed prediction.
 """
 
-import numbers
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -32,6 +35,8 @@ import numpy as np
 from . import saved_models
 from .datasets import FEATURES, feature_map
 from .model import SequentialModel
+from .samples import as_samples
+from .scaling import InputScaling
 
 _PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
@@ -96,9 +101,10 @@ class Predictor:
             raise ValueError("map_features=True needs metadata 'features': a list of "
                              f"{self.model.input_size} names from {FEATURES}")
         self.features = features if usable and map_features is not False else None
-        divisor = self.metadata.get("input_divisor")
-        self.input_divisor = divisor if isinstance(divisor, numbers.Real) and \
-            not isinstance(divisor, bool) and divisor > 0 else None
+        try:
+            self.scaling = InputScaling.from_metadata(self.metadata, self.model.input_size)
+        except ValueError as exc:
+            raise ValueError(f"The model's metadata cannot be used: {exc}.") from None
         names = self.metadata.get("class_names")
         n_classes = 2 if self.model.output_size == 1 else self.model.output_size
         self.class_names = names if isinstance(names, list) and len(names) == n_classes and \
@@ -110,31 +116,37 @@ class Predictor:
         return self.model.layers[-1].activation.name in _PROBABILITY_OUTPUTS
 
     def prepare(self, x):
-        """``(inputs of shape (n, input_size), single)``: features mapped, pixels scaled."""
-        try:
-            x = np.array(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError("Inputs must be numbers: a list, a 1-D array for one sample or a "
-                             "2-D array of shape (n, features).") from None
-        single = x.ndim == 1
-        if x.ndim == 1:
-            x = x.reshape(1, -1)
-        if x.ndim != 2:
-            raise ValueError(f"Inputs must be 1-D (one sample) or 2-D (n, features). "
-                             f"Received shape {x.shape}.")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("Inputs hold NaN or infinite values.")
-        if self.features is not None:
-            if x.shape[1] != 2:
+        """``(inputs of shape (n, input_size), single)``: features mapped, inputs scaled.
+
+        Shapes follow :mod:`nnpy.samples` (one sample, or ``(n, values)``);
+        NaN or infinite values raise ``ValueError`` naming the cell. The
+        scaling saved with the model is applied to every row alike.
+        """
+        if self.features is None:
+            x, single = as_samples(x, self.model.input_size, np.float64, "x")
+        else:
+            try:
+                x, single = as_samples(x, 2, np.float64, "x")
+            except ValueError as exc:
                 raise ValueError(f"This model takes points (x1, x2), mapped to its features "
-                                 f"{self.features}. Received {x.shape[1]} values per sample.")
+                                 f"{self.features}. {exc}") from None
+        if self.features is not None:
             x = feature_map(x, self.features)
-        if x.shape[1] != self.model.input_size:
-            raise ValueError(f"This model takes {self.model.input_size} values per sample. "
-                             f"Received {x.shape[1]}.")
-        if self.input_divisor is not None and x.size and np.max(np.abs(x)) > 1:
-            x = x / self.input_divisor
+        if self.scaling.kind == "pixels":
+            self._warn_if_prescaled(x)
+        x = self.scaling.apply(x)
         return x.astype(self.model.dtype, copy=False), single
+
+    @staticmethod
+    def _warn_if_prescaled(x):
+        """Warn (never change anything) about samples that look divided by 255 already."""
+        looks = (x.max(axis=1) <= 1) & (x != np.floor(x)).any(axis=1)
+        if looks.any():
+            rows = np.flatnonzero(looks)
+            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+            warnings.warn(f"sample(s) {shown} hold fractions within 0..1, as if already divided by 255; "
+                          "this model divides every input by 255 itself (it was trained on pixels "
+                          "0..255), so pass the pixels as they are", stacklevel=4)
 
     def predict(self, x):
         """The model's outputs: 1-D for one sample, ``(n, outputs)`` for a batch."""

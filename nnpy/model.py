@@ -14,8 +14,10 @@ import html
 
 import numpy as np
 
+from . import backend
 from .layers import DenseLayer, LAYERS, _check_dtype
 from .rng import as_generator
+from .samples import as_samples
 
 
 class SequentialModel:
@@ -109,14 +111,8 @@ class SequentialModel:
     # -- running ------------------------------------------------------------
 
     def _as_input(self, x):
-        x = np.asarray(x, dtype=self.dtype)
-        if x.ndim == 1:
-            x = x.reshape(1, -1)
-        if x.ndim != 2 or x.shape[1] != self.input_size:
-            raise ValueError(
-                f"Expected input of shape (n, {self.input_size}). Received shape {np.shape(x)}."
-            )
-        return x
+        """``(x of shape (n, input_size), single)`` by :func:`nnpy.samples.as_samples`'s rule."""
+        return as_samples(x, self.input_size, self.dtype, "x")
 
     def forward(self, x, logits=False):
         """Run ``x`` of shape ``(n, input_size)`` through every layer; caches for ``backward``.
@@ -149,16 +145,22 @@ class SequentialModel:
     def predict(self, x, batch_size=None):
         """Outputs for ``x``: probabilities for a softmax/sigmoid output, values otherwise.
 
-        ``x`` may be one sample (a list or 1-D array), which returns a 1-D
-        output, or a batch of shape ``(n, input_size)``.
+        ``x`` is a batch of shape ``(n, input_size)`` or one sample of shape
+        ``(input_size,)``, which returns a 1-D output; for a model with one
+        input, shape ``(n,)`` is ``n`` samples (see :mod:`nnpy.samples`).
+        NaN or infinite inputs raise ``ValueError`` naming the cell.
+
+        Each sample's output depends on that sample alone, bit for bit: the
+        products run one row at a time (:func:`nnpy.backend.rows_alone`), so
+        a sample predicted alone or among others gets the same numbers.
         """
-        single = np.ndim(x) == 1
-        x = self._as_input(x)
-        if batch_size is None or x.shape[0] <= batch_size:
-            out = self.forward(x)
-        else:
-            out = np.concatenate([self.forward(x[i:i + batch_size])
-                                  for i in range(0, x.shape[0], batch_size)])
+        x, single = self._as_input(x)
+        with backend.rows_alone():
+            if batch_size is None or x.shape[0] <= batch_size:
+                out = self.forward(x)
+            else:
+                out = np.concatenate([self.forward(x[i:i + batch_size])
+                                      for i in range(0, x.shape[0], batch_size)])
         return out[0] if single else out
 
     def predict_classes(self, x):

@@ -17,6 +17,7 @@ import json
 import re
 
 from ._version import __version__
+from .scaling import InputScaling
 
 # The activations PyTorch has a module for; LeakyReLU's slope comes from the layer.
 TORCH_ACTIVATIONS = {"tanh": "nn.Tanh()", "relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()",
@@ -84,13 +85,14 @@ def predict_script(model, weights_file, metadata=None, source=None):
     import load_model, predict`` gives the network and nnpy's ``predict``.
     The file's metadata is followed as :class:`nnpy.inference.Predictor`
     follows it: ``features`` (the playground's inputs are points ``(x1, x2)``)
-    and ``input_divisor`` (a row with a value above 1 is divided by it).
+    and the input scaling (``input_divisor``, or ``input_mean``/``input_std``;
+    see :mod:`nnpy.scaling`), applied to every row alike.
     Needs torch, numpy and safetensors, not nnpy.
 
     Args:
         model: a :class:`~nnpy.model.SequentialModel`.
         weights_file: the safetensors file's path relative to the script's folder.
-        metadata: the model file's metadata (``features``, ``input_divisor``, ``class_names``).
+        metadata: the model file's metadata (``features``, the input scaling, ``class_names``).
         source: what the model came from, for the docstring (e.g. the model file's name).
 
     Returns:
@@ -102,9 +104,8 @@ def predict_script(model, weights_file, metadata=None, source=None):
     features = metadata.get("features")
     features = features if isinstance(features, list) and len(features) == model.input_size and \
         all(f in FEATURE_CODE for f in features) else None
-    divisor = metadata.get("input_divisor")
-    divisor = float(divisor) if isinstance(divisor, (int, float)) and not isinstance(divisor, bool) \
-        and divisor > 0 else None
+    scaling = InputScaling.from_metadata(metadata, model.input_size)
+    divisor = scaling.divisor
     names = metadata.get("class_names")
     classifier = out_name in ("softmax", "sigmoid")
     width = 2 if features else model.input_size
@@ -122,6 +123,10 @@ def predict_script(model, weights_file, metadata=None, source=None):
           "torch.set_default_dtype(torch.float64)  # nnpy computes in float64"]
     if divisor:
         L.append(f"INPUT_DIVISOR = {divisor!r}  # the model was trained on inputs divided by this")
+    if scaling.kind == "standardize":
+        L.append(f"INPUT_MEAN = np.array({scaling.mean.tolist()!r})  # the model was trained on "
+                 "(x - INPUT_MEAN) / INPUT_STD")
+        L.append(f"INPUT_STD = np.array({scaling.std.tolist()!r})")
     if names is not None and isinstance(names, list) and all(isinstance(n, str) for n in names):
         L.append(f"CLASS_NAMES = {json.dumps(names, ensure_ascii=True)}")
     else:
@@ -135,13 +140,14 @@ def predict_script(model, weights_file, metadata=None, source=None):
           "    return model", "", ""]
     L += ["def prepare(x):", f'    """Inputs of shape (n, {width}) as the network takes them."""',
           "    x = np.atleast_2d(np.asarray(x, dtype=np.float64))"]
-    if divisor:
-        L += ["    raw = np.abs(x).max(axis=1, keepdims=True) > 1  # rows of raw values (e.g. pixels 0..255)",
-              "    x = np.where(raw, x / INPUT_DIVISOR, x)"]
     if features:
         fx = ", ".join(FEATURE_CODE[f] for f in features)
         L += [f"    # the network's input features of points (x1, x2): {', '.join(features)}",
               "    x1, x2 = x[:, 0], x[:, 1]", f"    x = np.stack([{fx}], axis=1)"]
+    if divisor:
+        L += ["    x = x / INPUT_DIVISOR  # every row, as in training"]
+    if scaling.kind == "standardize":
+        L += ["    x = (x - INPUT_MEAN) / INPUT_STD  # every row, as in training"]
     L += ["    return torch.from_numpy(x)", "", ""]
     L += ["def predict(model, x):",
           f'    """What nnpy\'s model.predict gives: {"probabilities" if classifier else "the outputs"}'

@@ -20,6 +20,7 @@ from .metrics import accuracy
 from .optim import Regularizer, get_optimizer
 from .progress import check_verbose, progress
 from .rng import as_generator
+from .samples import as_samples, check_finite
 
 
 class TrainingDiverged(FloatingPointError):
@@ -162,13 +163,14 @@ class Trainer:
     # -- epochs ------------------------------------------------------------------
 
     def prepare(self, X, y):
-        """Inputs as the model's dtype and targets in the loss's form, converted once."""
-        X = np.asarray(X, dtype=self.model.dtype)
-        if X.ndim == 1:
-            X = X.reshape(-1, 1) if self.model.input_size == 1 else X.reshape(1, -1)
-        if X.ndim != 2 or X.shape[1] != self.model.input_size:
-            raise ValueError(f"Expected inputs of shape (n, {self.model.input_size}). "
-                             f"Received shape {X.shape}.")
+        """Inputs as the model's dtype and targets in the loss's form, converted once.
+
+        ``X`` is read by :func:`nnpy.samples.as_samples` (the rule every entry
+        point shares); NaN or infinite inputs or targets raise ``ValueError``
+        naming the cell, before any training step.
+        """
+        X, _ = as_samples(X, self.model.input_size, self.model.dtype, "X")
+        check_finite(y, "y")
         Y = self.loss.prepare_targets(y, self.model.output_size, self.model.dtype)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {Y.shape[0]}.")
@@ -293,8 +295,11 @@ class Trainer:
 
     # -- evaluation ---------------------------------------------------------------
 
-    def _accuracy(self, X, Y):
-        return accuracy(Y, self.model.predict(X, batch_size=4096))
+    def _accuracy(self, X, Y, batch_size=4096):
+        # the training metric: blocked products (fast), not predict's one-row-at-a-time ones
+        out = np.concatenate([self.model.forward(X[i:i + batch_size])
+                              for i in range(0, X.shape[0], batch_size)])
+        return accuracy(Y, out)
 
     def evaluate(self, X, y, classification=None, batch_size=4096):
         """Loss (without any weight penalty) and accuracy of the model on ``(X, y)``.

@@ -15,14 +15,17 @@ The seed's snippet runs with only its import line changed::
 
 Data: a CSV with the label in the first column and the features after it
 (``label, pixel1, pixel2, ...``), with or without a header row, labels
-``0..classes-1``. Pixel scaling: the seed asks the user to divide pixels by
-255 but reads raw CSV files, so ``fit`` decides (``scale="auto"``): when every
-training value is a whole number in ``0..255`` and some are above 1, the
-inputs are pixels and are divided by 255, test data likewise. The divisor is
-saved in the file's metadata (``input_divisor``), and prediction
-(:mod:`nnpy.inference`) divides inputs with values above 1 the same way, so
-``run`` accepts both the seed's preprocessed ``x / 255.0`` and raw pixels.
-Pass ``scale=None`` to train on the values as they are, or a number to divide by.
+``0..classes-1``.
+
+Input scaling (see :mod:`nnpy.scaling`): the seed asks the user to divide
+pixels by 255 but reads raw CSV files, so ``fit`` takes ``scale=``:
+``"auto"`` (the default) divides by 255 when every training value is a whole
+number in ``0..255`` and some are above 1 (pixels), and uses the values as
+they are otherwise; ``"none"``, ``"pixels"``, ``"standardize"`` or a number
+settle it. What ``fit`` chose is printed, saved in the model file's metadata
+and applied to every input the model predicts, the same way, whatever else
+comes in the call. So ``run`` takes inputs as the CSV held them (raw pixels
+``0..255`` for a model trained on raw pixels).
 """
 
 import math
@@ -31,14 +34,15 @@ import sys
 
 import numpy as np
 
-from .data import load_csv
+from .data import _class_labels, label_problem, load_csv
 from .history import History
 from .inference import Predictor
 from .inference import run as _run
-from .metrics import accuracy
 from .model import SequentialModel
 from .progress import EpochProgress, check_verbose, progress  # noqa: F401  (EpochProgress: was defined here)
+from .samples import as_samples
 from .saved_models import load_model, save_model
+from .scaling import InputScaling
 from .trainer import Trainer
 
 
@@ -85,6 +89,7 @@ class Network:
             self.structure, hidden_activation=hidden_activation,
             output_activation=output_activation, seed=self._rng, dtype=dtype)
         self.metadata = {}
+        self.scaling = InputScaling()
         self.history = History()
         self.test_loss = self.test_accuracy = None
         self.saved_to = None
@@ -103,32 +108,46 @@ class Network:
 
     # -- data ---------------------------------------------------------------------------
 
-    def _read(self, data, what):
-        """``(X, y)`` from a CSV (path, text, bytes, file) or an ``(X, y)`` pair, checked."""
+    def _read(self, data, what, header="auto", delimiter=","):
+        """``(X, y, notes)`` from a CSV (path, text, bytes, file) or an ``(X, y)`` pair, checked.
+
+        ``notes``: what loading decided (a header row, see :func:`nnpy.data.load_csv`).
+        Training labels must count from 0 without gaps (:func:`nnpy.data.label_problem`).
+        """
+        notes = []
         if isinstance(data, tuple) and len(data) == 2:
-            X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1])
+            X, _ = as_samples(data[0], self.structure[0], np.float64, f"the {what} X")
+            y = np.asarray(data[1])
         else:
-            if self.task == "regression":
-                X, y = load_csv(data, label_type="float")
-            else:
-                X, y = load_csv(data, num_classes=self.structure[-1] if self.task == "multiclass"
-                                else 2)
+            k = {"multiclass": self.structure[-1], "binary": 2}.get(self.task)
+            X, y, info = load_csv(data, label_type="float" if self.task == "regression" else "int",
+                                  num_classes=k, header=header, delimiter=delimiter, return_info=True)
+            notes = [f"{what} data: {n}" for n in info["notes"] if not n.startswith("the labels are")]
+            n_in = self.structure[0]
+            if X.shape[1] == n_in - 1:
+                raise ValueError(f"The {what} data has {X.shape[1] + 1} columns, but the structure's "
+                                 f"{n_in} inputs and the label need {n_in + 1}: is the label column "
+                                 "missing? (It comes first.)")
         if X.ndim != 2 or X.shape[1] != self.structure[0]:
             raise ValueError(f"The {what} data has {X.shape[-1] if X.ndim else 0} feature "
                              f"columns, but the structure's input size is {self.structure[0]}.")
-        return X, y
-
-    @staticmethod
-    def _pixel_divisor(X):
-        """255 when ``X`` looks like raw pixels (whole numbers in 0..255, some above 1)."""
-        if X.size and X.min() >= 0 and 1 < X.max() <= 255 and np.all(X == np.floor(X)):
-            return 255.0
-        return None
+        if self.task != "regression":
+            y = _class_labels(y, f"the {what} labels")
+            problem = label_problem(y) if what == "training" else None
+            if problem:
+                raise ValueError(f"The {what} data cannot train this network: {problem}.")
+            k = self.structure[-1] if self.task == "multiclass" else 2
+            if y.size and y.max() >= k:
+                raise ValueError(f"The {what} data has labels up to {int(y.max())}, but the network has "
+                                 f"{k} classes (labels 0..{k - 1}); the labels found are "
+                                 f"{', '.join(map(str, np.unique(y)[:10].tolist()))}.")
+        return X, y, notes
 
     # -- training -----------------------------------------------------------------------
 
     def fit(self, train_data, test_data=None, epoch=10, alpha=0.01, batch_size=64, *,
-            scale="auto", save=True, save_to=None, verbose=None, stream=None):
+            scale="auto", header="auto", delimiter=",", save=True, save_to=None, verbose=None,
+            stream=None):
         """Train on ``train_data``, report on ``test_data``, save the weights.
 
         Args:
@@ -139,7 +158,12 @@ class Network:
             alpha: learning rate.
             batch_size: samples per gradient step.
             scale: ``"auto"`` (divide pixel data by 255, see the module docstring),
-                ``None`` (no scaling) or a number to divide the inputs by.
+                ``"none"`` (or ``None``), ``"pixels"``, ``"standardize"`` or a
+                number to divide the inputs by. Saved with the model and applied
+                to every input it predicts.
+            header: ``"auto"``, ``True`` or ``False``: whether a CSV's first row is a
+                header (see :func:`nnpy.data.load_csv`; what ``"auto"`` decided is printed).
+            delimiter: a CSV's cell separator (``","``; ``";"``, ``"\\t"``).
             save: save the trained model (to ``save_to``, default :attr:`model_path`).
             verbose: ``1`` a progress bar (tqdm's in a notebook, a text bar on a
                 terminal, else a line per epoch), ``2`` a line per epoch, ``0``
@@ -153,19 +177,15 @@ class Network:
         """
         verbose = check_verbose(self.verbose if verbose is None else verbose)
         out = stream if stream is not None else sys.stdout
-        X, y = self._read(train_data, "training")
-        test = self._read(test_data, "test") if test_data is not None else None
-        if scale == "auto":
-            divisor = self._pixel_divisor(X)
-        elif scale is None or scale is False:
-            divisor = None
-        elif isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0:
-            divisor = float(scale)
-        else:
-            raise ValueError(f"scale must be 'auto', None or a positive number. Received: {scale!r}")
-        if divisor is not None:
-            X = X / divisor
-            test = (test[0] / divisor, test[1]) if test is not None else None
+        X, y, notes = self._read(train_data, "training", header, delimiter)
+        test = None
+        if test_data is not None:
+            X_test, y_test, test_notes = self._read(test_data, "test", header, delimiter)
+            test, notes = (X_test, y_test), notes + test_notes
+        scaling, guessed = InputScaling.choose(scale, X)
+        X = scaling.apply(X)
+        test = (scaling.apply(test[0]), test[1]) if test is not None else None
+        self.scaling = scaling
         loss = {"multiclass": "softmax_cross_entropy", "binary": "binary_cross_entropy",
                 "regression": "mse"}[self.task]
         trainer = Trainer(self.model, loss, lr=alpha, optimizer=self.optimizer,
@@ -175,9 +195,11 @@ class Network:
         steps = math.ceil(len(X) / trainer.batch_size)
         shown = progress(verbose, epoch, steps, out, val_name="test")
         if verbose:
-            what = f", inputs divided by {divisor:g}" if divisor else ""
             print(f"training {'-'.join(map(str, self.structure))} on {len(X)} samples "
-                  f"({steps} steps of {trainer.batch_size} per epoch{what})", file=out, flush=True)
+                  f"({steps} steps of {trainer.batch_size} per epoch)", file=out, flush=True)
+            for note in notes:
+                print(note, file=out, flush=True)
+            print(scaling_note(scaling, guessed), file=out, flush=True)
         chunk = max(1, steps // 50)
         try:
             for e in range(1, int(epoch) + 1):
@@ -190,8 +212,8 @@ class Network:
                         shown.step(e, done)
                 logs = {"loss": total / steps, "accuracy": None, "val_loss": None,
                         "val_accuracy": None}
-                if classification:
-                    logs["accuracy"] = accuracy(y, self.model.predict(X, batch_size=4096))
+                if classification:   # the trainer's own measure: blocked products, the fast path
+                    logs["accuracy"] = trainer._accuracy(*trainer._data[2:])
                 if test is not None:
                     logs["val_loss"], logs["val_accuracy"] = trainer.evaluate(*test)
                 self.history.append(logs)
@@ -215,8 +237,7 @@ class Network:
                          "batch_size": trainer.batch_size, "optimizer": trainer.optimizer.name,
                          "samples": len(X)},
         }
-        if divisor is not None:
-            self.metadata["input_divisor"] = divisor
+        self.metadata.update(scaling.metadata())
         if self.test_accuracy is not None:
             self.metadata["test_accuracy"] = self.test_accuracy
         if save:
@@ -246,6 +267,7 @@ class Network:
         net.base_address = os.path.dirname(os.fspath(path)) if base_address is None else base_address
         net.optimizer, net.verbose, net._rng = "sgd", check_verbose(verbose), np.random.default_rng()
         net.model, net.metadata = model, metadata
+        net.scaling = Predictor(model, metadata=metadata).scaling
         net.history = History()
         net.test_loss, net.test_accuracy = None, metadata.get("test_accuracy")
         net.saved_to = os.fspath(path)
@@ -269,6 +291,18 @@ class Network:
 
     def __repr__(self):
         return f"Network(structure={self.structure}, base_address={self.base_address!r})"
+
+
+def scaling_note(scaling, guessed):
+    """The line training prints about the input scaling it uses (and whether it guessed it)."""
+    if not guessed:
+        return f"scaling: {scaling.describe()}; saved with the model and applied to every input it predicts"
+    if scaling.kind == "pixels":
+        return ("scaling: the inputs look like pixels (whole numbers 0..255), so they are divided by 255, "
+                "here and in every prediction of the saved model; scale='none' (--scale none) uses them "
+                "as they are")
+    return ("scaling: none (inputs used as they are); choose one with scale= (--scale): "
+            "pixels, standardize or a number to divide by")
 
 
 model = Network  # the seed's name: nn = model(structure=[...], base_address="path/")

@@ -128,7 +128,10 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(spirals, tmp_path):
         (("train", "--train", tmp_path / "ragged.csv", "--structure", "2,3", "--out",
           tmp_path / "o.nnpy"), r"row 3 .* has 2 columns"),
         (("train", "--train", d / "train.csv", "--structure", "3,4,3", "--out",
-          tmp_path / "o.nnpy"), r"2 feature columns, but the structure's input size is 3"),
+          tmp_path / "o.nnpy"), r"has 3 columns, but the structure's 3 inputs and the label need 4: is the label "
+                                r"column missing\?"),
+        (("train", "--train", d / "train.csv", "--structure", "5,4,3", "--out",
+          tmp_path / "o.nnpy"), r"2 feature columns, but the structure's input size is 5"),
         (("train", "--train", d / "train.csv", "--structure", "2,a", "--out", "o.nnpy"),
          r"expected layer sizes"),
         (("train", "--train", d / "train.csv", "--structure", "2,3", "--lr", "-1", "--out",
@@ -206,6 +209,6 @@ def test_mnist_csv_writes_the_seed_2_format_and_trains(tmp_path):
                    "--lr", "0.1", "--batch-size", "16", "--seed", "0",
                    "--out", tmp_path / "digits.nnpy")
     assert trained.returncode == 0, trained.stderr
-    assert "inputs divided by 255" in trained.stdout
+    assert "so they are divided by 255" in trained.stdout
     accuracy = float(re.search(r"test accuracy: ([\d.]+)%", trained.stdout).group(1))
     assert accuracy >= 90.0, trained.stdout

@@ -111,10 +111,10 @@ def test_an_export_loads_in_cpython_and_predicts_what_the_engine_predicts(traine
     X = trained.X_test[:300]
     want = trained.model.predict(X)
     np.testing.assert_allclose(model.predict(X), want, rtol=0, atol=1e-6)
-    # the Predictor takes raw pixels (0..255) too: it divides by the file's input_divisor
+    # the Predictor takes raw pixels (0..255): it divides every input by the file's input_divisor
     p = nnpy.Predictor(str(exported))
     np.testing.assert_allclose(p.predict(np.rint(X * 255)), want, rtol=0, atol=1e-6)
-    classes, confidence = p.classify(X)
+    classes, confidence = p.classify(np.rint(X * 255))
     assert classes.tolist() == np.argmax(want, axis=1).tolist()
 
 
@@ -163,7 +163,7 @@ def test_a_workflow_model_imports_and_classifies_as_in_cpython(npz_bytes, workfl
     assert result["network"]["from_file"] == "digits.nnpy"
     assert mp.model.dtype == np.float32  # the page's dtype
     cpython = nnpy.Predictor(str(workflow_file))
-    want = cpython.predict(mp.X_test.astype(np.float64))          # float64, in CPython
+    want = cpython.predict(np.rint(mp.X_test.astype(np.float64) * 255))  # raw pixels, float64, in CPython
     got = mp.model.predict(mp.X_test)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
     ev = mp.evaluate()
@@ -173,7 +173,7 @@ def test_a_workflow_model_imports_and_classifies_as_in_cpython(npz_bytes, workfl
     # the drawing pad's classify uses it: a test digit, drawn at 280x280, gets the file's answer
     image = np.kron(np.rint(mp.X_test[0].reshape(28, 28) * 255), np.ones((10, 10))).astype(np.uint8)
     out = mp.classify(image.reshape(-1), 280, 280)
-    expect = cpython.predict(nnpy.preprocess_digit(image))
+    expect = cpython.model.predict(nnpy.preprocess_digit(image))   # already in 0..1: the model itself
     np.testing.assert_allclose(out["probabilities"], expect, rtol=0, atol=1e-5)
 
 

@@ -146,9 +146,9 @@ def test_html_summary_escapes_names():
 
 def test_the_fit_of_the_second_seed_takes_verbose_too(tmp_path, capsys):
     X, y = make_dataset("blobs", n=40, noise=0.2, seed=0, num_classes=2)
-    for verbose, count in ((0, 0), (2, 3 + 3)):   # the data line, 3 epochs, the test line, the saved line
+    for verbose, count in ((0, 0), (2, 4 + 3)):   # the data and scaling lines, 3 epochs, the test line, the saved line
         nn = Network([2, 4, 2], base_address=tmp_path, seed=0, verbose=verbose)
         nn.fit((X[:30], y[:30]), (X[30:], y[30:]), epoch=3, alpha=0.1, batch_size=8)
         out = capsys.readouterr().out
         assert len(out.splitlines()) == count, out
-    assert "test accuracy" in out.splitlines()[1]
+    assert out.splitlines()[1].startswith("scaling: none") and "test accuracy" in out.splitlines()[2]

@@ -52,22 +52,26 @@ def test_the_seed_2_snippet_runs_and_learns(pixel_csvs, tmp_path, capsys):
     image = Xt[0].reshape(8, 8)
     x = image.flatten().astype(float) / 255.0
     x = x.reshape(1, 64)
-    result = nn.run(base + "model.pkl", x)
+    with pytest.warns(UserWarning, match=r"as if already divided by 255; this model divides every input"):
+        nn.run(base + "model.pkl", x)
     # --- end of the snippet ---
+    # The CSV held raw pixels, so fit chose (and said) "divide by 255", saved with the model, which
+    # divides every input by 255: the seed's own x / 255.0 gets a warning; raw pixels are right.
+    raw = image.flatten().astype(float).reshape(1, 64)
+    result = nn.run(base + "model.pkl", raw)
     printed = capsys.readouterr().out
     assert nn.test_accuracy >= 0.9, printed          # stated target; ~0.99 observed
     assert f"test accuracy: {100 * nn.test_accuracy:.2f}%" in printed, printed
     assert printed.count("epoch ") == 10 and "\r" not in printed, printed   # plain lines
-    assert "inputs divided by 255" in printed, printed
+    assert "the inputs look like pixels (whole numbers 0..255), so they are divided by 255" in printed, printed
     saved, metadata = load_model(tmp_path / "save" / "model.pkl", return_metadata=True)
     assert metadata["input_divisor"] == 255 and metadata["structure"] == [64, 32, 16, 10]
+    assert metadata["input_scaling"] == "pixels"
     probs = saved.predict(x)[0]
     assert result.label == int(np.argmax(probs))
     assert printed.rstrip().endswith(
         f"prediction = {result.label} with {100 * probs.max():.1f}% confidence"), printed
-    # Raw pixels give the same answer (the saved divisor is applied); so does the network.
-    assert nn.run(base + "model.pkl", Xt[:1].astype(float)).label == result.label
-    assert np.array_equal(nn.predict(x), saved.predict(x))
+    assert np.array_equal(nn.predict(raw), saved.predict(raw / 255))
     # The test accuracy printed is the model's own, computed again here independently.
     assert np.mean(saved.predict(Xt / 255.0).argmax(axis=1) == yt) == nn.test_accuracy
 
@@ -94,7 +98,7 @@ def test_three_class_spirals_from_csv_reach_97_percent(tmp_path):
     assert len(history["loss"]) == 80 and history["loss"][-1] < history["loss"][0]
     assert history["val_accuracy"][-1] == nn.test_accuracy
     _, metadata = load_model(tmp_path / "model.pkl", return_metadata=True)
-    assert "input_divisor" not in metadata             # floats, not pixels: no scaling
+    assert "input_divisor" not in metadata and metadata["input_scaling"] == "none"  # floats, not pixels
 
 
 def test_one_sigmoid_output_for_two_classes_and_linear_for_regression(tmp_path):
@@ -135,9 +139,11 @@ def test_bad_data_and_structures_are_refused_with_clear_messages(tmp_path):
         nn.fit(tmp_path / "t.csv")
     wide = Network([3, 4, 3], verbose=False)
     (tmp_path / "u.csv").write_text("0,1,2\n1,3,4\n")
-    with pytest.raises(ValueError, match="has 2 feature columns, but the structure's input "
-                                         "size is 3"):
+    with pytest.raises(ValueError, match=r"has 3 columns, but the structure's 3 inputs and the label need 4: "
+                                         r"is the label column missing\?"):
         wide.fit(tmp_path / "u.csv")
+    with pytest.raises(ValueError, match="has 2 feature columns, but the structure's input size is 4"):
+        Network([4, 4, 3], verbose=False).fit(tmp_path / "u.csv")
     for bad in ([784], [784, 0, 10], "784,10", [2.5, 3], None):
         with pytest.raises(ValueError, match="structure must be a list"):
             Network(bad)

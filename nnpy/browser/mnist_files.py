@@ -3,7 +3,8 @@
 The page exports its network with :func:`nnpy.save_model_bytes`, in the same
 format as ``save_model`` in CPython, with this metadata::
 
-    {"input_divisor": 255,                 # pixels 0..255 are divided by 255 before the network
+    {"input_scaling": "pixels",            # see nnpy.scaling: applied to every input
+     "input_divisor": 255,                 # pixels 0..255 are divided by 255 before the network
      "class_names": ["0", "1", ..., "9"],  # output i is digit i
      "input_shape": [28, 28],              # the 784 inputs are a 28x28 image, row by row
      "mnist": {...},                       # the engine's checked state (see nnpy.browser.mnist)
@@ -41,7 +42,7 @@ class NotAnMnistModel(ValueError):
 
 def export_metadata(state, epoch, test_accuracy=None):
     """The metadata a page export carries (see the module docstring)."""
-    meta = {"input_divisor": PIXEL_DIVISOR, "class_names": list(CLASS_NAMES), "input_shape": [28, 28],
+    meta = {"input_scaling": "pixels", "input_divisor": PIXEL_DIVISOR, "class_names": list(CLASS_NAMES), "input_shape": [28, 28],
             "mnist": dict(state), "epoch": int(epoch)}
     if test_accuracy is not None:
         meta["test_accuracy"] = float(test_accuracy)
@@ -127,6 +128,9 @@ def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_ac
                      f"the MNIST page's output is {classes} softmax units, one per digit")
     described = hidden_layers(layers[:-1], refuse, "the page", activations=hidden_activations,
                               max_layers=max_layers, max_units=max_units)
+    if meta.get("input_scaling") == "standardize" or "input_mean" in meta:
+        raise refuse("it was trained on standardized inputs (each pixel shifted and scaled by the "
+                     f"training set's mean and spread); the page divides pixels by {PIXEL_DIVISOR} (0..1)")
     divisor = meta.get("input_divisor")
     if divisor is not None and divisor != PIXEL_DIVISOR:
         raise refuse(f"it was trained on pixels divided by {divisor!r}; the page divides them by "

@@ -60,7 +60,7 @@ import time
 import numpy as np
 
 from .._version import __version__
-from ..data import DataError, load_csv, train_test_split
+from ..data import DataError, label_problem, load_csv, train_test_split
 from ..datasets import FEATURES, feature_map, make_dataset
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
@@ -76,6 +76,7 @@ MAX_LAYERS = 10
 MAX_UNITS = 32
 MAX_CLASSES = 6
 MAX_POINTS = 5000     # the user's own data (CSV, clicks)
+MAX_CSV_CHARS = 2_000_000   # refused by length before parsing (the page refuses bigger files unread)
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu")
 DATASETS_2D = {
     # name: (problem, number of classes or None for "classes" in the state)
@@ -439,33 +440,46 @@ class Playground:
         result["snapshot"] = self.snapshot()
         return result
 
-    def load_csv(self, text, name="your data"):
+    def load_csv(self, text, name="your data", delimiter=",", header="auto"):
         """Use the points of a CSV (``x1,x2,label``; a header row may name the label column).
 
-        Classification labels are integers 0..5 (two classes at least);
-        regression targets are numbers. Points must lie in the plotted square
-        [-6, 6]^2. A bad file raises ``DataError`` naming the row; the data
-        and the network stay as they were.
+        Classification labels are integers 0..5 counting from 0 without gaps
+        (labels 1 and 2 are refused with the labels found and the rule, never
+        turned into an empty class 0); regression targets are numbers. Points
+        must lie in the plotted square [-6, 6]^2. A bad file raises
+        ``DataError`` naming the row; the data and the network stay as they
+        were. ``delimiter`` is the cell separator (``","``, ``";"``, ``"\\t"``);
+        ``header`` settles whether the first row is a header (``"auto"``: decided
+        from the file, see :func:`nnpy.data.load_csv`). The result's
+        ``notes`` say what was decided (``first row read as the header: ...``).
         """
         self._require()
+        if delimiter not in (",", ";", "\t"):
+            raise DataError(f"delimiter must be ',', ';' or a tab. Received: {delimiter!r}")
+        text = str(text)
+        if len(text) > MAX_CSV_CHARS:
+            raise DataError(f"the CSV has {len(text):,} characters; the playground takes up to "
+                            f"{MAX_CSV_CHARS:,} ({MAX_POINTS} points)")
+        text = text.lstrip("\ufeff")   # a byte-order mark is not part of the first cell
         regression = self.state["problem"] == "regression"
-        first = next((line for line in str(text).splitlines() if line.strip()), "")
-        cells = [c.strip().strip('"').strip().lower() for c in first.split(",")]
-        label_column = cells.index("label") if "label" in cells else -1
-        X, y = load_csv(str(text), label_column=label_column,
-                        label_type="float" if regression else "int",
-                        num_classes=None if regression else MAX_CLASSES)
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        cells = [c.strip().strip('"').strip().lower() for c in first.split(delimiter)]
+        label_column = cells.index("label") if "label" in cells and header is not False else -1
+        X, y, info = load_csv(text, label_column=label_column, header=header, delimiter=delimiter,
+                              label_type="float" if regression else "int",
+                              num_classes=None if regression else MAX_CLASSES, return_info=True)
         if X.shape[1] != 2:
-            raise DataError(f"the CSV has {X.shape[1]} feature columns; the playground needs two "
-                            "(x1, x2) and a label")
+            raise DataError(f"the CSV has {X.shape[1] + 1} columns; the playground needs three: "
+                            "x1, x2 and a label")
         if len(X) < 4 or len(X) > MAX_POINTS:
             raise DataError(f"the CSV has {len(X)} points; the playground takes 4..{MAX_POINTS}")
+        if not regression and label_problem(y):
+            raise DataError(label_problem(y))
         outside = np.flatnonzero(np.any(np.abs(X) > DOMAIN, axis=1))
         if len(outside):
             i = int(outside[0])
-            header = any(c and not _is_number(c) for c in cells)
-            rows = [n + 1 for n, line in enumerate(str(text).splitlines()) if line.strip()]
-            row = rows[i + 1 if header else i]
+            rows = [n + 1 for n, line in enumerate(text.splitlines()) if line.strip()]
+            row = rows[i + 1 if info["header"] is not None else i]
             raise DataError(f"row {row}: the point ({X[i, 0]:g}, {X[i, 1]:g}) lies outside the "
                             f"plotted square -{DOMAIN:g}..{DOMAIN:g}; scale your data into it")
         if regression:
@@ -474,7 +488,11 @@ class Playground:
             classes = int(y.max()) + 1
             if classes < 2:
                 raise DataError("every point has label 0: a classification needs at least two classes")
-        return self._use_custom(X, y, str(name), classes)
+        result = self._use_custom(X, y, str(name), classes)
+        result["notes"] = [n.replace("(header=False reads it as data)",
+                                     "(to read it as data, choose: CSV first row is data)")
+                           for n in info["notes"] if not n.startswith("the labels are")]
+        return result
 
     def csv(self):
         """The current data (train and test) as CSV text, ``x1,x2,label``, and a file name."""
@@ -492,6 +510,8 @@ class Playground:
         """Add one point to the training (or test) set; the network keeps training."""
         self._require()
         x1, x2 = float(x1), float(x2)
+        if not (np.isfinite(x1) and np.isfinite(x2)):
+            raise ValueError(f"the point ({x1:g}, {x2:g}) is not two finite numbers")
         if not (abs(x1) <= DOMAIN and abs(x2) <= DOMAIN):
             raise ValueError(f"the point ({x1:g}, {x2:g}) lies outside -{DOMAIN:g}..{DOMAIN:g}")
         if self.state["problem"] == "regression":
@@ -933,10 +953,3 @@ def _is_numbers(value):
     return isinstance(value, (list, tuple)) and all(
         isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in value)
 
-
-def _is_number(cell):
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False

@@ -336,6 +336,8 @@ function regenerate() {
 // ---------------------------------------------------------------- your own data, Embed, files, code
 const userData = createUserData($("data-message"), {
   loop, classValue: () => controls.addClassValue(), isFatal, onFatal: engineError,
+  delimiter: () => ({ tab: "\t" })[$("csv-delimiter").value] || $("csv-delimiter").value,
+  header: () => ({ true: true, false: false })[$("csv-header").value] ?? "auto",
 });
 const embedPanel = createEmbedPanel(document, { getState: () => store.get() });
 const files = createFiles(document, {

@@ -3,7 +3,9 @@
  * data (a bad file changes nothing and says why, naming the row), and the current data
  * downloads as CSV. Every change goes through the training loop; the network keeps training.
  *
- *   const data = createUserData(messageElement, { loop, classValue, isFatal, onFatal });
+ *   const data = createUserData(messageElement, { loop, classValue, isFatal, onFatal, delimiter });
+ *   (delimiter() -> the cell separator the page's control names: ",", ";" or "\t"; header() -> true,
+ *   false or "auto": whether the CSV's first row is a header)
  *   data.setMode("add" | "remove" | "");  data.point(x1, x2);  data.csvFile(file);  data.csvDownload();
  */
 
@@ -11,7 +13,9 @@ import { download, messageOf } from "./status.js";
 
 const MAX_CSV_BYTES = 2_000_000;
 
-export function createUserData(messageElement, { loop, classValue, isFatal, onFatal }) {
+export function createUserData(messageElement, {
+  loop, classValue, isFatal, onFatal, delimiter = () => ",", header = () => "auto",
+}) {
   let mode = "";
 
   function message(text, isError = false) {
@@ -52,9 +56,11 @@ export function createUserData(messageElement, { loop, classValue, isFatal, onFa
         return;
       }
       try {
-        const r = await loop.edit("load_csv", { text, name: file.name });
+        const r = await loop.edit("load_csv", { text, name: file.name, delimiter: delimiter(), header: header() });
         const n = r.points.train_y.shape[0] + r.points.test_y.shape[0];
-        message(`Loaded ${n} points from ${file.name}.`);
+        // what the engine decided about the file, e.g. "first row read as the header: x1,x2,label"
+        const notes = (r.notes || []).map((note) => ` ${note[0].toUpperCase()}${note.slice(1)}.`).join("");
+        message(`Loaded ${n} points from ${file.name}.${notes}`);
       } catch (err) {
         fail(err, `Could not use ${file.name}: `);
       }

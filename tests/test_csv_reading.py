@@ -1,0 +1,217 @@
+"""Issue 11, kinds 2 and 3 and the small CSV faults, at every entry point that reads a CSV:
+nnpy.load_csv, the seed-2 workflow, the CLI (through main()), the playground's engine
+(Playground.load_csv, what the page's upload calls). Issue 16: every parser of user text in
+linear time, long inputs refused by length, checked with a hang guard."""
+
+import io
+import multiprocessing
+import time
+
+import numpy as np
+import pytest
+
+from nnpy import cli
+from nnpy.browser.playground import Playground
+from nnpy.data import DataError, label_problem, load_csv
+from nnpy.workflow import Network
+
+PANDAS = "0,1,2\n1,0.5,0.25\n0,0.25,0.5\n1,0.75,1\n0,1,0.75\n"   # DataFrame(array).to_csv(index=False)
+
+
+# ------------------------------------------------------------------ kind 2: a header of numbers
+
+def test_a_header_of_column_numbers_is_recognised_and_said():
+    X, y, info = load_csv(PANDAS, return_info=True)
+    assert X.shape == (4, 2) and y.tolist() == [1, 0, 1, 0]
+    assert info["header"] == ["0", "1", "2"]
+    assert info["notes"] == ["first row read as the header: 0,1,2 numbers the columns, as pandas writes them "
+                             "(header=False reads it as data)"]
+    X, y = load_csv(PANDAS, header=False)            # settled by the caller: 5 samples
+    assert X.shape == (5, 2) and y.tolist() == [0, 1, 0, 1, 0]
+    X, y = load_csv(PANDAS)                           # the two-value return is unchanged
+    assert X.shape == (4, 2)
+
+
+def test_a_first_row_that_fails_the_label_rule_while_the_rest_pass_is_the_header():
+    text = "784,3,9\n1,0.5,0.25\n0,1,2\n2,3,4\n"
+    X, y, info = load_csv(text, num_classes=3, return_info=True)
+    assert X.shape == (3, 2) and info["header"] == ["784", "3", "9"]
+    assert "its label '784' is not a class label, unlike every other row's" in info["notes"][0]
+    with pytest.raises(DataError, match=r"row 1 \(there is no header row\).*'784' is out of range"):
+        load_csv(text, num_classes=3, header=False)
+
+
+def test_a_text_header_is_said_too():
+    _, _, info = load_csv("label,x1,x2\n1,0.5,2\n0,1,3\n", return_info=True)
+    assert info["notes"] == ["first row read as the header: label,x1,x2 (header=False reads it as data)"]
+    _, _, info = load_csv("1,0.5,2\n0,1,3\n", return_info=True)
+    assert info["notes"] == [] and info["header"] is None
+
+
+def test_the_cli_and_the_workflow_say_what_they_did_and_take_header(tmp_path):
+    rows = "".join(f"{i % 2},{(i % 5) / 5},{(i % 7) / 7}\n" for i in range(40))
+    (tmp_path / "p.csv").write_text("0,1,2\n" + rows)
+    out = io.StringIO()
+    assert cli.main(["train", "--train", str(tmp_path / "p.csv"), "--structure", "2,4,2", "--epochs", "1",
+                     "--out", str(tmp_path / "m.nnpy")], out=out) == 0
+    assert "training data: first row read as the header: 0,1,2 numbers the columns" in out.getvalue()
+    assert "on 40 samples" in out.getvalue()
+    out = io.StringIO()
+    assert cli.main(["train", "--train", str(tmp_path / "p.csv"), "--no-header", "--structure", "2,4,2",
+                     "--epochs", "1", "--out", str(tmp_path / "m.nnpy")], out=out) == 0
+    assert "on 41 samples" in out.getvalue() and "header" not in out.getvalue()
+    nn = Network([2, 4, 2], verbose=False)
+    nn.fit(tmp_path / "p.csv", epoch=1, header=True, save=False)
+    assert nn.metadata["training"]["samples"] == 40
+
+
+# ------------------------------------------------------------------ kind 3: labels from 0
+
+TWO_BLOBS = "".join(f"{1 + i % 2},{(-1) ** i * 2 + 0.01 * i},{(-1) ** i * 2}\n" for i in range(40))
+
+
+def test_labels_that_skip_zero_are_named_with_the_rule_everywhere(tmp_path):
+    rule = r"the labels are 1, 2: class labels count from 0 without gaps \(2 classes: 0 and 1\), so class 0 would have no samples"
+    assert label_problem(np.array([0, 1, 2])) is None
+    assert "class 1 would have no samples" in label_problem(np.array([0, 2, 2]))
+    _, y, info = load_csv(TWO_BLOBS, return_info=True)      # a test set may lack a class: a note, not a refusal
+    assert info["labels"] == [1, 2] and any("the labels are 1, 2" in n for n in info["notes"])
+    with pytest.raises(ValueError, match="The training data cannot train this network: " + rule):
+        Network([2, 4, 3], verbose=False).fit(TWO_BLOBS, epoch=1, save=False)
+    with pytest.raises(ValueError, match=rule):
+        Network([2, 4, 3], verbose=False).fit((np.zeros((4, 2)), np.array([1, 2, 1, 2])), epoch=1, save=False)
+    (tmp_path / "b.csv").write_text(TWO_BLOBS)
+    err = io.StringIO()
+    import contextlib
+    with contextlib.redirect_stderr(err):
+        status = cli.main(["train", "--train", str(tmp_path / "b.csv"), "--structure", "2,4,3", "--out",
+                           str(tmp_path / "m.nnpy")], out=io.StringIO())
+    assert status == 2 and "the labels are 1, 2: class labels count from 0" in err.getvalue()
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    before = p.points()
+    page_format = "".join(f"{(-1) ** i * 2 + 0.01 * i},{(-1) ** i * 2},{1 + i % 2}\n" for i in range(40))
+    with pytest.raises(DataError, match=rule):
+        p.load_csv(page_format, "blobs.csv")
+    assert all(np.array_equal(before[k], p.points()[k]) for k in ("train_y", "test_y"))
+    assert p.network()["classes"] == 2                           # no third, empty class
+
+
+def test_binary_labels_out_of_range_name_the_labels_found():
+    with pytest.raises(ValueError, match=r"labels up to 2, but the network has 2 classes \(labels 0..1\); "
+                                         r"the labels found are 0, 2"):
+        Network([2, 3, 1], verbose=False).fit((np.zeros((4, 2)), np.array([0, 1, 0, 1])), (np.zeros((2, 2)),
+                                              np.array([0, 2])), epoch=1, save=False)
+
+
+# ------------------------------------------------------------------ the smaller ones
+
+def test_the_engine_reads_the_label_column_behind_a_byte_order_mark_and_says_header():
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    text = "\ufefflabel,x1,x2\n" + "".join(f"{i % 2},{i % 3 - 1},{i % 4 - 2}\n" for i in range(12))
+    r = p.load_csv(text, "bom.csv")
+    pts = p.points()
+    labels = np.concatenate([pts["train_y"], pts["test_y"]])
+    assert sorted(labels.tolist()) == [0] * 6 + [1] * 6          # the label column, not x2
+    assert r["notes"] == ["first row read as the header: label,x1,x2 (to read it as data, choose: CSV first "
+                          "row is data)"]
+
+
+def test_one_column_too_few_says_the_label_column_is_missing():
+    text = "".join(",".join(str((v * r) % 256) for v in range(784)) + "\n" for r in range(1, 4))  # pixels only
+    with pytest.raises(ValueError, match=r"The training data has 784 columns, but the structure's 784 inputs and "
+                                         r"the label need 785: is the label column missing"):
+        Network([784, 10], verbose=False).fit(text, epoch=1, save=False)
+
+
+def test_semicolons_and_decimal_commas(tmp_path):
+    text = "label;x1;x2\n1;0,5;2\n0;1;3\n"
+    with pytest.raises(DataError, match=r"'0,5' is not a number: decimal commas are not numbers here; write a "
+                                        r"decimal point \(0.5\)"):
+        load_csv(text, delimiter=";")
+    X, y = load_csv(text.replace("0,5", "0.5"), delimiter=";")
+    assert X.tolist() == [[0.5, 2.0], [1.0, 3.0]]
+    rows = "".join(f"{i % 2};{i / 10};{-i / 10}\n" for i in range(20))
+    (tmp_path / "s.csv").write_text(rows)
+    out = io.StringIO()
+    assert cli.main(["train", "--train", str(tmp_path / "s.csv"), "--delimiter", "semicolon", "--structure",
+                     "2,2", "--epochs", "1", "--out", str(tmp_path / "m.nnpy")], out=out) == 0
+    assert "on 20 samples" in out.getvalue()
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    r = p.load_csv("".join(f"{i / 10};{-i / 10};{i % 2}\n" for i in range(20)), "s.csv", delimiter=";")
+    assert len(r["points"]["train_y"]) + len(r["points"]["test_y"]) == 20
+    with pytest.raises(DataError, match="decimal commas are not numbers here"):
+        p.load_csv("x1;x2;label\n0,5;1;0\n1;1;1\n2;2;0\n3;3;1\n", "c.csv", delimiter=";")
+
+
+# ------------------------------------------------------------------ issue 16: linear time, with a guard
+
+SIZE = 200_000
+RUNS = {"digits": "1" * SIZE + "x", "letters": "a" * SIZE, "separators": ",;\t.-" * (SIZE // 5),
+        "percent": "%" * SIZE, "unicode": "é✓𝟙" * (SIZE // 3)}
+
+
+def _parse_everything(queue):
+    """Every CSV and model-file parser of user text, fed each run; what each said (or the crash)."""
+    try:
+        queue.put(_outcomes())
+    except BaseException as e:  # a crash is reported, not waited for
+        queue.put([("crash", "crash", f"{type(e).__name__}: {e}")])
+
+
+def _outcomes():
+    from nnpy.browser.mnist_files import read_mnist_model
+    from nnpy.saved_models import ModelFileError, load_model_bytes
+    outcomes = []
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    for name, run in RUNS.items():
+        for text in (run, f"label,x\n1,{run}\n", f"{run}\n0,1\n", f"1,2\n{run},3\n"):
+            try:
+                load_csv(text)
+                outcomes.append((name, "load_csv", "loaded"))
+            except DataError as e:
+                outcomes.append((name, "load_csv", str(e)[:300]))
+            try:
+                p.load_csv(text, "f.csv")
+                outcomes.append((name, "page csv", "loaded"))
+            except DataError as e:
+                outcomes.append((name, "page csv", str(e)[:300]))
+        data = run.encode("utf-8")
+        mnist = dict(dtype=np.float32, inputs=784, classes=10, hidden_activations=("relu", "tanh"),
+                     max_layers=4, max_units=1024)
+        for reader in (lambda d: load_model_bytes(d), lambda d: p.import_model(d, "x.nnpy"),
+                       lambda d: read_mnist_model(d, "x.nnpy", **mnist)):
+            try:
+                reader(data)
+                outcomes.append((name, "model file", "loaded"))
+            except (ModelFileError, ValueError) as e:
+                outcomes.append((name, "model file", str(e)[:300]))
+    return outcomes
+
+
+def test_every_python_parser_of_user_text_answers_a_megabyte_in_linear_time():
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_parse_everything, args=(queue,))
+    proc.start()
+    try:
+        outcomes = queue.get(timeout=240)          # the hang guard: generous, for a shared machine
+    finally:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+    assert len(outcomes) == 5 * (8 + 3)
+    for name, where, said in outcomes:
+        assert said != "loaded", (name, where)
+        assert 0 < len(said) <= 300 and "Traceback" not in said, (name, where, said)
+
+
+def test_the_page_refuses_a_csv_longer_than_it_can_use_before_reading_it():
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    with pytest.raises(DataError, match=r"^the CSV has 2,000,001 characters; the playground takes up to "
+                                        r"2,000,000 \(5000 points\)$"):
+        p.load_csv("1" * 2_000_001, "big.csv")
