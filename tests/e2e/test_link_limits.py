@@ -33,9 +33,14 @@ const base = self.location.origin;
 const S = await import(base + '/js/state.js');
 const M = await import(base + '/js/mnist/state.js');
 const H = await import(base + '/js/hash.js');
+const W = await import(base + '/js/workshop/state.js');
 const out = [];
 for (const [name, run] of Object.entries(runs)) {
   out.push({ name, where: 'toNumber', result: String(H.toNumber(run)) });
+  for (const hash of [`#step=${run}`, `#${run}=1`, `#${Array.from({ length: 400 }, (_, i) => `k${i}=1`).join('&')}`]) {
+    const w = W.parse(hash);
+    out.push({ name, where: `workshop ${hash.slice(0, 12)}`, notes: w.notes, defaults: w.given.size === 0 });
+  }
   for (const [page, mod] of [['playground', S], ['mnist', M]]) {
     for (const hash of [`#seed=${run}`, `#networkShape=${run}`, `#${run}=1`, `#learningRate=0.1&${run}`]) {
       const { state, notes } = mod.parseHash(hash);
@@ -74,8 +79,10 @@ def test_every_hash_parser_reads_a_megabyte_of_each_kind_of_text_with_its_note(p
         assert 1 <= len(notes) <= 5, r["where"]
         assert all(len(n) < 300 for n in notes), notes
         assert r["defaults"], r["where"]   # nothing from the long link was used
-        if r["where"].endswith("many"):
+        if r["where"].endswith("many") or r["where"].startswith("workshop #k0="):
             assert notes[-1].startswith("… and ") and "more problems with the link" in notes[-1], notes
+        elif r["where"].startswith("workshop"):
+            assert "characters long" in notes[0] or "Ignored" in notes[0], notes
         else:
             assert "characters long" in notes[0] and "using the defaults" in notes[0], notes
 

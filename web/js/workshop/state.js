@@ -7,7 +7,7 @@
  * A link never carries code: `prefill` names steps, and their code comes from the page itself.
  * A bad part is ignored with a note; the rest of the link still applies.
  */
-import { hashParts, parseValue, describe, shorten } from "../hash.js";
+import { capNotes, hashParts, parseValue, describe, shorten } from "../hash.js";
 
 export const STEPS = ["activations", "losses", "layers", "model", "trainer", "saved_models", "inference"];
 
@@ -39,6 +39,7 @@ export function parse(hash) {
     out[p.name] = value.value;
     out.given.add(p.name);
   }
+  out.notes = capNotes(out.notes); // at most five, as on the other pages
   return out;
 }
 
