@@ -173,3 +173,21 @@ def test_the_engine_failure_says_what_happened(page, site_url):
     assert hints[1].startswith("The Python worker stopped while it ran") and "connection" not in hints[1]
     assert hints[2].startswith("Python failed while it started") and "connection" not in hints[2]
     assert all(h.count("Try again") == 1 for h in hints)
+
+
+def test_a_megabyte_link_gives_its_note_and_the_mnist_page_trains(page, site_url):
+    from test_mnist_url import STOPPED_AFTER_ONE, open_mnist, params
+    page.set_default_timeout(120_000)
+    page.set_default_navigation_timeout(180_000)
+    open_mnist(page, site_url, "#digits=1000&seed=" + "1" * 1_000_000 + "x")
+    shown = notes_on_screen(page)
+    assert len(shown) == 1 and "1,000,018 characters long" in shown[0] and "using the defaults" in shown[0]
+    assert params(page)["seed"] == "0" and params(page)["digits"] == "10000"   # nothing of the link was used
+    page.select_option("#subset", "1000")                                      # a short epoch for the test
+    page.wait_for_function("document.getElementById('train-status').textContent.endsWith('press Train.')",
+                           timeout=600_000)
+    page.select_option("#epochs", "1")
+    page.click("#train-button")
+    page.wait_for_function(STOPPED_AFTER_ONE, timeout=600_000)   # room for a machine under heavy load
+    assert page.inner_text("#epoch") == "1 / 1"
+    page.assert_no_errors()
