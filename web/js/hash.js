@@ -146,3 +146,16 @@ export function capNotes(notes) {
 export function hashPart(p, value) {
   return `${p.name}=${encodeURIComponent(formatValue(p, value)).replace(/%2C/g, ",")}`;
 }
+
+/**
+ * The element a hash points at when it is in-page navigation ("#play-button" after a skip link
+ * or any anchor), or null when it is a setup ("#dataset=xor"). Navigation is never read as a
+ * setup: a page restores its setup's address and changes nothing. `lookup(id)` finds an element.
+ */
+export function inPageTarget(hash, lookup = (id) => document.getElementById(id)) {
+  const text = String(hash || "").replace(/^#/, "");
+  if (!text || text.includes("=") || text.includes("&")) return null;
+  let id;
+  try { id = decodeURIComponent(text); } catch { return null; }
+  return lookup(id) || null;
+}

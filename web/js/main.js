@@ -11,6 +11,7 @@ import { createEngine } from "./engine.js";
 import {
   FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
 } from "./state.js";
+import { inPageTarget } from "./hash.js";
 import { createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
@@ -29,7 +30,7 @@ const $ = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- state and views
 const notes = createNotes($("notes"));
-const parsed = parseHash(location.hash);
+const parsed = parseHash(inPageTarget(location.hash) ? "" : location.hash); // "#play-button" is no setup
 notes.show(parsed.notes);
 // a link typed in later: its notes, or none (the last link's notes go away), as on the MNIST page
 const store = createStore(parsed.state, { onNotes: (n) => (n.length ? notes.show(n) : notes.hide()) });

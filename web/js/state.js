@@ -14,7 +14,7 @@
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
-import { capNotes, count, describe, formatValue, hashPart, hashParts, parseValue, shorten } from "./hash.js";
+import { capNotes, count, describe, formatValue, hashPart, hashParts, inPageTarget, parseValue, shorten } from "./hash.js";
 
 export { formatValue, parseValue };
 
@@ -264,6 +264,7 @@ export function createStore(initial, { onNotes = () => {} } = {}) {
 
   window.addEventListener("hashchange", () => {
     if (location.hash === written) return;
+    if (inPageTarget(location.hash)) { history.replaceState(null, "", written); return; } // a skip link, not a setup
     const { state: parsed, notes } = parseHash(location.hash);
     onNotes(notes);
     apply(parsed);

@@ -25,6 +25,7 @@ import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
 import { createShare } from "../share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
+import { inPageTarget } from "../hash.js";
 import { createNotes, failureHint } from "../status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -336,6 +337,7 @@ function showNotes(list) {
 /** A hash typed or pasted by the reader: set the controls and apply them as their change events would. */
 function applyHash() {
   if (location.hash === written) return;
+  if (inPageTarget(location.hash)) { window.history.replaceState(null, "", written); return; } // a skip link, not a setup
   const { state, notes: list } = parseHash(location.hash);
   showNotes(list);
   const before = controlsState();
@@ -468,7 +470,7 @@ document.addEventListener("keydown", (e) => {
 
 // the link's setup, before anything starts: the controls show it and the hash is written back normalised
 {
-  const { state, notes: list } = parseHash(location.hash);
+  const { state, notes: list } = parseHash(inPageTarget(location.hash) ? "" : location.hash);
   showNotes(list);
   showControls(state);
   writeHash();
