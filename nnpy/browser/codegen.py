@@ -186,9 +186,31 @@ def _describe_live(live):
     return f"{names[live['optimizer']]} at learning rate {live['lr']!r}, batches of {live['batch_size']}, {reg}"
 
 
+def _escape(text, quote='"'):
+    """``text`` for inside a double-quoted Python string or docstring, to be read back exactly.
+
+    Printable characters stay as they are; the quote, the backslash and every other character
+    (control characters such as NUL, line breaks, lone surrogates, U+2028) become escapes, so the
+    script always compiles, is valid UTF-8, and nothing in the text can end the string.
+    """
+    out = []
+    for ch in str(text):
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(repr(ch)[1:-1])  # \x00, \n, \u2028, \ud800, \U0001f600
+    return "".join(out)
+
+
 def _q(value):
-    """A Python literal of a string, list of strings or None, in double quotes (JSON's are Python's)."""
-    return "None" if value is None else json.dumps(value)
+    """A Python literal of a string, list of strings or None, in double quotes; it reads back exactly."""
+    if value is None:
+        return "None"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_q(v) for v in value) + "]"
+    return f'"{_escape(value)}"'
 
 
 def _text(value, limit=60):
@@ -198,8 +220,8 @@ def _text(value, limit=60):
 
 
 def _notes(notes):
-    """Extra header lines, escaped so they cannot end the docstring."""
-    return [str(line).replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in notes]
+    """Extra header lines, escaped so they cannot end the docstring: the docstring reads them back exactly."""
+    return [_escape(line) for line in notes]
 
 
 def _wrap(text, width=88):
