@@ -15,7 +15,7 @@ from nnpy.interop import from_safetensors, state_dict_from_torch
 from nnpy.browser.playground import Playground
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?$")
+LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?(?:\s+page: .*)?$")
 
 CASES = {
     "default circle, tanh, SGD": ({}, 12),
@@ -50,6 +50,8 @@ def parse(out):
     for line in out.splitlines():
         if line.startswith("epoch "):
             result["epoch"] = int(line.split()[1])
+        if line.startswith(("The same as the page", "Not the same as the page")):
+            result["verdict"] = "same" if line.startswith("The same") else "differs"
         m = LINE.match(line.strip())
         if m:
             result[m.group(1)] = {"loss": float(m.group(2)),
@@ -110,8 +112,31 @@ def test_nnpy_script_prints_the_playgrounds_numbers(tmp_path, case):
     pg, snap = trained(state, epochs)
     code = playground_code(pg)
     paths = write(tmp_path, code)
-    assert_same(run(str(paths["python"])), expected(pg, snap), 1e-9)
+    printed = run(str(paths["python"]))
+    assert_same(printed, expected(pg, snap), 1e-9)
+    assert printed["verdict"] == "same"  # the page's numbers (here: this CPython's engine) are printed beside
     compile(code["pytorch"], code["files"]["pytorch"], "exec")
+
+
+def test_the_script_prints_the_pages_numbers_beside_its_own_and_says_when_they_differ(tmp_path):
+    """The promise: the first epochs agree to 1e-9, later ones may drift; the script says which it is."""
+    state, epochs = CASES["default circle, tanh, SGD"]
+    pg, snap = trained(state, epochs)
+    page = {"train": {"loss": snap["loss"]["train"] + 1e-6, "accuracy": snap["accuracy"]["train"]},
+            "test": {"loss": snap["loss"]["test"], "accuracy": snap["accuracy"]["test"]}}
+    path = tmp_path / "drifted.py"
+    path.write_text(python_script(pg.state, epochs, page=page))
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 0, proc.stderr
+    train_line = next(line for line in proc.stdout.splitlines() if line.startswith("train "))
+    assert train_line.endswith(f"page: loss {page['train']['loss']:.10f}  accuracy {page['train']['accuracy']:.4f}")
+    assert parse(proc.stdout)["verdict"] == "differs"
+    head = " ".join(python_script(pg.state, epochs, page=page).split('"""')[1].split())
+    assert "The first epochs agree with the page to about 1e-9; later ones may drift apart." in head
+    assert "beside the page's" in head
+    with pytest.raises(ValueError, match="page must give"):
+        python_script(pg.state, epochs, page={"train": 1})
 
 
 def test_header_says_what_is_reproduced():
@@ -270,7 +295,7 @@ def test_a_diverged_run_is_said_so_in_both_headers():
 def test_the_words_count_epochs_as_english_does():
     state = {"dataset": "xor"}
     one = " ".join(python_script(state, 1).split())  # the docstring is wrapped
-    assert "1 epoch in all." in one and "after 1 epoch (the same seed" in one and "1 epochs" not in one
+    assert "1 epoch in all." in one and "accuracy after 1 epoch. The first" in one and "1 epochs" not in one
     faster = dict(state, lr=0.1)
     script = python_script(state, 4, history=[(0, state), (2, faster), (3, state)])
     assert "epochs=2)  # epochs 1-2" in script and "epochs=1)  # epoch 3" in script
@@ -281,3 +306,17 @@ def test_the_pytorch_docstring_is_set_apart_from_the_imports():
     lines = pytorch_script({"dataset": "xor"}, 3).splitlines()
     end = lines.index('"""', 1)
     assert lines[end + 1] == "" and lines[end + 2] == "import base64"
+
+
+def test_the_readme_promises_what_the_script_promises():
+    """The README's words about the Code panel are the script's own promise, and claim no more."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = " ".join(f.read().split())
+    promise = "first epochs agree with the page to about 1e-9; later ones may drift apart."
+    assert promise in readme
+    head = " ".join(python_script({"dataset": "xor"}, 3, page={"train": {"loss": 0.5, "accuracy": 0.5},
+                                                                "test": {"loss": 0.5, "accuracy": 0.5}}
+                                  ).split('"""')[1].split())
+    assert promise in head.replace("The first", "first")
+    assert "prints its loss and accuracy beside the page's" in readme
+    assert "the numbers the page showed" not in readme and "prints the loss and accuracy the page showed" not in head

@@ -256,8 +256,8 @@ def _reg(live):
 
 # ------------------------------------------------------------------ nnpy
 
-def python_script(state, epochs, *, data=None, history=None, initial=None, notes=()):
-    """An nnpy program that reproduces the playground's run and prints its numbers.
+def python_script(state, epochs, *, data=None, history=None, initial=None, notes=(), page=None):
+    """An nnpy program that reproduces the playground's run and prints its numbers beside the page's.
 
     Args:
         state: the page's state (see :func:`nnpy.browser.playground.check_state`).
@@ -270,12 +270,24 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
             they are not the ones the seed draws (the data was regenerated
             after the network was built); embedded then.
         notes: extra lines for the header.
+        page: the numbers the page showed after ``epochs`` epochs,
+            ``{"train": {"loss", "accuracy"}, "test": {...}}`` (accuracy a
+            fraction, or None for regression); printed beside the script's own.
 
     Returns:
         The script's text. It prints ``train  loss ...  accuracy ...`` and
-        ``test   loss ...`` lines, the page's metrics.
+        ``test   loss ...`` lines (with ``page: loss ...`` at the end when
+        ``page`` is given) and a last line saying whether they agree.
+
+    The promise, as the script states it: the same data, initial weights, batch
+    order and updates; its numbers agree with the page's to about 1e-9 for the
+    first epochs and may drift later. NumPy in the browser (Pyodide, no BLAS,
+    musl's libm) and on a desktop (BLAS, SIMD tanh/exp/log) round matrix
+    products and tanh, exp, log and sin differently in the last bit (measured:
+    tanh on a quarter of inputs, up to 2 ulp), and training can amplify that.
     """
-    header, body = python_parts(state, epochs, data=data, history=history, initial=initial, notes=notes)
+    header, body = python_parts(state, epochs, data=data, history=history, initial=initial, notes=notes,
+                                page=page)
     lines = header + [""]
     for line in body:
         if not isinstance(line, Cell):
@@ -290,7 +302,7 @@ class Cell(str):
     cell, the text of the markdown cell before it (Markdown). A script leaves it out."""
 
 
-def python_parts(state, epochs, *, data=None, history=None, initial=None, notes=()):
+def python_parts(state, epochs, *, data=None, history=None, initial=None, notes=(), page=None):
     """:func:`python_script` in parts: ``(header, body)``, the docstring's lines and the code's,
     with :class:`Cell` marks where a notebook (:mod:`nnpy.browser.notebook`) starts a new cell."""
     run = _Run(state, epochs, data, history)
@@ -307,10 +319,16 @@ def python_parts(state, epochs, *, data=None, history=None, initial=None, notes=
     header = [f'"""nnpy: the playground\'s run, step by step (made by nnpy {__version__}).', ""]
     header += run.describe()
     header += [""] + _wrap(
-        f"Run it where nnpy is installed: it prints the loss and accuracy the page showed after "
-        f"{_count(run.epochs, 'epoch')} (the same seed gives the same run, bit for bit). Changes made during "
-        "training other than the settings replayed below (points added or removed, weights edited by "
-        "hand, the data regenerated) are not part of this script.")
+        f"Run it where nnpy is installed: it trains the same network on the same data, from the same "
+        f"initial weights and in the same batch order, and prints its loss and accuracy after "
+        f"{_count(run.epochs, 'epoch')}" + (" beside the page's" if page is not None else "") + ". "
+        "The first epochs agree with the page to about 1e-9; later ones may drift apart. NumPy in the "
+        "browser and NumPy on your computer round matrix products and tanh, exp, log and sin differently "
+        "in the last bit, and training can grow such differences (momentum, Adam, ReLU and high learning "
+        "rates do), up to other accuracies after a hundred epochs or more. On one computer the same seed "
+        "gives the same run, bit for bit. Changes made during training other than the settings replayed "
+        "below (points added or removed, weights edited by hand, the data regenerated) are not part of "
+        "this script.")
     header += _notes(notes)
     header += ['"""']
     L = []
@@ -380,20 +398,61 @@ def python_parts(state, epochs, *, data=None, history=None, initial=None, notes=
         previous = live
     L += [Cell("## What the page shows\n\nThe loss and accuracy of both sets after the last epoch."),
           "# What the page shows: the loss (without the weight penalty)"
-          + ("" if run.regression else " and the accuracy") + " on both sets.",
-          'print(f"epoch {trainer.epoch}")',
-          "for name, F, labels in ((\"train\", F_train, y_train), (\"test\", F_test, y_test)):",
+          + ("" if run.regression else " and the accuracy") + " on both sets."]
+    if page is not None:
+        L += _page_numbers(page, run.regression)
+    L += ['print(f"epoch {trainer.epoch}")']
+    if page is not None:
+        L += ["same = True"]
+    L += ["for name, F, labels in ((\"train\", F_train, y_train), (\"test\", F_test, y_test)):",
           "    loss, _ = trainer.evaluate(F, labels)"]
     if run.regression:
-        L.append('    print(f"{name:<5}  loss {loss:.10f}")')
+        L.append('    line = f"{name:<5}  loss {loss:.10f}"')
     else:
         L.append("    probabilities = model.predict(F)")
         L.append("    predicted = (probabilities[:, 0] > 0.5).astype(np.int64)  # class 1 where p > 0.5"
                  if run.out_units == 1 else "    predicted = np.argmax(probabilities, axis=1)  # the likeliest class")
         L += ["    correct = int(np.sum(predicted == labels))",
-              '    print(f"{name:<5}  loss {loss:.10f}  accuracy {correct / len(labels):.4f}  '
-              '({correct}/{len(labels)})")']
+              '    line = f"{name:<5}  loss {loss:.10f}  accuracy {correct / len(labels):.4f}  '
+              '({correct}/{len(labels)})"']
+    if page is None:
+        L.append("    print(line)")
+    else:
+        L += _page_comparison(run.regression)
     return header, L
+
+
+def _page_numbers(page, regression):
+    """``PAGE = {...}``: the page's numbers after the same epochs, exactly (repr of each float)."""
+    parts = []
+    for part in ("train", "test"):
+        numbers = page.get(part) if isinstance(page, dict) else None
+        if not isinstance(numbers, dict):
+            raise ValueError(f"page must give the page's train and test numbers. Received: {page!r}")
+        loss = float(numbers["loss"])
+        entry = f'"loss": {loss!r}'
+        if not regression:
+            entry += f', "accuracy": {float(numbers["accuracy"])!r}'
+        parts.append(f'    "{part}": {{{entry}}},')
+    return ["PAGE = {  # what the page showed after the same epochs, to compare with"] + parts + ["}"]
+
+
+def _page_comparison(regression):
+    """Print each line with the page's numbers beside it, then whether the two agree (to 1e-9)."""
+    out = ["    shown = PAGE[name]",
+           "    close = abs(loss - shown[\"loss\"]) <= 1e-9 * max(1.0, abs(shown[\"loss\"]))"]
+    if regression:
+        out += ['    print(f"{line}  page: loss {shown[\'loss\']:.10f}")']
+    else:
+        out += ["    close = close and correct == round(shown[\"accuracy\"] * len(labels))",
+                '    print(f"{line}  page: loss {shown[\'loss\']:.10f}  accuracy {shown[\'accuracy\']:.4f}")']
+    out += ["    same = same and close",
+            "if same:",
+            '    print("The same as the page (losses within 1e-9).")',
+            "else:",
+            '    print("Not the same as the page: NumPy here and in the browser round some operations differently "',
+            '          "in the last bit, and the epochs of training grew that (see the top of this script).")']
+    return out
 
 
 def _nnpy_changes(old, new):
@@ -632,6 +691,15 @@ def initial_weights(model, initial, metadata=None):
     return to_safetensors(copy, metadata)
 
 
+def _shown(pg):
+    """The loss and accuracy the page shows now (as its snapshot computes them)."""
+    regression = pg.state["problem"] == "regression"
+    with np.errstate(all="ignore"):
+        metrics = pg._metrics(regression, pg.num_classes)
+    return {part: {"loss": metrics[part]["loss"], "accuracy": metrics[part].get("accuracy")}
+            for part in ("train", "test")}
+
+
 def playground_code(playground, history=None):
     """Everything the page's code view offers, for a configured ``Playground``.
 
@@ -669,7 +737,8 @@ def playground_code(playground, history=None):
     meta = {"features": list(pg.state["features"]), "state": json.dumps(pg.state, sort_keys=True),
             "weights": "initial"}
     return {
-        "python": python_script(pg.state, epochs, data=data, history=history, initial=pg._initial, notes=notes),
+        "python": python_script(pg.state, epochs, data=data, history=history, initial=pg._initial, notes=notes,
+                                page=_shown(pg)),
         "pytorch": pytorch_script(pg.state, epochs, data=data, history=history, weights_file=files["weights"],
                                   notes=notes),
         "weights": initial_weights(pg.model, pg._initial, meta),

@@ -41,7 +41,7 @@ REGRESSION = ("#problem=regression&dataset=circle&regDataset=reg-gauss&classes=2
               "&optimizer=momentum&regularization=L1&regularizationRate=0.001&x=true&y=true&xSquared=false"
               "&ySquared=false&xTimesY=false&sinX=false&sinY=true&showTestData=false&discretize=false")
 POINTS = np.random.default_rng(7).uniform(-6, 6, size=(200, 2))
-LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?$")
+LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?(?:\s+page: .*)?$")
 
 
 @pytest.fixture(scope="module")
