@@ -149,7 +149,7 @@ def test_only_mistakes_and_a_confusion_cell_filter_the_digit_grid(mnist_page):
     page.wait_for_function(f"document.getElementById('digits-caption').textContent.includes('true {t}, answered {p}')")
     labels = page.eval_on_selector_all("#digits .mn-digit", "els => els.map((e) => e.getAttribute('aria-label'))")
     assert len(labels) == cm[t][p]
-    assert all(label.startswith(f"A {t}, answered {p} ") for label in labels)
+    assert all(label.startswith(f"{p} {t}: answered {p} for a {t} ") for label in labels)
     page.click("#digits-all")
     page.wait_for_function("document.getElementById('digits-caption').textContent.startsWith('2,000 digits')")
 

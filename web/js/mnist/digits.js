@@ -50,9 +50,9 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
       b.className = "mn-digit" + (wrong ? " wrong" : "");
       Object.assign(b.dataset, { index: page.index.data[i], predicted: p, confidence: confidence[i] }); // for tests
       const conf = Math.round(confidence[i] * 100);
-      b.setAttribute("aria-label", wrong
-        ? `A ${t}, answered ${p} (${conf} % sure): wrong. Put it on the canvas`
-        : `A ${t}, answered ${p} (${conf} % sure). Put it on the canvas`);
+      b.setAttribute("aria-label", wrong  // starts with the text it shows ("5 3"), as speech input needs
+        ? `${p} ${t}: answered ${p} for a ${t} (${conf} % sure), wrong. Put it on the canvas`
+        : `${p}: answered ${p} for a ${t} (${conf} % sure). Put it on the canvas`);
       b.title = wrong ? `true ${t}, answered ${p} (${conf} %)` : `${t} (${conf} %)`;
       const c = digitCanvas();
       c.setAttribute("aria-hidden", "true");

@@ -1,0 +1,152 @@
+"""axe-core on every page, in the states a student reaches (issue 12, item 6).
+
+axe-core (npm, a test dependency pinned in web/package.json; never shipped in dist/) is injected
+from web/node_modules into the built pages. Its experimental rules run too (the name of a button
+must contain the text it shows is one of them). Every page and state has no serious or critical
+violation, and no content outside landmarks and no repeated landmark (the two moderate rules a
+student's screen reader trips over when jumping between regions).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from test_mnist import READY, stroke
+from test_page_support import open_page, pause, play, wait_idle
+from test_pyscript import BOOT_TIMEOUT_MS, CELL_FINISHED
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+ALSO_REFUSED = {"region", "landmark-unique"}
+
+RUN_AXE = """async () => {
+    const experimental = axe.getRules(["experimental"]).map((r) => r.ruleId);
+    const rules = Object.fromEntries(experimental.map((id) => [id, { enabled: true }]));
+    const result = await axe.run(document, { rules, resultTypes: ["violations"] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ")) }));
+}"""
+
+
+def violations(page):
+    """axe-core's serious and critical violations on the page as it is now (and the two above)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(RUN_AXE)
+    return [f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])}: {', '.join(v['nodes'][:4])})"
+            for v in found if v["impact"] in ("serious", "critical") or v["id"] in ALSO_REFUSED]
+
+
+def assert_accessible(page, state):
+    bad = violations(page)
+    assert not bad, f"axe-core, {state}:\n" + "\n".join(bad)
+
+
+def test_axe_core_is_a_test_dependency_only():
+    assert AXE.is_file(), "npm ci in web/ installs axe-core (a devDependency)"
+    assert not list((ROOT / "dist").rglob("axe*")), "axe-core must not be shipped in dist/"
+
+
+@pytest.fixture(scope="module")
+def playground(module_page, site_url):
+    module_page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(module_page, site_url, "index.html#dataset=spiral&networkShape=6,4")
+    yield module_page
+    module_page.assert_no_errors()
+
+
+def test_playground_at_boot_and_while_training(playground):
+    assert_accessible(playground, "index.html after boot")
+    play(playground)
+    playground.wait_for_function("Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 3")
+    assert_accessible(playground, "index.html while training")
+    pause(playground)
+
+
+@pytest.mark.parametrize("panel", ["share", "export", "embed"])
+def test_playground_header_panels(playground, panel):
+    playground.click(f"#{panel}-button")
+    assert playground.is_visible(f"#{panel}-panel")
+    assert_accessible(playground, f"index.html with {panel} open")
+    playground.click(f"#{panel}-close")
+
+
+def test_playground_code_panel(playground):
+    playground.click("#code-button")
+    playground.wait_for_selector("#code-text span.hljs-keyword", state="attached", timeout=60_000)
+    assert_accessible(playground, "index.html with the Code panel open")
+    playground.click("#code-toggle")
+
+
+def test_playground_import_message_and_neuron_card(playground):
+    playground.set_input_files("#model-file", files=[{"name": "notes.nnpy", "mimeType": "application/octet-stream",
+                                                      "buffer": b"not a model file"}])
+    playground.wait_for_function("document.getElementById('file-status-text').textContent.length > 0")
+    assert_accessible(playground, "index.html with an import message")
+    playground.click("#file-status-close")
+    playground.locator(".net-nodes .node.hidden").first.click()
+    wait_idle(playground)
+    assert playground.is_visible("#card"), "a click on a neuron opens its card"
+    assert_accessible(playground, "index.html with a neuron's card open")
+
+
+def test_playground_on_a_phone(playground):
+    playground.set_viewport_size({"width": 390, "height": 844})
+    try:
+        assert_accessible(playground, "index.html at 390 px")
+    finally:
+        playground.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.fixture(scope="module")
+def mnist(browser, site_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site_url + "/mnist.html#networkShape=32&epochs=1&digits=1000")
+    page.wait_for_function(READY, timeout=180_000)
+    yield page
+    context.close()
+
+
+def test_mnist_at_boot_while_training_and_trained(mnist):
+    assert_accessible(mnist, "mnist.html after boot")
+    mnist.wait_for_function("document.getElementById('train-status').textContent.endsWith('press Train.')")
+    mnist.click("#train-button")
+    assert_accessible(mnist, "mnist.html while training")
+    mnist.wait_for_function(
+        "document.getElementById('train-status').textContent.startsWith('Stopped after epoch 1')", timeout=120_000)
+    mnist.wait_for_selector("#digits .mn-digit.wrong")
+    assert_accessible(mnist, "mnist.html trained, with its test digits")
+
+
+def test_mnist_draw_pad_share_and_import_message(mnist):
+    stroke(mnist, [(0.5, 0.2), (0.5, 0.8)])
+    mnist.wait_for_function("document.getElementById('prediction').dataset.prediction !== undefined")
+    assert_accessible(mnist, "mnist.html with a drawn digit")
+    mnist.click("#share-button")
+    assert_accessible(mnist, "mnist.html with Share open")
+    mnist.click("#share-close")
+    mnist.set_input_files("#model-file", files=[{"name": "notes.nnpy", "mimeType": "application/octet-stream",
+                                                 "buffer": b"not a model file"}])
+    mnist.wait_for_function("document.getElementById('file-status-text').textContent.length > 0")
+    assert_accessible(mnist, "mnist.html with an import message")
+
+
+def test_docs_page(page, site_url):
+    page.goto(site_url + "/docs.html")
+    page.wait_for_load_state("load")
+    assert_accessible(page, "docs.html")
+    # every scrolling code block is reached by Tab and scrolls with the arrow keys
+    blocks = page.locator("pre")
+    for i in range(blocks.count()):
+        if blocks.nth(i).evaluate("e => e.scrollWidth > e.clientWidth"):
+            assert blocks.nth(i).get_attribute("tabindex") == "0"
+
+
+def test_blog_post_after_its_example_ran(page, site_url):
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto(site_url + "/blog.html")
+    page.wait_for_function(CELL_FINISHED, timeout=BOOT_TIMEOUT_MS)
+    assert_accessible(page, "blog.html after its example ran")
