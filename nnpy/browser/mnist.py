@@ -549,7 +549,7 @@ class MnistPlayground:
         settings = ", with its data and training settings" if with_settings else ""
         result.update(state=dict(self.state), test_accuracy=accuracy, message=(
             f"Loaded {name}: {sizes}{f' ({acts})' if acts else ''}{trained}{settings}. "
-            f"{100 * accuracy:.1f} % of the test digits right."))
+            f"{100 * accuracy:.2f} % of the test digits right."))  # as the page shows it
         return result
 
     def _state_for(self, found):

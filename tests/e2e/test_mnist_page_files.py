@@ -167,10 +167,11 @@ def test_an_import_by_keyboard_replaces_the_network_and_the_pad_and_grid_use_it(
     chooser.value.set_files(str(path))
     message = wait_message(page, "Loaded three.nnpy")
     share = (split[3] == 3).mean()
-    assert message == f"Loaded three.nnpy: 784 -> 32 -> 10 (relu). {100 * share:.1f} % of the test digits right."
+    assert message == f"Loaded three.nnpy: 784 -> 32 -> 10 (relu). {100 * share:.2f} % of the test digits right."
     assert page.inner_text("#net-summary") == "784 → 32 → 10: 25,450 weights and biases, from three.nnpy."
     assert page.inner_text("#epoch") == "0"
     assert percent(page.inner_text("#test-acc")) == pytest.approx(share, abs=5e-5)
+    assert f"{100 * share:.2f} %" == page.inner_text("#test-acc")  # the message's number, as the page shows it
     assert page.eval_on_selector("#layers", "l => [...l.querySelectorAll('select')].map((s) => s.value)") == ["32", "relu"]
     assert {p for _, p, _ in grid(page)} == {3}
     assert all(row[3] == sum(row) for row in confusion(page))
