@@ -200,4 +200,8 @@ def test_embed_button_writes_the_snippet_for_the_current_setup(page, site_url):
     expected = dict(result["current"], embed=True)
     assert json.dumps(result["state"], sort_keys=True) == json.dumps(expected, sort_keys=True)
     assert result["state"]["hide"] == ["dataset"]
+    # only what differs from the defaults (issue 12): the link is short and still the whole setup
+    keys = [part.split("=")[0] for part in src[src.index("#") + 1:].split("&")]
+    assert sorted(keys) == sorted(["dataset", "networkShape", "activations", "learningRate", "noise", "embed",
+                                   "dataset_hide"]), src
     page.assert_no_errors()

@@ -1,14 +1,14 @@
 /**
  * The Embed button: a panel with the <iframe> snippet that shows this playground, set up as it
- * is now, in a blog post (the state's hash plus embed=1; see docs.html for the recipes).
+ * is now, in a blog post (the settings that differ from the defaults, plus embed=1; see docs.html).
  *
  *   createEmbedPanel(document, { getState });   // wires #embed-button, #embed-panel, #embed-snippet
  */
 
-import { serialize } from "./state.js";
+import { serializeChanged } from "./state.js";
 
 export function embedSnippet(state, base = location.origin + location.pathname) {
-  const src = base + serialize({ ...state, embed: true });
+  const src = base + serializeChanged({ ...state, embed: true });
   // the hash is URL-encoded, so no quote or angle bracket is in it; raw & is what embed snippets use
   return `<iframe src="${src.replace(/"/g, "%22")}" title="nnpy playground: a neural network ` +
     `training in your browser" width="100%" height="600" style="border:0" loading="lazy"></iframe>`;

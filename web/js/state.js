@@ -152,6 +152,21 @@ export function serialize(state) {
   return "#" + parts.join("&");
 }
 
+/**
+ * The hash of only what differs from the defaults (and the hidden controls): short enough for an
+ * embed snippet; parseHash gives the same state back.
+ */
+export function serializeChanged(state) {
+  const base = defaults();
+  const parts = [];
+  for (const p of PROPS) {
+    if (JSON.stringify(state[p.name]) === JSON.stringify(base[p.name])) continue;
+    parts.push(hashPart(p, state[p.name]));
+  }
+  for (const name of state.hide || []) parts.push(`${name}_hide=true`);
+  return "#" + parts.join("&");
+}
+
 /** The dict nnpy.browser.playground.Playground.configure takes. */
 export function toEngine(state) {
   return {
