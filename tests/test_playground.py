@@ -341,3 +341,15 @@ def test_snapshot_is_plain_data_and_arrays():
             if isinstance(value, np.ndarray):
                 assert value.dtype.name in ("float32", "float64", "int32"), (path, value.dtype)
     check(r)
+
+
+def test_regenerate_brings_the_dataset_back_after_the_users_points_of_other_classes():
+    """The dataset's chip clicked after a CSV upload: its data again, and a network that fits it."""
+    pg = Playground()
+    pg.configure({"dataset": "circle", "seed": 5})
+    pg.load_csv("x1,x2,label\n0,1,0\n1,0,1\n2,2,2\n-1,-1,0\n", name="three.csv")
+    assert pg.num_classes == 3 and pg.model.layers[-1].params["W"].shape[1] == 3
+    result = pg.regenerate(5)
+    assert result["points"]["source"] == "generated" and result["points"]["name"] == "circle"
+    assert "network" in result and pg.model.layers[-1].params["W"].shape[1] == 1
+    assert pg.train(2)["epoch"] == 2

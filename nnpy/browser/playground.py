@@ -406,16 +406,27 @@ class Playground:
         return {"snapshot": self.snapshot()}
 
     def regenerate(self, seed):
-        """New data from ``seed`` (same settings); the network keeps its weights and epoch."""
+        """New data from ``seed`` (same settings); the network keeps its weights and epoch.
+
+        Also the way back from the user's own points to the dataset (its chip, clicked again);
+        if those points had another number of classes, the network is rebuilt for the dataset's.
+        """
         self._require()
         new = check_state({**self.state, "seed": seed})
+        old_classes = self.num_classes
         source = self._generated(new)
         self.X_train, self.y_train, self.X_test, self.y_test = self._split(source, new)
         self.source, self.state = source, new
-        self._set_training_data()
-        self._mid_run(f"new data (seed {new['seed']})")
-        self._history = [(e, {**st, "seed": new["seed"]}) for e, st in self._history]
-        return {"points": self.points(), "snapshot": self.snapshot()}
+        result = {"points": self.points()}
+        if self.num_classes != old_classes:
+            self._build()
+            result["network"] = self.network()
+        else:
+            self._set_training_data()
+            self._mid_run(f"new data (seed {new['seed']})")
+            self._history = [(e, {**st, "seed": new["seed"]}) for e, st in self._history]
+        result["snapshot"] = self.snapshot()
+        return result
 
     def _require(self):
         if self.model is None:

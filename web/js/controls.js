@@ -23,7 +23,7 @@ import { activationLabel } from "./network.js";
 /** Above this many weights and biases the page asks first: training and drawing slow down. */
 export const WARN_PARAMS = 2500;
 
-const DATASET_LABELS = {
+export const DATASET_LABELS = {
   circle: "Circle", xor: "Exclusive or", gauss: "Gaussian", spiral: "Spiral", moons: "Moons",
   blobs: "Blobs", "reg-plane": "Plane", "reg-gauss": "Multi-Gaussian",
 };
@@ -123,6 +123,7 @@ export function createControls(root, { update, actions, getState }) {
     const t = e.target;
     if (t.name === "dataset" || t.name === "regDataset") {
       const next = { [t.name]: t.value };
+      if (getState()[t.name] === t.value) { actions.regenerate(getState().seed); return; } // from your own data back to it
       if (t.name === "dataset") network(next); else update(next);
     }
     if (t.name === "edit-mode") actions.editMode(t.value);
@@ -233,7 +234,7 @@ export function createControls(root, { update, actions, getState }) {
     if (select.value !== String(value)) select.value = String(value);
   }
 
-  function render(s, { classes } = {}) {
+  function render(s, { classes, custom = false } = {}) {
     setValue(el.lr, s.learningRate);
     const same = s.activations.length && s.activations.every((a) => a === s.activations[0]);
     el.act.value = same ? s.activations[0] : "mixed";
@@ -252,8 +253,9 @@ export function createControls(root, { update, actions, getState }) {
     el.showTest.checked = s.showTestData;
     el.discretize.checked = s.discretize;
     const regression = s.problem === "regression";
-    for (const input of root.querySelectorAll('input[name="dataset"]')) input.checked = input.value === s.dataset;
-    for (const input of root.querySelectorAll('input[name="regDataset"]')) input.checked = input.value === s.regDataset;
+    // the user's own points (uploaded, or clicked in) are none of the chips: none is highlighted
+    for (const input of root.querySelectorAll('input[name="dataset"]')) input.checked = !custom && input.value === s.dataset;
+    for (const input of root.querySelectorAll('input[name="regDataset"]')) input.checked = !custom && input.value === s.regDataset;
     root.querySelector('[data-control="dataset"]').classList.toggle("off", regression);
     root.querySelector('[data-control="regDataset"]').classList.toggle("off", !regression);
     root.querySelector('[data-control="classes"]').classList.toggle("off", regression || !MULTICLASS_DATASETS.includes(s.dataset));

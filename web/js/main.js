@@ -12,7 +12,7 @@ import {
   FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
 } from "./state.js";
 import { inPageTarget } from "./hash.js";
-import { createControls } from "./controls.js";
+import { DATASET_LABELS, createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
 import { createCharts } from "./charts.js";
@@ -110,7 +110,8 @@ function structureOf(state, engineNetwork) {
 }
 
 function renderState(state) {
-  controls.render(state, { classes: loop && loop.points ? loop.points.classes : undefined });
+  const points = loop && loop.points;
+  controls.render(state, { classes: points ? points.classes : undefined, custom: Boolean(points && points.source === "custom") });
   network.setStructure(structureOf(state, loop && loop.network));
 }
 
@@ -253,11 +254,11 @@ function draw(frame) {
     if (pinned) card.show(pinned, network.structure(), { params: network.layerParams() });
   }
   if (fresh.points) {
-    controls.render(state, { classes: points.classes });
+    controls.render(state, { classes: points.classes, custom: points.source === "custom" });
     const n = points.train_y.shape[0] + points.test_y.shape[0];
     $("data-source").textContent = points.source === "custom"
-      ? `Data: ${points.name}, ${n} points (your own: not part of the link).`
-      : `Data: ${points.name}, ${n} points, seed ${state.seed}.`;
+      ? `Data: ${dataName(points.name)}, ${n} points (your own: not part of the link).`
+      : `Data: ${dataName(points.name)}, ${n} points, seed ${state.seed}.`;
   }
   const epoch = String(snapshot.epoch).padStart(6, "0");
   $("epoch").textContent = epoch.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -326,8 +327,14 @@ $("diverged-lower").addEventListener("click", () => {
 });
 $("diverged-reset").addEventListener("click", () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); });
 
-function regenerate() {
-  const seed = Math.floor(Math.random() * 1000000);
+/** A dataset as its chip names it ("Exclusive or", "Gaussian (edited)"); a file's name as it is. */
+function dataName(name) {
+  const m = /^(\S+)( \(edited\))?$/.exec(name);
+  return m && DATASET_LABELS[m[1]] ? DATASET_LABELS[m[1]] + (m[2] || "") : name;
+}
+
+function regenerate(same) {
+  const seed = Number.isInteger(same) ? same : Math.floor(Math.random() * 1000000);
   const next = { ...store.get(), seed };
   sentConfig = JSON.stringify(toEngine(next)); // the data changes, the network stays: no configure
   store.update({ seed });
