@@ -8,7 +8,7 @@ import re
 import time
 
 FIRST_PICTURE = "performance.getEntriesByName('nnpy:first-snapshot').length > 0"
-ENGINE_TIMEOUT_MS = 60_000
+ENGINE_TIMEOUT_MS = 180_000  # Pyodide boots in 80 s when eight engineers share two cores
 
 # The heatmap's plot area, sampled: [r, g, b] of every 4th pixel of every 4th row.
 HEATMAP_PIXELS = """() => {

@@ -16,6 +16,19 @@ const MAX_POINTS = 1000;
 const MIN_REDRAW_MS = 200; // the charts move slowly: five redraws a second are plenty
 const TRAIN = "#5f6368";
 const TEST = "#d93025";
+const HEIGHT = 140;
+
+/** Tick labels with as few digits as keep them apart (0.695, 0.7, 0.705; not 0.7, 0.7, 0.7). */
+export function distinct(values) {
+  for (let digits = 2; digits <= 8; digits++) {
+    const labels = values.map((x) => String(+x.toPrecision(digits)));
+    if (new Set(labels).size === values.length) return labels;
+  }
+  return values.map((x) => String(x));
+}
+
+/** The loss axis runs from 0 to a little above the largest loss shown: a flat start is a flat line. */
+const lossRange = (u, min, max) => [0, Number.isFinite(max) && max > 0 ? max * 1.1 : 1];
 
 function compact(arrays) {
   for (let a = 0; a < arrays.length; a++) arrays[a] = arrays[a].filter((_, i) => i % 2 === 0);
@@ -37,26 +50,27 @@ export function createCharts(element) {
   let drawnAt = -Infinity;
 
   const width = () => Math.max(150, Math.floor(element.clientWidth / (accFigure.hidden ? 1 : 2)) - 8);
+  const font = "10px system-ui, sans-serif";
   const common = (yLabel, range) => ({
     width: width(),
-    height: 120,
+    height: HEIGHT,
     legend: { show: true, live: false },
     cursor: { show: false },
-    scales: { x: { time: false }, y: range ? { range } : { auto: true } },
+    scales: { x: { time: false }, y: { range } },
     axes: [
-      { size: 24, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" }, ticks: { size: 3 } },
-      { size: 36, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" }, ticks: { size: 3 },
-        values: (u, v) => v.map((x) => (yLabel === "%" ? Math.round(x * 100) + "%" : +x.toPrecision(2))) },
+      { size: 22, font, grid: { stroke: "#eceff1" }, ticks: { size: 3 }, label: "epoch", labelSize: 14, labelFont: font },
+      { size: 36, font, grid: { stroke: "#eceff1" }, ticks: { size: 3 }, label: yLabel, labelSize: 14, labelFont: font,
+        values: yLabel === "accuracy" ? (u, v) => v.map((x) => Math.round(x * 100) + "%") : (u, v) => distinct(v) },
     ],
   });
   const series = (label, colour, dash) => ({ label, stroke: colour, width: 1.5, dash, points: { show: false } });
 
   const lossPlot = new uPlot({
-    ...common("loss", null),
+    ...common("loss", lossRange),
     series: [{ label: "epoch" }, series("train", TRAIN), series("test", TEST, [4, 3])],
   }, [data[0], data[1], data[2]], lossEl);
   const accPlot = new uPlot({
-    ...common("%", [0, 1]),
+    ...common("accuracy", [0, 1]),
     series: [{ label: "epoch" }, series("train", TRAIN), series("test", TEST, [4, 3])],
   }, [data[0], data[3], data[4]], accEl);
 
@@ -68,8 +82,8 @@ export function createCharts(element) {
   }
 
   new ResizeObserver(() => {
-    lossPlot.setSize({ width: width(), height: 120 });
-    accPlot.setSize({ width: width(), height: 120 });
+    lossPlot.setSize({ width: width(), height: HEIGHT });
+    accPlot.setSize({ width: width(), height: HEIGHT });
   }).observe(element);
 
   return {
@@ -109,10 +123,11 @@ export function createCharts(element) {
     showAccuracy(show) {
       if (accFigure.hidden === !show) return;
       accFigure.hidden = !show;
-      lossPlot.setSize({ width: width(), height: 120 });
-      accPlot.setSize({ width: width(), height: 120 });
+      lossPlot.setSize({ width: width(), height: HEIGHT });
+      accPlot.setSize({ width: width(), height: HEIGHT });
       draw();
     },
     points: () => data[0].length,
+    plots: { loss: lossPlot, accuracy: accPlot }, // for tests: their axes' titles and tick labels
   };
 }

@@ -275,6 +275,7 @@ export function createControls(root, { update, actions, getState }) {
     for (const node of root.querySelectorAll("[data-control]")) {
       node.classList.toggle("hidden-by-link", s.hide.includes(node.dataset.control));
     }
+    root.body.dataset.hide = s.hide.join(" "); // networkShape and activations hide their buttons (CSS), not the network
     root.body.classList.toggle("embed", Boolean(s.embed));
   }
   el.addClass.addEventListener("change", () => render(getState(), { classes: el.addClass.options.length }));

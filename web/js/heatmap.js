@@ -13,6 +13,7 @@
 import { CLASS_COLORS, CLASS_NAMES, NEGATIVE, NEUTRAL, POSITIVE, diverging, paintClasses, paintDiverging, rgb } from "./colors.js";
 
 const DOMAIN = 6;
+const POINT_SHADE = 0.8;
 const MARGIN = { left: 30, right: 6, top: 6, bottom: 26 };
 
 export function createHeatmap(element, { onPoint = null } = {}) {
@@ -85,7 +86,9 @@ export function createHeatmap(element, { onPoint = null } = {}) {
     ctx.strokeStyle = outline;
     const byColour = new Map();
     for (let i = 0; i < ys.length; i++) {
-      const colour = pts.problem === "regression" ? rgb(diverging(ys[i])) : rgb(CLASS_COLORS[ys[i]] || [0, 0, 0]);
+      // a point is a shade darker than the map's colour for its class, so it shows on its own colour too
+      const c = pts.problem === "regression" ? diverging(ys[i]) : (CLASS_COLORS[ys[i]] || [0, 0, 0]);
+      const colour = rgb(c.map((v) => Math.round(v * POINT_SHADE)));
       let list = byColour.get(colour);
       if (!list) byColour.set(colour, list = []);
       list.push(i);
@@ -99,6 +102,11 @@ export function createHeatmap(element, { onPoint = null } = {}) {
         ctx.arc(x, y, r, 0, 2 * Math.PI);
       }
       ctx.fill();
+      ctx.lineWidth = 3;            // a dark halo, then the ring: seen on any background
+      ctx.strokeStyle = "rgba(32, 33, 36, 0.45)";
+      ctx.stroke();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = outline;
       ctx.stroke();
     }
   }

@@ -79,6 +79,7 @@ const network = createNetwork($("network"), {
     else card.hide();
     network.setSelected(pinned);
     card.update(network.layerParams());
+    if (pinned) showMainView();
   },
 });
 
@@ -299,6 +300,15 @@ function redraw() {
   });
 }
 
+/** A neuron picked where its large picture is out of sight (a phone: far above): bring the picture into view. */
+function showMainView() {
+  const view = document.querySelector(".main-view");
+  const r = view.getBoundingClientRect();
+  if (r.bottom < 80 || r.top > window.innerHeight - 80) {
+    view.scrollIntoView({ block: "start", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  }
+}
+
 function showFocus() {
   const focus = hovered || pinned;
   const row = $("focus-row");
@@ -377,4 +387,4 @@ function showImported(result) {
 }
 
 // for the browser tests and the benchmark: read-only handles
-window.nnpy = { store, loop, get engine() { return engine; } };
+window.nnpy = { store, loop, charts, get engine() { return engine; } };
