@@ -169,7 +169,7 @@ def test_a_workflow_model_imports_and_classifies_as_in_cpython(npz_bytes, workfl
     ev = mp.evaluate()
     right = np.argmax(want, axis=1) == mp.y_test
     assert abs(ev["test_accuracy"] - right.mean()) <= 1 / len(right)
-    assert f"{100 * ev["test_accuracy"]:.2f} % of the test digits right" in result["message"]
+    assert f"{100 * ev['test_accuracy']:.2f} % of the test digits right" in result["message"]
     # the drawing pad's classify uses it: a test digit, drawn at 280x280, gets the file's answer
     image = np.kron(np.rint(mp.X_test[0].reshape(28, 28) * 255), np.ones((10, 10))).astype(np.uint8)
     out = mp.classify(image.reshape(-1), 280, 280)
