@@ -7,6 +7,7 @@
  */
 
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
+import { distinct } from "../charts.js";
 
 const TRAIN = "#5f6368";
 const TEST = "#d93025";
@@ -28,10 +29,12 @@ export function createCharts(element) {
   const accEl = element.querySelector('[data-chart="accuracy"] .chart-plot');
   const width = () => Math.max(140, Math.floor(element.clientWidth / (element.clientWidth > 520 ? 2 : 1)) - 10);
   const HEIGHT = 150;
+  const font = "10px system-ui, sans-serif";
   const axes = (percent) => [
-    { size: 26, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" }, ticks: { size: 3 } },
-    { size: 38, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" }, ticks: { size: 3 },
-      values: (u, v) => v.map((x) => (percent ? Math.round(x * 100) + "%" : +x.toPrecision(2))) },
+    { size: 22, font, grid: { stroke: "#eceff1" }, ticks: { size: 3 }, label: "epoch", labelSize: 14, labelFont: font },
+    { size: 38, font, grid: { stroke: "#eceff1" }, ticks: { size: 3 }, label: percent ? "accuracy" : "loss",
+      labelSize: 14, labelFont: font,
+      values: (u, v) => (percent ? v.map((x) => Math.round(x * 100) + "%") : distinct(v)) },
   ];
   const line = (label, stroke, dash, points) => ({ label, stroke, width: 1.5, dash, spanGaps: true,
     points: { show: points, size: 5, fill: stroke } });
