@@ -1,4 +1,4 @@
-"""axe-core on every page, in the states a student reaches (issue 12, item 6).
+"""axe-core on every page (index, mnist, docs, blog, workshop), in the states a student reaches (issue 12, item 6).
 
 axe-core (npm, a test dependency pinned in web/package.json; never shipped in dist/) is injected
 from web/node_modules into the built pages. Its experimental rules run too (the name of a button
@@ -150,3 +150,15 @@ def test_blog_post_after_its_example_ran(page, site_url):
     page.goto(site_url + "/blog.html")
     page.wait_for_function(CELL_FINISHED, timeout=BOOT_TIMEOUT_MS)
     assert_accessible(page, "blog.html after its example ran")
+
+
+def test_workshop_page_and_its_check_results(page, site_url):
+    """The workshop page (issue 14): after boot, and after Check shows the results of a step."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site_url + "/workshop.html")
+    page.wait_for_function("window.nnpyWorkshop && window.nnpyWorkshop.ready", timeout=180_000)
+    assert_accessible(page, "workshop.html after boot")
+    runs = page.evaluate("nnpyWorkshop.runs")
+    page.click("#check")
+    page.wait_for_function(f"window.nnpyWorkshop.runs > {runs}", timeout=180_000)
+    assert_accessible(page, "workshop.html with check results")
