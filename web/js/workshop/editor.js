@@ -28,7 +28,7 @@ function codeMirrorEditor(cm, parent, { label, onChange }) {
     cm.basicSetup,
     cm.python(),
     cm.keymap.of([cm.indentWithTab]),
-    cm.EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),
+    cm.EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true", tabindex: "0" }), // axe-core: the scroller has focusable content
     cm.EditorView.updateListener.of((update) => {
       if (update.docChanged && step === current) onChange(step, update.state.doc.toString());
     }),
