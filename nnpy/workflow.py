@@ -193,13 +193,13 @@ class Network:
         trainer.set_data(X, y)
         classification = self.task != "regression"
         steps = math.ceil(len(X) / trainer.batch_size)
-        shown = progress(verbose, epoch, steps, out, val_name="test")
         if verbose:
             print(f"training {'-'.join(map(str, self.structure))} on {len(X)} samples "
                   f"({steps} steps of {trainer.batch_size} per epoch)", file=out, flush=True)
             for note in notes:
                 print(note, file=out, flush=True)
             print(scaling_note(scaling, guessed), file=out, flush=True)
+        shown = progress(verbose, epoch, steps, out, val_name="test")   # under the lines above
         chunk = max(1, steps // 50)
         try:
             for e in range(1, int(epoch) + 1):

@@ -700,16 +700,26 @@ def _shown(pg):
             for part in ("train", "test")}
 
 
-def playground_code(playground, history=None):
+def playground_code(playground, history=None, wheel_url=None):
     """Everything the page's code view offers, for a configured ``Playground``.
 
+    Args:
+        playground: the page's engine, configured.
+        history: its live setting changes (see :func:`python_script`).
+        wheel_url: the page's nnpy wheel, which the notebook installs where
+            nnpy is missing (Colab); see :func:`nnpy.browser.notebook.python_notebook`.
+
     Returns:
-        ``{"python": str, "pytorch": str, "weights": bytes, "trained": bytes,
-        "files": {"python": name, "pytorch": name, "weights": name, "trained":
-        name}}``: the nnpy script, the PyTorch script, the initial weights as
-        safetensors (which the PyTorch script reads), the current (trained)
-        weights as safetensors, and a file name for each.
+        ``{"python": str, "pytorch": str, "notebook": str, "weights": bytes,
+        "trained": bytes, "files": {"python": name, "pytorch": name,
+        "notebook": name, "weights": name, "trained": name}}``: the nnpy
+        script, the PyTorch script, the nnpy script as a notebook (``.ipynb``
+        JSON), the initial weights as safetensors (which the PyTorch script
+        reads), the current (trained) weights as safetensors, and a file name
+        for each.
     """
+    from .notebook import python_notebook  # the notebook module imports this one
+
     pg = playground
     if pg.model is None:
         raise RuntimeError("the playground is not configured yet: call configure(state) first")
@@ -719,7 +729,8 @@ def playground_code(playground, history=None):
         data = {"X_train": pg.X_train, "y_train": pg.y_train, "X_test": pg.X_test, "y_test": pg.y_test,
                 "classes": pg.num_classes, "name": pg.source["name"]}
     stem = f"nnpy-{'data' if custom else pg.state['dataset']}-seed{pg.state['seed']}"
-    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "weights": f"{stem}-initial.safetensors",
+    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "notebook": f"{stem}.ipynb",
+             "weights": f"{stem}-initial.safetensors",
              "trained": f"{stem}-epoch{pg.trainer.epoch}.safetensors"}
     notes = []
     epochs = pg.trainer.epoch
@@ -736,11 +747,14 @@ def playground_code(playground, history=None):
             "from, so its numbers differ from the page's.")
     meta = {"features": list(pg.state["features"]), "state": json.dumps(pg.state, sort_keys=True),
             "weights": "initial"}
+    shown = _shown(pg)
     return {
         "python": python_script(pg.state, epochs, data=data, history=history, initial=pg._initial, notes=notes,
-                                page=_shown(pg)),
+                                page=shown),
         "pytorch": pytorch_script(pg.state, epochs, data=data, history=history, weights_file=files["weights"],
                                   notes=notes),
+        "notebook": python_notebook(pg.state, epochs, data=data, history=history, initial=pg._initial,
+                                    notes=notes, page=shown, wheel_url=wheel_url),
         "weights": initial_weights(pg.model, pg._initial, meta),
         "trained": to_safetensors(pg.model, {**meta, "weights": f"after {epochs} epochs"}),
         "files": files,

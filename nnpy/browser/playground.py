@@ -54,6 +54,7 @@ takes 1 to 3 ms.
 """
 
 import math
+import re
 import sys
 import time
 
@@ -741,15 +742,19 @@ class Playground:
         data, filename = save_playground_model(self.model, self.state, self.source, self.trainer.epoch)
         return {"data": data, "filename": filename}
 
-    def code(self):
-        """The nnpy and PyTorch scripts for this run, with the weight files they use.
+    def code(self, wheel_url=None):
+        """The nnpy and PyTorch scripts for this run, its notebook, and the weight files they use.
 
-        ``{"python", "pytorch": str, "weights", "trained": bytes (safetensors),
-        "files": {kind: file name}}`` (see :func:`nnpy.browser.codegen.playground_code`).
+        ``{"python", "pytorch", "notebook": str, "weights", "trained": bytes (safetensors),
+        "files": {kind: file name}}`` (see :func:`nnpy.browser.codegen.playground_code`);
+        ``wheel_url``, the page's nnpy wheel, goes into the notebook's install cell.
         """
         self._require()
         from .codegen import playground_code  # codegen imports this module
-        return playground_code(self, history=self._history)
+        from .notebook import is_plain_url
+        if not is_plain_url(wheel_url):
+            wheel_url = None   # not a plain web address: the notebook says how to install nnpy instead
+        return playground_code(self, history=self._history, wheel_url=wheel_url)
 
     def import_model(self, data, name="the file"):
         """Show the network of a model file (bytes): its layers, features and weights, at epoch 0.

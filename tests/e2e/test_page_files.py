@@ -341,14 +341,19 @@ def test_hostile_files_are_refused_by_name_and_change_nothing(playground, tmp_pa
 def run_script(path, cwd):
     proc = subprocess.run([sys.executable, str(path)], cwd=str(cwd), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return parse_printed(proc.stdout)
+
+
+def parse_printed(text):
+    """The epoch and the train and test lines the nnpy script (or its notebook) prints."""
     printed = {}
-    for line in proc.stdout.splitlines():
+    for line in text.splitlines():
         if line.startswith("epoch "):
             printed["epoch"] = int(line.split()[1])
         m = LINE.match(line.strip())
         if m:
             printed[m.group(1)] = {"loss": float(m.group(2)), "accuracy": float(m.group(3))}
-    assert {"epoch", "train", "test"} <= set(printed), proc.stdout
+    assert {"epoch", "train", "test"} <= set(printed), text
     return printed
 
 
@@ -393,6 +398,24 @@ def test_the_nnpy_script_prints_what_the_page_shows(playground, tmp_path):
         assert abs(printed[part]["accuracy"] - snap["accuracy"][part]) < 1e-9, (part, printed, snap)
         assert abs(printed[part]["loss"] - snap["loss"][part]) < 1e-8, (part, printed, snap)
     assert f"{printed['test']['accuracy'] * 100:.1f} %" == playground.inner_text("#test-acc")
+    # the same run as a notebook: valid nbformat, and a real Jupyter kernel prints the same numbers
+    assert playground.inner_text("#code-notebook") == "Download as a notebook (nnpy-xor-seed4.ipynb)"
+    notebook = download(playground, lambda: playground.click("#code-notebook"), tmp_path)
+    assert notebook.name == "nnpy-xor-seed4.ipynb"
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(str(notebook), as_version=4)
+    nbformat.validate(nb)
+    wheel = playground.evaluate(
+        "fetch('build-info.json').then((r) => r.json()).then((info) => new URL(info.wheel, document.baseURI).href)")
+    assert f"%pip install -q {wheel} matplotlib" in nb.cells[1].source   # Colab installs this site's nnpy
+    from notebook_kernel import execute, text_of
+    ran = execute(notebook, tmp_path)
+    from_notebook = parse_printed("".join(text_of(c) for c in ran.cells if c.cell_type == "code"))
+    assert from_notebook["epoch"] == at
+    for part in ("train", "test"):
+        assert abs(from_notebook[part]["accuracy"] - printed[part]["accuracy"]) < 1e-9, (part, from_notebook)
+        assert abs(from_notebook[part]["loss"] - printed[part]["loss"]) < 1e-9, (part, from_notebook)
+        assert abs(from_notebook[part]["loss"] - snap["loss"][part]) < 1e-8, (part, from_notebook, snap)
 
 
 def test_the_pytorch_script_and_its_initial_weights(playground, tmp_path):

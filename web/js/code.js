@@ -1,7 +1,8 @@
 /**
  * The code panel: the nnpy and the PyTorch script that reproduce this run (the same data, initial
  * weights, batches and settings; see nnpy/browser/codegen.py), to read, copy and download, with the
- * initial weights the PyTorch script loads.
+ * initial weights the PyTorch script loads, and the nnpy script as a Jupyter notebook (.ipynb, see
+ * nnpy/browser/notebook.py) whose first cell installs nnpy from this site's wheel where it is missing.
  *
  *   const code = createCodePanel(document, { loop, getConfig, isFatal, onFatal });
  *   code.frame(frame);        // every frame the page draws: refreshes, once paused, if the run changed
@@ -84,6 +85,16 @@ const KINDS = {
 };
 const DEBOUNCE_MS = 200;
 
+let wheel = null;  // a promise of this site's nnpy wheel address (build-info.json), or of null
+/** The address of the nnpy wheel this site serves, which the notebook installs in Colab; null if unknown. */
+function pageWheel() {
+  wheel ??= fetch(new URL("build-info.json", document.baseURI), { cache: "no-cache" })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((info) => (info && typeof info.wheel === "string" ? new URL(info.wheel, document.baseURI).href : null))
+    .catch(() => null);
+  return wheel;
+}
+
 /** A cheap fingerprint of the weights: any edit or training step changes it. */
 function fingerprint(params) {
   let a = 0, b = 0;
@@ -97,6 +108,7 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
   const tabs = [...section.querySelectorAll('[role="tab"]')];
   const view = $("code-view"), text = $("code-text"), status = $("code-status"), about = $("code-about");
   const copyButton = $("code-copy"), downloadButton = $("code-download"), weightsButton = $("code-weights");
+  const notebookButton = $("code-notebook");
   const copied = $("code-copied");
 
   let kind = "python";
@@ -152,9 +164,11 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
       if (on) view.setAttribute("aria-labelledby", tab.id);
     }
     const files = result ? result.files : null;
-    copyButton.disabled = downloadButton.disabled = weightsButton.disabled = !result;
+    copyButton.disabled = downloadButton.disabled = weightsButton.disabled = notebookButton.disabled = !result;
     downloadButton.textContent = files ? `Download ${files[kind]}` : "Download";
     weightsButton.hidden = kind !== "pytorch";
+    notebookButton.hidden = kind !== "python";
+    notebookButton.textContent = `Download as a notebook${files ? ` (${files.notebook})` : ""}`;
     weightsButton.textContent = `Download the initial weights${files ? ` (${files.weights})` : ""}`;
     renderStatus();
   }
@@ -191,7 +205,7 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
     renderStatus();
     const key = runKey(latest);
     try {
-      const r = await loop.query("code");
+      const r = await loop.query("code", { wheel_url: await pageWheel() });
       const sizes = {};
       for (const k of Object.keys(KINDS)) sizes[k] = { lines: r[k].split("\n").length - 1, length: r[k].length };
       // the epoch the engine wrote it for (training may have gone on while the call waited)
@@ -243,6 +257,9 @@ export function createCodePanel(root, { loop, getConfig, isFatal, onFatal }) {
   });
   downloadButton.addEventListener("click", () => {
     if (result) download(result[kind], result.files[kind], "text/x-python");
+  });
+  notebookButton.addEventListener("click", () => {
+    if (result) download(result.notebook, result.files.notebook, "application/x-ipynb+json");
   });
   weightsButton.addEventListener("click", () => {
     if (result) download(result.weights.data, result.files.weights, "application/octet-stream");
