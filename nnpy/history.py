@@ -24,6 +24,8 @@ class History(dict):
     metrics without validation data).
     """
 
+    val_name = "validation"   # what the plot calls the val_ curves; fit's are the test set's
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key in KEYS:

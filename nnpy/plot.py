@@ -110,7 +110,8 @@ def _series(history, key):
 def plot_history(history, path=None, *, title=None):
     """Loss and accuracy per epoch, training and validation: the training curves.
 
-    Two panels side by side: "Loss" (training, and validation if recorded)
+    Two panels side by side: "Loss" (training, and validation if recorded;
+    "test" for the history of the seed-2 ``fit``, whose validation data is the test set)
     and "Accuracy" (left out for a regression model, whose accuracy entries
     are ``None``). Epochs count from 1 on the x axis.
 
@@ -151,7 +152,8 @@ def plot_history(history, path=None, *, title=None):
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     x = np.arange(1, epochs + 1)
     for ax, (name, train_key, val_key) in zip(axes, panels):
-        for key, label, style in ((train_key, "training", "-"), (val_key, "validation", "--")):
+        val_name = getattr(history, "val_name", "validation")
+        for key, label, style in ((train_key, "training", "-"), (val_key, val_name, "--")):
             if series[key] is not None:
                 ax.plot(x, series[key], style, label=label, marker="o" if epochs <= 20 else None,
                         markersize=4)

@@ -91,6 +91,7 @@ class Network:
         self.metadata = {}
         self.scaling = InputScaling()
         self.history = History()
+        self.history.val_name = "test"
         self.test_loss = self.test_accuracy = None
         self.saved_to = None
 
@@ -269,6 +270,7 @@ class Network:
         net.model, net.metadata = model, metadata
         net.scaling = Predictor(model, metadata=metadata).scaling
         net.history = History()
+        net.history.val_name = "test"
         net.test_loss, net.test_accuracy = None, metadata.get("test_accuracy")
         net.saved_to = os.fspath(path)
         return net

@@ -138,3 +138,12 @@ def test_import_nnpy_imports_no_matplotlib_no_tqdm():
 def test_top_level_names():
     for name in ("History", "plot_history", "plot_confusion_matrix", "save_safetensors", "load_safetensors"):
         assert name in nnpy.__all__ and hasattr(nnpy, name)
+
+
+def test_the_second_seeds_fit_calls_its_validation_curves_test(tmp_path):
+    from nnpy.workflow import Network
+    X, y = make_dataset("blobs", n=60, noise=0.2, seed=0, num_classes=2)
+    nn = Network([2, 4, 2], seed=0, verbose=0)
+    history = nn.fit((X[:40], y[:40]), (X[40:], y[40:]), epoch=2, alpha=0.1, save=False)
+    for ax in history.plot(tmp_path / "fit.png").axes:
+        assert set(lines_of(ax)) == {"training", "test"}

@@ -75,7 +75,8 @@ const KINDS = {
   python: {
     label: "nnpy",
     about: "Run it with Python where nnpy is installed: it trains the same network on the same data, " +
-      "batch by batch, and prints the loss and accuracy this page shows.",
+      "batch by batch, and prints the loss and accuracy this page shows. As a notebook (Jupyter, Colab) " +
+      "it also draws the training curves.",
   },
   pytorch: {
     label: "PyTorch",
