@@ -165,7 +165,8 @@ def predict_script(model, weights_file, metadata=None, source=None):
         shown = "CLASS_NAMES[label]" if names else "label"
         L += [f'        print(f"row {{i + 1}}: class {{{shown}}} with {{100 * confidence:.1f}}% confidence")']
     else:
-        L += ['        print(f"row {i + 1}: " + ", ".join(f"{v:.6g}" for v in row))']
+        L += ['        values = ", ".join(f"{v:.6g}" for v in row)',
+              '        print(f"row {i + 1}: " + (values if len(row) == 1 else f"[{values}]"))']
     L += ["", "", "def _header_rows(path):", '    """1 if the first line is a header (not numbers), else 0."""',
           "    with open(path) as f:", "        first = f.readline().split(\",\")",
           "    try:", "        [float(v) for v in first]", "    except ValueError:", "        return 1",

@@ -193,8 +193,7 @@ def test_pytorch_predicts_what_nnpy_predicts(tmp_path, kind):
                           capture_output=True, text=True, cwd=str(tmp_path / ".."))
     assert proc.returncode == 0, proc.stderr
     nnpy_lines = cli("predict", str(tmp_path / "m.nnpy"), "--csv", str(tmp_path / "inputs.csv"))[1]
-    if kind != "linear":
-        assert proc.stdout == nnpy_lines
+    assert proc.stdout == nnpy_lines
 
 
 def test_the_script_is_the_same_network_the_page_writes():
