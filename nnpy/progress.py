@@ -14,6 +14,7 @@ Every kind has the same three methods: ``step(epoch, done)`` after each step
 (``done`` steps of the epoch so far), ``end_epoch(epoch, logs)``, ``close()``.
 """
 
+import numbers
 import sys
 
 VERBOSE_LEVELS = {0: "silent", 1: "a progress bar", 2: "one line per epoch"}
@@ -23,8 +24,8 @@ def check_verbose(verbose):
     """``verbose`` as 0, 1 or 2 (``False`` is 0, ``True`` is 1); ``ValueError`` otherwise."""
     if isinstance(verbose, bool):
         return int(verbose)
-    if isinstance(verbose, int) and verbose in VERBOSE_LEVELS:
-        return verbose
+    if isinstance(verbose, numbers.Integral) and int(verbose) in VERBOSE_LEVELS:
+        return int(verbose)
     raise ValueError("verbose must be 0 (silent), 1 (a progress bar) or 2 (one line per epoch). "
                      f"Received: verbose={verbose!r}")
 
