@@ -8,6 +8,14 @@ The trainer keeps a cursor into the current epoch, so a caller may train a
 few steps at a time (``train_steps``) or whole epochs (``train_epochs``): the
 playground trains in short chunks between drawing frames, and the order of
 samples is the same as in one long ``train`` call with the same seed.
+
+The divergence guard has two parts. Every step refuses an update that is not
+finite (:meth:`Trainer.train_step`). And while training by epochs, the
+trainer keeps the last *good* weights (:class:`GoodWeights`): when training
+diverges it goes back to them, so the weights it hands back give a finite
+loss and training can go on from there with a smaller learning rate. A
+blow-up grows for many steps before a number overflows, so "the weights
+from before the failing step" are usually already ruined (about 1e153).
 """
 
 import math
@@ -26,16 +34,41 @@ from .samples import as_samples, check_finite
 class TrainingDiverged(FloatingPointError):
     """The loss, the gradient or the updated weights became NaN or infinite.
 
-    The weights are those from before the failing step: the loss is checked
-    before any update, and the update (``param -= delta``) only happens once it
-    is proven finite. When the update was refused (a non-finite gradient, or a
-    step that would overflow), the optimizer's state (momentum, Adam's
-    moments), which took in that step, is reset.
+    No weight is ever set to a non-finite number: the loss is checked before
+    any update, and the update (``param -= delta``) only happens once it is
+    proven finite. :meth:`Trainer.train_step` alone leaves the weights from
+    before the failing step. Training by epochs (``train``,
+    ``train_epochs``, ``train_steps``) goes back further, to the last good
+    weights (see :class:`GoodWeights`): ``trainer.epoch`` is then their
+    epoch. Either way the optimizer's state (momentum, Adam's moments) is
+    reset when it took in a bad step.
+
+    Attributes:
+        step: the failing step, counted from 1 over the whole run.
+        failed_epoch: the epoch it was in, counted from 1.
+        reason: ``"loss"`` (the loss was not finite), ``"gradient"`` (the
+            gradient or the update was not finite) or ``"overflow"`` (the
+            update would have overflowed the weights).
+        restored_epoch: the epoch whose weights the model holds now (0: the
+            weights training started from), or ``None`` when the weights are
+            those from before the failing step (``train_step`` alone).
+        usable: ``False`` when the weights kept are themselves bad (their
+            loss was not finite); then only new weights help.
     """
+
+    def __init__(self, message, *, step=None, failed_epoch=None, reason=None,
+                 restored_epoch=None, usable=True):
+        super().__init__(message)
+        self.step, self.failed_epoch, self.reason = step, failed_epoch, reason
+        self.restored_epoch, self.usable = restored_epoch, usable
 
 
 class _UpdateRefused(FloatingPointError):
     """Raised by the trainer's update check; becomes :class:`TrainingDiverged`."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
 
 
 # Half the largest finite value of each float dtype: bounds below it cannot overflow.
@@ -80,6 +113,7 @@ class Trainer:
         self._data = None        # (X source, y source, X, Y) prepared for training
         self._order = None       # shuffled copy of the data for the current epoch
         self._cursor = 0         # next sample of the current epoch
+        self.good = GoodWeights(self)  # the last good weights, to go back to after a blow-up
 
     # -- settings -------------------------------------------------------------
 
@@ -124,7 +158,8 @@ class Trainer:
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"Training diverged at step {self.step_count + 1}: the loss is {loss}. "
-                "The weights from before this step are kept; try a smaller learning rate.")
+                "The weights from before this step are kept; try a smaller learning rate.",
+                step=self.step_count + 1, failed_epoch=self.epoch + 1, reason="loss")
         model.backward(grad, from_logits=fused)
         flat_params, flat_grads = model.flat_parameters
         if self.regularizer.active:
@@ -136,7 +171,8 @@ class Trainer:
             self.optimizer.reset()  # its state took in the refused step
             raise TrainingDiverged(
                 f"Training diverged at step {self.step_count + 1}: {refused}. "
-                "The weights from before this step are kept; try a smaller learning rate.") from None
+                "The weights from before this step are kept; try a smaller learning rate.",
+                step=self.step_count + 1, failed_epoch=self.epoch + 1, reason=refused.reason) from None
         self.step_count += 1
         return loss
 
@@ -157,8 +193,8 @@ class Trainer:
             if bound < _LIMITS[param.dtype.char]:
                 return
         if not np.isfinite(delta).all():
-            raise _UpdateRefused("the gradient or the update is not finite")
-        raise _UpdateRefused("the update would overflow the weights")
+            raise _UpdateRefused("the gradient or the update is not finite", "gradient")
+        raise _UpdateRefused("the update would overflow the weights", "overflow")
 
     # -- epochs ------------------------------------------------------------------
 
@@ -184,6 +220,7 @@ class Trainer:
         self._data = (X, y, Xp, Yp)
         self._order = None
         self._cursor = 0
+        self.good.new_data()
 
     def _ensure_data(self, X, y):
         if X is None and y is None:
@@ -211,6 +248,7 @@ class Trainer:
     def _next_step(self, batch_size, shuffle):
         _, _, X, Y = self._data
         if self._order is None:
+            self.good.epoch_starts()
             if shuffle:
                 perm = self.rng.permutation(X.shape[0])
                 self._order = (X[perm], Y[perm])
@@ -219,10 +257,15 @@ class Trainer:
         Xs, Ys = self._order
         start = self._cursor
         end = min(start + batch_size, Xs.shape[0])
-        loss = self.train_step(Xs[start:end], Ys[start:end])
+        try:
+            loss = self.train_step(Xs[start:end], Ys[start:end])
+        except TrainingDiverged as exc:
+            raise self.good.restore_after(exc) from None
+        self.good.step_done(loss)
         if end >= Xs.shape[0]:
             self._order, self._cursor = None, 0
             self.epoch += 1
+            self.good.epoch_ended()
             return loss, 1
         self._cursor = end
         return loss, 0
@@ -328,3 +371,140 @@ def _check_batch_size(batch_size):
         raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
     return int(batch_size)
 
+
+
+# An epoch whose mean step loss passes this many times the lowest loss of the run is "exploding".
+EXPLODING = 10.0
+# The loss of the weights training starts from is measured on this many training samples at most.
+PROBE_SAMPLES = 256
+
+
+class GoodWeights:
+    """The last good weights of a run: where training goes back to when it diverges.
+
+    A blow-up is exponential growth: step after step the weights and the
+    loss multiply, until after tens or hundreds of steps a number overflows.
+    The weights from just before that step are already ruined (about 1e153,
+    their loss is infinite, and training diverges again from them at any
+    learning rate), so the trainer keeps better ones, at epoch boundaries,
+    in two buffers allocated once:
+
+    - the *kept* weights: at first those training starts from (with their
+      epoch, step count and shuffling state);
+    - a *candidate*: the weights at the end of the latest epoch.
+
+    The candidate from the end of epoch ``e`` becomes the kept weights once
+    epoch ``e + 1``, trained from it, stayed sane: its mean step loss is
+    finite and at most ``EXPLODING`` (10) times the lowest loss of the run,
+    that is the lowest epoch mean so far or the loss of the starting weights
+    (measured once on up to 256 evenly spread training samples). So the
+    kept weights are always ones from which a whole epoch of training stayed
+    finite and within ten times the run's best loss.
+
+    Why ten: a blow-up passes any fixed factor within an epoch or two (its
+    loss multiplies every step), while a run that still learns, even noisily
+    at a high rate, stays within a few times its best. A false alarm only
+    means going back further than needed, to better weights, never to
+    ruined ones.
+
+    Cost: one copy of the weights and of the random generator's state per
+    epoch, and two additions per step; the speed of a training step does
+    not change (bench/train_step.py).
+    """
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.kept = None              # float array like model.flat_parameters[0]
+        self.kept_epoch = self.kept_steps = None
+        self._kept_rng = None
+        self.usable = True            # False when the kept weights' own loss is not finite
+        self._candidate = None        # the second buffer
+        self._candidate_epoch = None  # None: no candidate
+        self._candidate_steps = self._candidate_rng = None
+        self.best = None              # the lowest loss of the run (None: measure it first)
+        self._loss_sum, self._steps = 0.0, 0
+
+    # -- called by the trainer ----------------------------------------------------
+
+    def new_data(self):
+        """The training data changed: the losses so far measured other data."""
+        self.best = None
+        self._candidate_epoch = None
+        self._loss_sum, self._steps = 0.0, 0
+
+    def epoch_starts(self):
+        t = self.trainer
+        flat = t.model.flat_parameters[0]
+        first = self.kept is None
+        if first:
+            self.kept, self._candidate = flat.copy(), np.empty_like(flat)
+            self.kept_epoch, self.kept_steps = t.epoch, t.step_count
+            self._kept_rng = t.rng.bit_generator.state
+        if self.best is None:
+            probe = self._probe_loss()
+            self.best = probe if math.isfinite(probe) else math.inf
+            if first:
+                self.usable = math.isfinite(probe)
+
+    def step_done(self, loss):
+        self._loss_sum += loss
+        self._steps += 1
+
+    def epoch_ended(self):
+        t = self.trainer
+        mean = self._loss_sum / self._steps if self._steps else math.nan
+        self._loss_sum, self._steps = 0.0, 0
+        if math.isfinite(mean):
+            if self._candidate_epoch is not None and mean <= EXPLODING * self.best:
+                self.kept, self._candidate = self._candidate, self.kept
+                self.kept_epoch, self.kept_steps = self._candidate_epoch, self._candidate_steps
+                self._kept_rng, self.usable = self._candidate_rng, True
+            self.best = min(self.best, mean)
+        np.copyto(self._candidate, t.model.flat_parameters[0])
+        self._candidate_epoch, self._candidate_steps = t.epoch, t.step_count
+        self._candidate_rng = t.rng.bit_generator.state
+
+    def _probe_loss(self):
+        _, _, X, Y = self.trainer._data
+        every = max(1, X.shape[0] // PROBE_SAMPLES)
+        with np.errstate(all="ignore"):
+            loss = self.trainer._loss_and_grad(X[::every][:PROBE_SAMPLES], Y[::every][:PROBE_SAMPLES],
+                                               need_grad=False)[0]
+        return float(loss)
+
+    # -- going back ---------------------------------------------------------------
+
+    def restore(self):
+        """Put the kept weights back (with their epoch, step count and shuffling state).
+
+        The optimizer's state is reset and the next step starts a new epoch.
+        Returns the kept weights' epoch, or ``None`` if nothing was kept yet.
+        """
+        t = self.trainer
+        if self.kept is None:
+            return None
+        t.model.flat_parameters[0][...] = self.kept
+        t.epoch, t.step_count = self.kept_epoch, self.kept_steps
+        t.rng.bit_generator.state = self._kept_rng
+        t._order, t._cursor = None, 0
+        t.optimizer.reset()
+        self._candidate_epoch = None
+        self._loss_sum, self._steps = 0.0, 0
+        return self.kept_epoch
+
+    def restore_after(self, exc):
+        """Go back to the kept weights after ``exc``; the :class:`TrainingDiverged` to raise."""
+        epoch = self.restore()
+        if epoch is None:
+            return exc
+        what = {"loss": "the loss became infinite or NaN",
+                "gradient": "the gradient became infinite or NaN",
+                "overflow": "the next update would have overflowed the weights"}.get(exc.reason, "not finite")
+        where = "training started from" if epoch == 0 else f"after epoch {epoch}"
+        advice = ("train on with a smaller learning rate" if self.usable else
+                  "their loss is not finite either: start from new weights")
+        return TrainingDiverged(
+            f"Training diverged at step {exc.step}, in epoch {exc.failed_epoch}: {what}. The weights are "
+            f"back to those {where} (trainer.epoch is {epoch}), the last good ones; {advice}.",
+            step=exc.step, failed_epoch=exc.failed_epoch, reason=exc.reason, restored_epoch=epoch,
+            usable=self.usable)

@@ -134,7 +134,7 @@ def _diverging(lr, loss="mse", dtype=np.float64, optimizer="momentum"):
     return model, trainer
 
 
-@pytest.mark.parametrize("lr,loss,dtype,optimizer", [
+DIVERGING = [
     (1e3, "mse", np.float64, "momentum"),         # the loss overflows after a few steps
     (1e3, "mse", np.float64, "sgd"),
     (1e308, "mse", np.float64, "momentum"),       # the first update itself overflows
@@ -142,22 +142,27 @@ def _diverging(lr, loss="mse", dtype=np.float64, optimizer="momentum"):
     (1e308, "softmax_cross_entropy", np.float64, "adam"),
     (1e30, "mse", np.float32, "momentum"),
     (1e37, "softmax_cross_entropy", np.float32, "adam"),
-])
-def test_divergence_guard_keeps_the_weights_from_before_the_failing_step(lr, loss, dtype,
-                                                                         optimizer):
+]
+
+
+@pytest.mark.parametrize("lr,loss,dtype,optimizer", DIVERGING)
+def test_a_failing_train_step_keeps_the_weights_from_before_it(lr, loss, dtype, optimizer):
     model, trainer = _diverging(lr, loss, dtype, optimizer)
+    _, _, X, Y = trainer._data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # overflow in the doomed forward pass
         for step in range(200):
             before = model.state_dict()
+            i = 8 * (step % 5)
             try:
-                trainer.train_steps(1)
+                trainer.train_step(X[i:i + 8], Y[i:i + 8])
             except TrainingDiverged as exc:
-                message = str(exc)
+                message, error = str(exc), exc
                 break
         else:
             pytest.fail("no TrainingDiverged within 200 steps")
     assert f"diverged at step {step + 1}" in message and "smaller learning rate" in message
+    assert error.step == step + 1 and error.restored_epoch is None
     after = model.state_dict()
     for name in before:
         assert after[name].tobytes() == before[name].tobytes(), name
@@ -167,6 +172,47 @@ def test_divergence_guard_keeps_the_weights_from_before_the_failing_step(lr, los
         assert trainer.optimizer.state == {} and trainer.optimizer.iterations == 0  # reset
         trainer.lr = 1e-3
         assert np.isfinite(trainer.train_steps(2)[0])
+
+
+@pytest.mark.parametrize("lr,loss,dtype,optimizer", DIVERGING)
+def test_training_by_epochs_goes_back_to_the_last_good_weights(lr, loss, dtype, optimizer):
+    model, trainer = _diverging(lr, loss, dtype, optimizer)
+    start = model.state_dict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(TrainingDiverged) as caught:
+            trainer.train_steps(1000)
+    exc = caught.value
+    assert exc.restored_epoch == trainer.epoch == 0 and exc.usable  # these blow up in the first epochs
+    assert "back to those training started from" in str(exc) and "smaller learning rate" in str(exc)
+    assert trainer.step_count == 0 and trainer._cursor == 0 and trainer.optimizer.state == {}
+    for name, value in model.state_dict().items():
+        assert value.tobytes() == start[name].tobytes(), name
+
+
+def test_the_kept_weights_are_the_last_epoch_that_a_sane_epoch_followed():
+    """Healthy epochs first, then a blow-up: back to the end of the last epoch that was followed by a
+    whole sane one, with its epoch, step count and shuffling, so training on is deterministic."""
+    model, trainer = _diverging(0.01, optimizer="sgd")
+    trainer.train_epochs(6)
+    after = {e: None for e in range(7)}
+    model2, trainer2 = _diverging(0.01, optimizer="sgd")
+    for e in range(1, 7):
+        trainer2.train_epochs(1)
+        after[e] = model2.state_dict()
+    trainer.lr = 1e3                               # the loss explodes within the next epochs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(TrainingDiverged) as caught:
+            trainer.train_epochs(100)
+    # epoch 7 blew up before it ended: the end of epoch 6 was never followed by a sane epoch
+    assert caught.value.restored_epoch == trainer.epoch == 5 and trainer.step_count == 25
+    for name, value in model.state_dict().items():
+        assert value.tobytes() == after[5][name].tobytes(), name
+    trainer.lr = 0.01                       # plain SGD from there: epoch 6 again, bit for bit
+    trainer.train_epochs(1)
+    for name, value in model.state_dict().items():
+        assert value.tobytes() == after[6][name].tobytes(), name
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
