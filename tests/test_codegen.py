@@ -288,8 +288,8 @@ def test_a_diverged_run_is_said_so_in_both_headers():
     code = playground_code(pg)
     for key in ("python", "pytorch"):
         head = " ".join(code[key].split('"""')[1].split())
-        assert f"diverged (not finite numbers) during epoch {snap['epoch'] + 1}" in head
-        assert f"This script stops after epoch {snap['epoch']}" in head
+        assert f"blew up in epoch {snap['report']['failed_epoch']}" in head
+        assert f"went back to its weights after epoch {snap['epoch']}, the last good ones" in head
 
 
 def test_the_words_count_epochs_as_english_does():

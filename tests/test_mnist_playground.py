@@ -178,10 +178,24 @@ def test_live_settings_keep_training_and_structure_resets_it(mp):
 
 def test_divergence_is_reported_and_the_model_kept(mp):
     mp.configure({"n": 1000, "optimizer": "sgd", "lr": 10.0, "layers": [{"units": 64, "activation": "linear"}] * 3})
+    start = mp.model.flat_parameters[0].copy()
     chunk = mp.train(steps=200, budget_ms=None)
-    assert chunk["diverged"] and "diverged" in chunk["diverged"]
-    assert np.all(np.isfinite(mp.model.flat_parameters[0]))
-    assert mp.evaluate()["confusion"].sum() == 200
+    report = chunk["report"]
+    assert report["kind"] == "diverged" and chunk["diverged"] == report["message"]
+    assert report["actions"] == ["lower", "reset"] and report["lower"] == 1
+    # it blew up in the first epoch: back to the starting weights, which give a finite loss
+    assert chunk["epoch"] == report["epoch"] == 0 and chunk["history"] == [] and mp.history == []
+    np.testing.assert_array_equal(mp.model.flat_parameters[0], start)
+    assert np.isfinite(mp.evaluate()["test_loss"]) and mp.evaluate()["confusion"].sum() == 200
+    # "Go on at learning rate ...", as often as the page offers it, trains on (ten times lower each time)
+    for _ in range(3):
+        mp.configure({**mp.state, "lr": report["lower"]})
+        chunk = mp.train(budget_ms=None, until_epoch=chunk["epoch"] + 2)
+        report = chunk["report"]
+        if report is None:
+            break
+    assert report is None and chunk["epoch"] == 2 and [r["epoch"] for r in mp.history] == [1, 2]
+    assert mp.history[-1]["test_accuracy"] > 0.5
 
 
 # ------------------------------------------------------------------ what it learned

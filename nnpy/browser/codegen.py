@@ -734,11 +734,12 @@ def playground_code(playground, history=None, wheel_url=None):
              "trained": f"{stem}-epoch{pg.trainer.epoch}.safetensors"}
     notes = []
     epochs = pg.trainer.epoch
-    if pg.diverged:
+    report = getattr(pg, "report", None)
+    if report and report["kind"] == "diverged" and report["epoch"] is not None:
         notes += [""] + _wrap(
-            f"The page's training diverged (not finite numbers) during epoch {epochs + 1}; its weights "
-            f"are those of the step before, in the middle of that epoch. This script stops after "
-            f"epoch {epochs}: train one more epoch to see the divergence.")
+            f"The page's training blew up in epoch {report['failed_epoch']}, and the page went back "
+            f"to its weights after epoch {epochs}, the last good ones: this script stops there. "
+            "Train on at the same rate to see the blow-up.")
     unreplayed = list(getattr(pg, "_unreplayed", ()))
     if unreplayed:
         notes += [""] + _wrap(

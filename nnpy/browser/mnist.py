@@ -50,6 +50,7 @@ from ..data import DataError
 from ..mnist import load_mnist, preprocess_digit
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
+from .health import divergence_report
 from .mnist_files import read_mnist_model, save_mnist_model
 from ..model import SequentialModel
 from ..optim import OPTIMIZERS, get_optimizer
@@ -60,6 +61,7 @@ MAX_HIDDEN_LAYERS = 4
 MAX_UNITS = 1024
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 TRAIN_SAMPLE = 2000   # training accuracy is measured on this many training digits
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)  # the page's choices
 DEFAULTS = {
     "n": 10000, "test_fraction": 0.2, "seed": 0,
     "layers": [{"units": 128, "activation": "relu"}],
@@ -148,6 +150,7 @@ class MnistPlayground:
         self.X_train = self.y_train = self.X_test = self.y_test = None
         self.history = []           # one record a completed epoch
         self.diverged = None
+        self.report = None          # what went wrong in the last chunk (nnpy.browser.health)
         self._test_out = None       # (step_count, probabilities) of the test set
         self._start_weights = None  # an imported file's weights (flat): where Reset goes back to
         self._from_file = None      # that file's name
@@ -249,7 +252,7 @@ class MnistPlayground:
         sample = min(TRAIN_SAMPLE, len(self.y_train))
         self._X_sample, self._y_sample = self.X_train[:sample], self.y_train[:sample]
         self.history = []
-        self.diverged = None
+        self.diverged = self.report = None
         self._test_out = None
         self._start_weights = self._from_file = None
         self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
@@ -304,7 +307,13 @@ class MnistPlayground:
         current one, "steps": run in this chunk, "loss": their mean loss,
         "epochs": [records of epochs completed in this chunk], "done": whether
         ``until_epoch`` is reached, "diverged": None or a message,
+        "report": None or what went wrong (see :mod:`nnpy.browser.health`),
+        "history": all epoch records, when training went back to earlier weights,
         "train_ms": time spent training}``.
+
+        When training blows up, the trainer goes back to its last good weights
+        (:class:`~nnpy.trainer.GoodWeights`): ``epoch`` is theirs, the records
+        of the epochs after them leave ``history``, and the report says so.
         """
         self._require()
         if steps is not None and (isinstance(steps, bool) or int(steps) != steps or steps < 1):
@@ -316,14 +325,16 @@ class MnistPlayground:
         start = time.perf_counter()
         deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
         total, done, epochs, train_s = 0.0, 0, [], 0.0
-        self.diverged = None
+        self.diverged = self.report = None
+        went_back = None
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught and reported
             while until_epoch is None or trainer.epoch < until_epoch:
                 t0 = time.perf_counter()
                 try:
                     loss, ended = trainer.train_steps(1)
                 except TrainingDiverged as exc:
-                    self.diverged = str(exc)
+                    went_back = self._went_back(exc)
+                    epochs = [r for r in epochs if r["epoch"] <= trainer.epoch]
                     break
                 train_s += time.perf_counter() - t0
                 total += loss
@@ -336,7 +347,7 @@ class MnistPlayground:
                 if (steps is not None and done >= steps) or \
                         (deadline is not None and time.perf_counter() >= deadline):
                     break
-        if done:
+        if done or went_back is not None:
             self._test_out = None
         return {
             "epoch": trainer.epoch,
@@ -347,8 +358,20 @@ class MnistPlayground:
             "epochs": epochs,
             "done": until_epoch is not None and trainer.epoch >= until_epoch,
             "diverged": self.diverged,
+            "report": self.report,
+            "history": None if went_back is None else list(self.history),
             "train_ms": train_s * 1000.0,
         }
+
+    def _went_back(self, exc):
+        """The trainer went back to earlier weights: the epochs after them never happened."""
+        epoch = exc.restored_epoch
+        self.report = divergence_report(exc, self.trainer.lr, LEARNING_RATES)
+        self.diverged = self.report["message"]
+        if epoch is not None:
+            self.history = [r for r in self.history if r["epoch"] <= epoch]
+            self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
+        return epoch
 
     def _end_epoch(self):
         test = self._test_metrics()

@@ -41,7 +41,9 @@ every edit return)::
      "output": float32 (100, 100) | (100, 100, K),  # row 0 is the top (x2 = 6)
      "thumbs": float32 (n_features + all units, 20, 20),  # every neuron's map
      "params": float64 (n_params,),   # model.flat_parameters: per layer W (in x out), then b
-     "lr": float, "diverged": str | None,
+     "lr": float, "diverged": str | None,          # the report's message when training blew up
+     "report": None | {"kind": "diverged" | "dead", "message", "epoch", "actions", "lower"},
+                                                  # see nnpy.browser.health
      "focus": None | {"layer", "unit", "map": float32 (100, 100)},
      "timing": {"train_ms", "snapshot_ms", "epochs"}}
 
@@ -67,6 +69,7 @@ from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from ..model import SequentialModel
 from ..optim import OPTIMIZERS, Regularizer, get_optimizer
+from .health import dead_layer, dead_report, divergence_report, overflow_report
 from .playground_files import read_playground_model, save_playground_model
 from ..trainer import Trainer, TrainingDiverged
 
@@ -88,6 +91,8 @@ DATASETS_2D = {
 }
 SAMPLES = {"classification": 500, "regression": 1200}  # TF Playground's counts
 PAGE_SEED_MAX = 999999  # the page's seed box; noise and the train ratio are whole percents there
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)  # the page's choices
+DEAD_EPOCHS = 10      # a hidden layer dead this many epochs running is reported
 
 DEFAULTS = {
     "problem": "classification", "dataset": "circle", "classes": 2, "noise": 0.0, "seed": 1,
@@ -226,6 +231,8 @@ class Playground:
         self.source = None          # {"kind": "generated"|"custom", "name": ..., "X", "y"}
         self.X_train = self.y_train = self.X_test = self.y_test = None
         self.diverged = None
+        self.report = None          # what went wrong in the last chunk (nnpy.browser.health)
+        self._dead_since = None     # the epoch from which a hidden layer was seen dead
         self._grid = _grid_points()
         self._grid_features = None  # float32 (GRID*GRID, n_features)
         self._initial = None        # the weights the run started from (Reset goes back to them)
@@ -283,6 +290,7 @@ class Playground:
         new = check_state(state)
         old = self.state
         changed = []
+        self.diverged = self.report = None  # a report is about the settings it was made under
         if old is None or any(new[k] != old[k] for k in _DATA_KEYS):
             changed.append("data")
         custom_split_only = (old is not None and self.source["kind"] == "custom"
@@ -357,7 +365,7 @@ class Playground:
                                regularization=s["regularization"], reg_rate=s["reg_rate"],
                                batch_size=s["batch_size"], seed=s["seed"])
         self._set_training_data()
-        self.diverged = None
+        self.diverged = self.report = self._dead_since = None
 
     def _set_training_data(self):
         self._F_train = feature_map(self.X_train, self.state["features"])
@@ -604,7 +612,30 @@ class Playground:
         param[index] = value
         if not self._mid_run(f"{name}{list(index)} of layer {layer + 1} set to {value!r} by hand"):
             self._initial = self.model.flat_parameters[0].copy()  # before training: the run starts here
-        self.diverged = None
+        self.diverged = self.report = self._dead_since = None
+        return {"snapshot": self.snapshot()}
+
+    def load_weights(self, params, epoch=0):
+        """Put back weights the page held (``model.flat_parameters`` order), at ``epoch``.
+
+        The page's way back after its engine died: the new engine is configured
+        with the page's settings, then given the weights of the last snapshot
+        the page showed. The optimizer starts afresh. Raises ``ValueError`` for
+        weights of the wrong size or not finite, and changes nothing then.
+        """
+        self._require()
+        flat = self.model.flat_parameters[0]
+        params = np.asarray(params, dtype=np.float64).reshape(-1)
+        if params.shape != flat.shape or not np.isfinite(params).all():
+            raise ValueError(f"params must be {flat.size} finite numbers for this network. "
+                             f"Received: {params.size}")
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"epoch must be an integer >= 0. Received: epoch={epoch!r}")
+        flat[...] = params
+        self._new_trainer()
+        self.trainer.epoch = int(epoch)
+        if epoch:
+            self._unreplayed.append(f"the weights after epoch {epoch} put back after Python restarted")
         return {"snapshot": self.snapshot()}
 
     # ------------------------------------------------------------ training
@@ -618,10 +649,12 @@ class Playground:
         Chunks never change the result: ``N`` epochs in any chunks train the
         same weights as one call of ``N`` epochs.
 
-        If training diverges (NaN or infinite loss or gradient), the weights
-        from before the failing step are kept and the snapshot's
-        ``diverged`` says what happened; training again from there raises
-        nothing but diverges again unless a setting changed.
+        If training blows up (the loss, the gradient or the network's outputs
+        grow too large to compute), the trainer goes back to its last good
+        weights (:class:`~nnpy.trainer.GoodWeights`), training stops, and the
+        snapshot's ``report`` says so with the ways back that work. A hidden
+        layer that stayed dead (see :func:`~nnpy.browser.health.dead_layer`) for
+        ``DEAD_EPOCHS`` epochs is reported too; training goes on.
         """
         self._require()
         epochs = int(epochs)
@@ -630,21 +663,63 @@ class Playground:
         start = time.perf_counter()
         deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
         done = 0
-        self.diverged = None
+        self.diverged = self.report = None
+        trainer = self.trainer
+        lr = trainer.lr
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught and reported
                 while done < epochs:
-                    self.trainer.train_epochs(1)
+                    trainer.train_epochs(1)
                     done += 1
                     if deadline is not None and time.perf_counter() >= deadline:
                         break
         except TrainingDiverged as exc:
-            self.diverged = str(exc)
+            self._went_back(exc.restored_epoch)
+            self._report(divergence_report(exc, lr, LEARNING_RATES))
         train_ms = (time.perf_counter() - start) * 1000.0
-        snap = self.snapshot(focus)
+        snap = self.snapshot(focus, _training=True)
+        if not snap["finite"] and self.report is None:
+            # the float32 picture overflowed while float64 training did not (yet): go back all the same
+            failed = trainer.epoch
+            kept = trainer.good.restore()
+            self._went_back(kept)
+            self._report(overflow_report(failed, kept, trainer.good.usable, lr, LEARNING_RATES))
+            snap = self.snapshot(focus, _training=True)
+        if self.report is None:
+            self._check_dead()
+            if self.report is not None:
+                snap["report"] = self.report
         snap["timing"]["train_ms"] = train_ms
         snap["timing"]["epochs"] = done
         return snap
+
+    def _report(self, report):
+        self.report = report
+        self.diverged = report["message"] if report["kind"] == "diverged" else None
+
+    def _went_back(self, epoch):
+        """The trainer went back to the weights after ``epoch``: the epochs after it never happened."""
+        if epoch is None:
+            return
+        self._history = [(e, st) for e, st in self._history if e <= epoch]
+        self._record_live()
+        self._dead_since = None
+        if self.trainer.optimizer.name != "sgd":
+            self._mid_run(f"the optimizer's state started afresh after going back to epoch {epoch}")
+
+    def _check_dead(self):
+        """Report a hidden layer that stayed dead for ``DEAD_EPOCHS`` epochs."""
+        with np.errstate(all="ignore"):
+            dead = dead_layer(self.model, self._F_train)
+        epoch = self.trainer.epoch
+        if dead is None:
+            self._dead_since = None
+            return
+        if self._dead_since is None or self._dead_since > epoch:
+            self._dead_since = epoch
+        if epoch - self._dead_since >= DEAD_EPOCHS:
+            relu = any(layer["activation"] == "relu" for layer in self.state["layers"])
+            self.report = dead_report(dead[0], dead[1], epoch, self.trainer.lr, LEARNING_RATES, relu)
 
     def step(self, focus=None):
         """One epoch (TF Playground's step button)."""
@@ -913,7 +988,7 @@ class Playground:
                 metrics[part]["pred"] = pred
         return metrics
 
-    def snapshot(self, focus=None):
+    def snapshot(self, focus=None, _training=False):
         """The state of training now (see the module docstring); ``focus=[layer, unit]``
         adds that neuron's full-resolution map (layer 0 = the input features)."""
         self._require()
@@ -929,9 +1004,11 @@ class Playground:
             output = output[:, :, 0]
         thumbs = np.concatenate([_thumbs(a) for a in outs])
         finite = bool(np.isfinite(thumbs).all()) and all(math.isfinite(m["loss"]) for m in metrics.values())
-        if not finite and self.diverged is None:
-            self.diverged = ("The network's outputs overflowed (not finite numbers). "
-                             "Lower the learning rate, or reset.")
+        if not finite and self.report is None and not _training:
+            # weights too large to compute with, from a file or an edit: only new weights help
+            self._report({"kind": "diverged", "epoch": trainer.epoch, "actions": ["reset"],
+                          "message": "The network's outputs are too large to compute. "
+                                     "Reset the network to start again."})
         snap = {
             "epoch": trainer.epoch, "step": trainer.step_count,
             "loss": {"train": metrics["train"]["loss"], "test": metrics["test"]["loss"]},
@@ -944,6 +1021,8 @@ class Playground:
             "params": model.flat_parameters[0].copy(),
             "lr": trainer.lr,
             "diverged": self.diverged,
+            "report": self.report,
+            "finite": finite,
             "focus": None,
             "timing": {"snapshot_ms": 0.0, "train_ms": 0.0, "epochs": 0},
         }

@@ -1,0 +1,144 @@
+"""What the pages say when training goes wrong, in plain words, and the ways back they offer.
+
+Both engines (:mod:`nnpy.browser.playground`, :mod:`nnpy.browser.mnist`) hand
+the page a *report*, plain data the page shows as it is::
+
+    {"kind": "diverged" | "dead",
+     "failed_epoch": int,     # "diverged": the epoch that blew up (counted from 1)
+     "message": str,          # plain sentences: no jargon, no raw floats, no nested brackets
+     "epoch": int,            # the epoch the network is at now (after going back)
+     "actions": [str, ...]}   # the ways back that work here, in order:
+                              #   "lower"  a lower learning rate, training goes on from these weights
+                              #   "fresh"  a lower learning rate and fresh weights (epoch 0)
+                              #   "leaky"  leaky ReLU instead of ReLU, fresh weights
+                              #   "reset"  the starting weights again
+
+The policy behind the words lives in the framework: a blow-up goes back to
+the last good weights (:class:`nnpy.trainer.GoodWeights`), and
+:func:`dead_layer` finds a network that can no longer learn.
+"""
+
+import math
+
+import numpy as np
+
+from ..trainer import TrainingDiverged
+
+# A hidden unit whose output varies less than this over the whole training set is dead.
+DEAD_SPREAD = 1e-7
+
+
+def lower_rate(lr, choices):
+    """A learning rate about ten times lower than ``lr``: the largest of ``choices`` at most
+    ``lr / 10`` (the smallest choice if none is), or ``lr / 10`` when ``choices`` is empty.
+
+    Ten times, not one notch: a rate that blew up is usually far too high, and
+    one notch down (10 to 3) often blows up again.
+    """
+    if not choices:
+        return lr / 10
+    below = [c for c in choices if c <= lr / 10 * (1 + 1e-9)]
+    return max(below) if below else min(choices)
+
+
+def _rate(lr):
+    return f"{lr:g}"
+
+
+def divergence_report(exc, lr, choices=()):
+    """The report for a :class:`~nnpy.trainer.TrainingDiverged` raised while training by epochs.
+
+    ``lr`` is the learning rate that blew up, ``choices`` the rates the page
+    offers (the "lower" action names the one it will pick).
+    """
+    if not isinstance(exc, TrainingDiverged):
+        raise TypeError(f"exc must be a TrainingDiverged. Received: {type(exc).__name__}")
+    return _diverged(exc.failed_epoch, exc.restored_epoch, exc.usable, lr, choices,
+                     "the loss grew too large to compute")
+
+
+def overflow_report(failed_epoch, restored_epoch, usable, lr, choices=()):
+    """The report when the network's outputs grew too large to draw (the trainer went back)."""
+    return _diverged(failed_epoch, restored_epoch, usable, lr, choices,
+                     "the network's outputs grew too large to compute")
+
+
+def _diverged(failed_epoch, restored_epoch, usable, lr, choices, what):
+    lower = lower_rate(lr, choices)
+    where = f"in epoch {failed_epoch}" if failed_epoch else ""
+    head = f"Training stopped {where}: {what}.".replace("stopped :", "stopped:")
+    if restored_epoch is None or not usable:
+        return {"kind": "diverged", "epoch": restored_epoch, "failed_epoch": failed_epoch, "actions": ["reset"],
+                "message": f"{head} Even the weights it started from give such numbers, so no good "
+                           "weights are left to go back to. Reset the network to start again."}
+    back = ("The network is back to the weights it started with."
+            if restored_epoch == 0 else
+            f"The network is back to its weights after epoch {restored_epoch}, the last good ones.")
+    return {"kind": "diverged", "epoch": restored_epoch, "failed_epoch": failed_epoch,
+            "actions": ["lower", "reset"], "lower": lower,
+            "message": f"{head} The learning rate of {_rate(lr)} is too high for this network. {back} "
+                       f"Go on with a rate of {_rate(lower)}, or reset the network."}
+
+
+def dead_layer(model, X):
+    """The first hidden layer whose every unit gives the same output for every row of ``X``, or ``None``.
+
+    Such a layer passes the same numbers on whatever the input, so the
+    network's output is constant; and its units' slopes are zero (a ReLU with
+    a negative input everywhere) or nearly so (a saturated tanh or sigmoid),
+    so no gradient reaches the weights before it: the network cannot learn
+    its way out. Returns ``(index from 1, activation name)``.
+
+    Cost: one forward pass over ``X`` (the pages call it on the training
+    points they evaluate anyway, at most a few times a second).
+    """
+    a = np.asarray(X, dtype=model.dtype)
+    for i, layer in enumerate(model.layers[:-1]):
+        a = layer.forward(a)
+        if a.shape[0] < 2:
+            return None
+        spread = np.max(a, axis=0) - np.min(a, axis=0)
+        scale = 1.0 + np.max(np.abs(a), axis=0)
+        if np.all(spread <= DEAD_SPREAD * scale):
+            return i + 1, layer.activation.name
+    return None
+
+
+def fresh_rate(lr, choices=()):
+    """The learning rate to start again with after a network died: ten times lower, at most 0.1.
+
+    A rate that killed every unit of a layer is far too high; 0.1 is where the
+    page's ReLU networks still learn the spiral from their starting weights
+    (and at 1, ten times lower than 10, they die again).
+    """
+    return min(lower_rate(lr, choices), 0.1)
+
+
+def dead_report(layer, activation, epoch, lr, choices=(), relu_layers=False):
+    """The report for a network whose hidden layer ``layer`` (from 1) died.
+
+    ``relu_layers``: the network has ReLU layers (then "leaky" is offered).
+    The "fresh" and "leaky" actions both start from fresh weights at
+    ``report["lower"]`` (:func:`fresh_rate`).
+    """
+    rate = fresh_rate(lr, choices)
+    if activation == "relu":
+        why = (f"Every ReLU in hidden layer {layer} has died: its input is negative for every point, "
+               "so it outputs 0 and passes no gradient back.")
+    elif activation in ("tanh", "sigmoid"):
+        why = (f"Every unit in hidden layer {layer} is saturated: it is stuck at its limit for every "
+               "point, so it passes almost no gradient back.")
+    else:
+        why = f"Every unit in hidden layer {layer} outputs the same value for every point."
+    actions = ["fresh"] + (["leaky"] if relu_layers else []) + ["reset"]
+    ways = (f"Start again from fresh weights at a learning rate of {_rate(rate)}, or switch to leaky "
+            "ReLU, whose units never die, or reset the network." if relu_layers else
+            f"Start again from fresh weights at a learning rate of {_rate(rate)}, or reset the network.")
+    return {"kind": "dead", "epoch": epoch, "actions": actions, "lower": rate,
+            "message": f"The network stopped learning: its output is the same for every point. {why} "
+                       f"Training longer will not change that. {ways}"}
+
+
+def finite(*values):
+    """Whether every value (numbers or arrays) is finite."""
+    return all(np.isfinite(v).all() if isinstance(v, np.ndarray) else math.isfinite(v) for v in values)
