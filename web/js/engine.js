@@ -15,6 +15,12 @@
  * Calls run one after another in the order they were made. A Python exception rejects the call
  * with an EngineError whose `lastLine` is the traceback's last line ("ValueError: ...").
  *
+ * A dead engine is noticed (`onStopped(error)`, and every pending call rejects with an EngineError
+ * of type "EngineStopped"): the worker's error event; its end, whatever ended it (a Web Lock the
+ * worker holds for its whole life is granted to the page the moment the worker is gone: this
+ * also catches a browser terminating it under memory pressure, which fires no event); and a call
+ * that never answers (`call(method, args, {timeoutMs})`, for calls whose length is known).
+ *
  * Performance marks on the page: "nnpy:engine-start" and "nnpy:engine-ready" (whose `detail`
  * holds the worker's timings in ms: pyodideBoot, numpyLoad, numpyImport, wheelInstall,
  * importNnpy, engineCreate, total).
@@ -43,6 +49,8 @@ export class EngineError extends Error {
  * @param {(p: {stage: string, fraction: number}) => void} [options.onProgress] start-up progress;
  *   stages: build-info, pyodide, numpy, nnpy, import, ready (fraction 1)
  * @param {string|URL} [options.workerUrl] the worker module (default: ./worker.js beside this file)
+ * @param {(error: EngineError) => void} [options.onStopped] the engine stopped after it was ready:
+ *   its worker ended or failed, or a call timed out; `restart()` starts a new one
  * @param {string} [options.engine] which Python engine the worker creates, from worker.js's fixed
  *   table: "playground" (default, nnpy.browser.playground.Playground), "mnist"
  *   (nnpy.browser.mnist.MnistPlayground with SciPy's BLAS; loads scipy, an extra "scipy"
@@ -55,8 +63,10 @@ export function createEngine(options = {}) {
 
 export class Engine {
   /** @param {{onProgress?: Function, workerUrl?: string|URL, engine?: string}} [options] */
-  constructor({ onProgress = () => {}, workerUrl = new URL("./worker.js", import.meta.url), engine } = {}) {
+  constructor({ onProgress = () => {}, onStopped = () => {}, workerUrl = new URL("./worker.js", import.meta.url),
+    engine } = {}) {
     this._onProgress = onProgress;
+    this._onStopped = onStopped;
     this._workerUrl = workerUrl;
     if (engine !== undefined) {
       const url = new URL(workerUrl, import.meta.url);
@@ -77,14 +87,26 @@ export class Engine {
    * Call a Playground method in the worker.
    * @param {string} method a public method name of nnpy.browser.playground.Playground
    * @param {object} [args] keyword arguments (plain data, typed arrays)
+   * @param {{timeoutMs?: number}} [options] a call not answered within `timeoutMs` (counted from
+   *   when it is sent) means the engine hangs or is gone: the engine is stopped and reported
    * @returns {Promise<any>} the converted result; rejects with an EngineError
    */
-  async call(method, args = {}) {
+  async call(method, args = {}, { timeoutMs } = {}) {
     await this.ready;
     const worker = this._worker;
     const id = this._nextId++;
     return new Promise((resolve, reject) => {
       this._pending.set(id, { resolve, reject, method });
+      if (timeoutMs) {
+        const timer = setTimeout(() => {
+          if (this._pending.has(id) && worker === this._worker) {
+            this._stopped(worker, `The Python engine stopped answering: ${method} took over ${Math.round(timeoutMs / 1000)} s.`);
+          }
+        }, timeoutMs);
+        const settle = { resolve, reject };
+        this._pending.set(id, { method, resolve: (v) => { clearTimeout(timer); settle.resolve(v); },
+          reject: (e) => { clearTimeout(timer); settle.reject(e); } });
+      }
       try {
         worker.postMessage({ id, method, args });
       } catch (err) { // e.g. a function or DOM node in args cannot be cloned
@@ -117,8 +139,25 @@ export class Engine {
     this.ready.catch(() => {});
   }
 
+  /** The worker died or hangs after start-up: stop it, reject what is pending, tell the page. */
+  _stopped(worker, message) {
+    if (worker !== this._worker) return; // stopped on purpose, or already reported
+    const error = new EngineError(message, { type: "EngineStopped" });
+    this._worker = null;
+    worker.terminate();
+    this._failAll(error);
+    this.info = null;
+    this.ready = Promise.reject(error);
+    this.ready.catch(() => {});
+    this._onStopped(error);
+  }
+
   _start() {
     performance.mark("nnpy:engine-start");
+    // A Web Lock the worker takes at once and holds while it lives: granted to us when it ends.
+    const lock = `nnpy-engine-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const url = new URL(this._workerUrl, import.meta.url);
+    if (navigator.locks) url.searchParams.set("lock", lock);
     let settle;
     this.ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     this._settleStart = settle;
@@ -135,7 +174,7 @@ export class Engine {
     };
     let worker;
     try {
-      worker = new Worker(this._workerUrl, { type: "module" });
+      worker = new Worker(url, { type: "module" });
     } catch (err) {
       fail(`cannot start the engine worker ${this._workerUrl}: ${err.message}`, { type: err.name, stage: "worker" });
       return;
@@ -155,6 +194,10 @@ export class Engine {
         performance.measure("nnpy:engine-startup", "nnpy:engine-start", "nnpy:engine-ready");
         this._onProgress({ stage: "ready", fraction: 1 });
         settle.resolve(this.info);
+        if (navigator.locks) {
+          navigator.locks.request(lock, () => this._stopped(worker,
+            "The Python engine stopped: its worker ended (a browser ends one when it needs the memory)."));
+        }
       } else if (msg.type === "failed") {
         fail(`The engine could not start (${msg.stage}): ${msg.error.lastLine}`,
           { ...msg.error, traceback: msg.error.message, stage: msg.stage });
@@ -171,8 +214,8 @@ export class Engine {
       if (worker !== this._worker) return;
       const where = event.filename ? ` (${event.filename}:${event.lineno})` : "";
       const what = event.message || `${this._workerUrl} failed to load or crashed`;
-      fail(started ? `The engine stopped: ${what}${where}` : `The engine could not start: ${what}${where}`,
-        { type: "WorkerError", stage: started ? undefined : "worker" });
+      if (started) this._stopped(worker, `The Python engine stopped: ${what}${where}`);
+      else fail(`The engine could not start: ${what}${where}`, { type: "WorkerError", stage: "worker" });
     };
     worker.onmessageerror = () => {
       if (worker !== this._worker) return;

@@ -1,8 +1,11 @@
 /**
  * The training loop: the only module besides the bootstrap that talks to the engine.
  *
- * While playing, the worker trains ahead: DEPTH chunks are always requested, and a new one is
- * sent as soon as a reply lands, so the worker never waits for the page. Each chunk trains whole
+ * While playing, one chunk is always in flight, and the next is sent as soon as a reply lands, so
+ * the worker hardly waits for the page. Only one: a chunk asked for is a chunk that trains, so
+ * with two in flight Pause let a whole queued chunk (17 to 35 epochs) train after the click.
+ * Now what trains after Pause is the chunk already running, and its snapshot is what the page
+ * shows, paused: the epoch shown is the engine's. Each chunk trains whole
  * epochs for about `budget` ms (sized from how long a snapshot takes, so drawing never eats
  * more than about a fifth of the worker's time) and answers with a snapshot. Replies are only
  * stored; the page draws the newest one on the next animation frame and skips the rest.
@@ -19,11 +22,12 @@
  *   onFrame({ snapshot, network, points, fresh: {network, points} })
  */
 
-const DEPTH = 2;
+const DEPTH = 1; // chunks in flight (see above)
 const MIN_FRAME_MS = 30;
 const FALLBACK_MS = 250; // draw at most ~33 times a second: the rest of the main thread stays free
 const MIN_BUDGET_MS = 30;
 const MAX_BUDGET_MS = 250;
+const CALL_TIMEOUT_MS = 30_000; // a chunk not answered by then: Python hangs or is gone (engine.js)
 
 export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = () => {}, onPlaying = () => {} }) {
   let generation = 0;
@@ -73,9 +77,9 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
     rate.epochs.push(snap.epoch);
     rate.times.push(now);
     while (rate.times.length > 2 && now - rate.times[0] > 1500) { rate.times.shift(); rate.epochs.shift(); }
-    if (snap.diverged && playing) {
+    if (snap.report && snap.report.kind === "diverged" && playing) {
       setPlaying(false);
-      onDiverged(snap.diverged, snap);
+      onDiverged(snap.report, snap);
     }
     requestFrame();
   }
@@ -91,7 +95,7 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
     while (playing && inFlight < DEPTH) {
       const gen = generation;
       inFlight++;
-      const chunk = engine.call("train", { epochs: 100000, budget_ms: budget, focus })
+      const chunk = engine.call("train", { epochs: 100000, budget_ms: budget, focus }, { timeoutMs: CALL_TIMEOUT_MS })
         .then((snap) => {
           inFlight--;
           if (gen !== generation) { pump(); return; }

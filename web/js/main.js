@@ -8,8 +8,9 @@
  */
 
 import { createEngine } from "./engine.js";
+import { formatNumber } from "./numbers.js";
 import {
-  FEATURES, LEARNING_RATES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
+  FEATURES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
 } from "./state.js";
 import { inPageTarget } from "./hash.js";
 import { DATASET_LABELS, createControls } from "./controls.js";
@@ -46,7 +47,7 @@ const controls = createControls(document, {
   actions: {
     toggle: () => { startEngine(); return loop.playing ? loop.pause() : play(); },
     step: () => { startEngine(); return loop.step().catch((e) => engineError(e)); },
-    reset: () => { hideDiverged(); loop.pause(); loop.reset().catch((e) => engineError(e)); }, // as TF Playground: reset stops
+    reset: () => { hideReport(); loop.pause(); loop.reset().catch((e) => engineError(e)); }, // as TF Playground: reset stops
     regenerate,
     editMode: (mode) => {
       userData.setMode(mode);
@@ -125,26 +126,41 @@ let startEngine = () => {};
 const engineStarted = new Promise((resolve) => {
   startEngine = () => {
     if (engine) return;
-    engine = createEngine({ onProgress: (p) => status.progress(p) });
+    engine = createEngine({ onProgress: (p) => status.progress(p), onStopped: engineStopped });
     status.starting();
     watchEngine();
     resolve(engine);
   };
 });
-const deferredEngine = { call: (method, args) => engineStarted.then((e) => e.call(method, args)) };
+const deferredEngine = { call: (method, args, options) => engineStarted.then((e) => e.call(method, args, options)) };
 
 const status = createEngineStatus($("engine-status"), {
   onRetry: () => {
     status.starting();
     engine.restart().catch(() => {});
     watchEngine();
-    loop.resend().catch((e) => engineError(e));
+    const weights = heldWeights && heldWeights.params ? heldWeights : null;
+    heldWeights = null;
+    loop.resend().then(() => weights && loop.edit("load_weights", weights)).catch((e) => engineError(e));
   },
 });
+
+// The engine died after it ran (engine.js noticed): the page keeps the last weights it was shown,
+// and Restart brings back the settings (resend) and those weights.
+let heldWeights = null;
+function engineStopped(err) {
+  loop.pause();
+  hideReport();
+  const snap = loop.snapshot;
+  heldWeights = snap ? { params: snap.params.data, epoch: snap.epoch } : { params: null };
+  status.stopped(err, heldWeights.params
+    ? `Your settings and the network's weights after epoch ${heldWeights.epoch.toLocaleString("en")} are kept.`
+    : "Your settings are kept.");
+}
 const loop = createLoop(deferredEngine, {
   onFrame: draw,
   onError: (err) => engineError(err),
-  onDiverged: (message) => showDiverged(message),
+  onDiverged: (report) => showReport(report),
   onPlaying: (playing) => { controls.setPlaying(playing); codePanel.setPlaying(playing); },
 });
 
@@ -191,7 +207,7 @@ function configure() {
 }
 
 function play() {
-  hideDiverged();
+  hideReport();
   loop.play();
 }
 
@@ -202,7 +218,7 @@ function isFatal(err) {
 function engineError(err) {
   if (isFatal(err)) {
     loop.pause();
-    status.failed(err);
+    if (!heldWeights || err.type !== "EngineStopped") status.failed(err); // a death is said by engineStopped
   } else {
     notes.show([messageOf(err)]);
   }
@@ -276,7 +292,12 @@ function draw(frame) {
     draw.networkAt = now;
   }
   redraw();
-  if (snapshot.diverged) showDiverged(snapshot.diverged);
+  if (snapshot.report && snapshot !== reportedSnapshot) { // once a snapshot: a way back hides it for good
+    reportedSnapshot = snapshot;
+    showReport(snapshot.report);
+  } else if (!snapshot.report && fresh.network && shownReport && shownReport.kind === "dead") {
+    hideReport();
+  }
   codePanel.frame(frame);
   if (!draw.marked) { performance.mark("nnpy:first-snapshot"); draw.marked = true; }
 }
@@ -320,22 +341,44 @@ function showFocus() {
 }
 $("focus-back").addEventListener("click", () => { pinned = null; card.hide(); network.setSelected(null); showFocus(); });
 
-// ---------------------------------------------------------------- divergence
-function showDiverged(message) {
+// ---------------------------------------------------------------- when training goes wrong
+// The engine's report (nnpy/browser/health.py) holds the words and the ways back that work:
+// "lower" (go on from the kept weights at report.lower), "fresh" (report.lower and the starting
+// weights), "leaky" (leaky ReLU for ReLU, report.lower, a new network), "reset".
+let shownReport = null;
+let reportedSnapshot = null;
+function showReport(report) {
   const banner = $("diverged");
-  banner.querySelector(".banner-text").textContent =
-    `Training stopped: the numbers blew up (${message.replace(/\.$/, "")}). ` +
-    "The network keeps its last good weights.";
+  if (shownReport && shownReport.message === report.message && !banner.hidden) return;
+  shownReport = report;
+  banner.querySelector(".banner-text").textContent = report.message;
+  banner.setAttribute("role", report.kind === "dead" ? "status" : "alert");
+  const rate = formatNumber(report.lower);
+  for (const button of banner.querySelectorAll("button[data-action]")) {
+    button.hidden = !report.actions.includes(button.dataset.action);
+  }
+  $("diverged-lower").textContent = `Go on at learning rate ${rate}`;
+  $("diverged-fresh").textContent = `Start again at learning rate ${rate}`;
+  $("diverged-leaky").textContent = `Switch to leaky ReLU at rate ${rate}`;
   banner.hidden = false;
 }
-function hideDiverged() { $("diverged").hidden = true; }
+function hideReport() { $("diverged").hidden = true; shownReport = null; }
 $("diverged-lower").addEventListener("click", () => {
-  const lr = store.get().learningRate;
-  const lower = [...LEARNING_RATES].reverse().find((v) => v < lr) ?? lr / 10;
-  store.update({ learningRate: lower });
+  store.update({ learningRate: shownReport.lower });
   play();
 });
-$("diverged-reset").addEventListener("click", () => { hideDiverged(); loop.reset().catch((e) => engineError(e)); });
+$("diverged-fresh").addEventListener("click", () => {
+  store.update({ learningRate: shownReport.lower });
+  hideReport();
+  loop.reset().then(() => play(), (e) => engineError(e));
+});
+$("diverged-leaky").addEventListener("click", () => {
+  const s = store.get();
+  store.update({ learningRate: shownReport.lower,
+    activations: s.activations.map((a) => (a === "relu" ? "leaky_relu" : a)) }); // a new network
+  play();
+});
+$("diverged-reset").addEventListener("click", () => { hideReport(); loop.reset().catch((e) => engineError(e)); });
 
 /** A dataset as its chip names it ("Exclusive or", "Gaussian (edited)"); a file's name as it is. */
 function dataName(name) {

@@ -7,8 +7,8 @@
  */
 
 import { CLASS_COLORS, rgb } from "./colors.js";
+import { formatLoss as loss } from "./numbers.js";
 
-const loss = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
 const pct = (v) => (Number.isFinite(v) ? (v * 100).toFixed(1) + " %" : "–");
 
 function cellColour(r, c, v, max) {

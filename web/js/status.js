@@ -85,6 +85,18 @@ export function createEngineStatus(element, { onRetry }) {
       stage.textContent = messageOf(err);
       hint.textContent = failureHint(err);
       bar.hidden = true;
+      retry.textContent = "Try again";
+      retry.hidden = false;
+    },
+    /** The engine stopped after it ran (its worker ended or hangs); `kept` says what restarting brings back. */
+    stopped(err, kept) {
+      element.hidden = false;
+      element.classList.add("failed");
+      title.textContent = "Python stopped, so training stopped.";
+      stage.textContent = messageOf(err);
+      hint.textContent = `${kept} Restart Python to go on from there.`;
+      bar.hidden = true;
+      retry.textContent = "Restart Python";
       retry.hidden = false;
     },
   };

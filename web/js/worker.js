@@ -32,6 +32,11 @@ const ENGINES = {
 };
 const ENGINE_NAME = new URL(self.location.href).searchParams.get("engine") || "playground";
 
+// Held for the worker's whole life: js/engine.js asks for the same lock and is granted it the
+// moment this worker ends, however it ends (see engine.js).
+const LIFE_LOCK = new URL(self.location.href).searchParams.get("lock");
+if (LIFE_LOCK && self.navigator.locks) self.navigator.locks.request(LIFE_LOCK, () => new Promise(() => {}));
+
 // Runs once in Pyodide after numpy and the nnpy wheel are installed; evaluates to `call`.
 const BRIDGE_PY = String.raw`
 import importlib

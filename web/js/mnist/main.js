@@ -27,10 +27,14 @@ import { createShare } from "../share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
 import { inPageTarget } from "../hash.js";
 import { createNotes, failureHint } from "../status.js";
+import { formatLoss, formatNumber } from "../numbers.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
 const CHUNK_MS = 200;
+// A training chunk that has not answered in this long means Python hangs or is gone (engine.js):
+// a chunk takes CHUNK_MS plus, at an epoch's end, an evaluation of the test digits.
+const CALL_TIMEOUT_MS = 30_000;
 const STAGES = {
   "build-info": "Reading the build", pyodide: "Starting Python (Pyodide)", numpy: "Loading NumPy",
   scipy: "Loading SciPy (fast matrix products)", nnpy: "Installing nnpy", import: "Importing nnpy and SciPy",
@@ -132,6 +136,7 @@ function startEngine() {
   $("engine-progress").hidden = false;
   engine = createEngine({
     engine: "mnist",
+    onStopped: engineStopped,
     onProgress: ({ stage, fraction }) => {
       $("engine-progress").value = fraction;
       $("engine-progress").textContent = pct(fraction, 0);
@@ -206,7 +211,26 @@ async function init() {
   status("Ready: press Train.");
 }
 
-$("engine-retry").addEventListener("click", () => { engine.terminate(); init(); });
+$("engine-retry").addEventListener("click", () => { engine.terminate(); ready = false; init(); });
+
+/** The engine died after it ran (engine.js noticed): say so; Restart starts Python again with the controls' settings. */
+function engineStopped(err) {
+  running = false;
+  ready = false;
+  setEnabled(false);
+  setPlaying(false);
+  const box = $("engine-status");
+  box.hidden = false;
+  box.classList.add("failed");
+  box.querySelector(".engine-title").textContent = "Python stopped, so training stopped.";
+  $("engine-stage").textContent = lastLine(err);
+  box.querySelector(".engine-hint").textContent = "Your settings are kept; the network starts again from its " +
+    "starting weights, which this page does not hold. Restart Python to go on.";
+  $("engine-progress").hidden = true;
+  $("engine-retry").textContent = "Restart Python";
+  $("engine-retry").hidden = false;
+  status("Python stopped: restart it to train.");
+}
 
 // ---------------------------------------------------------------- configuring
 async function configure(fresh) {
@@ -360,9 +384,9 @@ function showEpoch(progress) {
 function showMetrics(ev) {
   const r = history[history.length - 1];
   $("train-acc").textContent = r ? pct(r.train_accuracy) : "–";
-  $("train-loss").textContent = r ? r.train_loss.toFixed(4) : "–";
+  $("train-loss").textContent = r ? formatLoss(r.train_loss, 4) : "–";
   $("test-acc").textContent = ev ? pct(ev.test_accuracy, 2) : "–";
-  $("test-loss").textContent = ev ? ev.test_loss.toFixed(4) : "–";
+  $("test-loss").textContent = ev ? formatLoss(ev.test_loss, 4) : "–";
   $("test-acc").dataset.value = ev ? String(ev.test_accuracy) : "";
 }
 
@@ -391,9 +415,10 @@ async function trainLoop() {
   showEpoch($("epoch-progress").value);
   let samples = 0;
   let ms = 0;
+  let failed = false;
   try {
     while (running) {
-      const chunk = await engine.call("train", { budget_ms: CHUNK_MS, until_epoch: target });
+      const chunk = await engine.call("train", { budget_ms: CHUNK_MS, until_epoch: target }, { timeoutMs: CALL_TIMEOUT_MS });
       epoch = chunk.epoch;
       steps = chunk.step_count;
       samples += chunk.steps * Number($("batch-size").value);
@@ -407,20 +432,28 @@ async function trainLoop() {
       }
       status(`Training: ${Math.round((samples / ms) * 1000).toLocaleString("en")} digits a second.`);
       if (chunk.epochs.length) await refreshViews();
-      if (chunk.diverged) {
-        $("diverged").querySelector(".banner-text").textContent = `${chunk.diverged} Pick a smaller learning rate, or reset.`;
-        $("diverged").hidden = false;
+      if (chunk.report) {
+        if (chunk.history) { // training went back to earlier weights: the later epochs never happened
+          history = chunk.history;
+          charts.clear(history);
+          target = null;
+        }
+        showReport(chunk.report);
         break;
       }
       if (chunk.done) break;
     }
   } catch (err) {
-    fail(err);
+    if (err.type !== "EngineStopped") { // a dead engine is said by engineStopped
+      failed = true; // said in the status line, which the summary below must not overwrite
+      fail(err);
+    }
   }
   running = false;
   setPlaying(false);
+  if (!ready) return; // the engine stopped (engineStopped said so)
   const ev = await refreshViews().catch(fail);
-  if (ev) {
+  if (ev && !failed) {
     const where = ev.epoch_progress > 0 ? `${(ev.epoch + ev.epoch_progress).toFixed(2)} epochs` : `epoch ${ev.epoch}`;
     status(`Stopped after ${where}: ${pct(ev.test_accuracy, 2)} of the test digits right. The network is kept: draw a digit, or train on.`);
   }
@@ -453,6 +486,28 @@ async function reset() {
 }
 $("reset-button").addEventListener("click", () => reset().catch(fail));
 $("diverged-reset").addEventListener("click", () => reset().catch(fail));
+
+// ---------------------------------------------------------------- when training blows up
+// The engine's report (nnpy/browser/health.py) holds the words and the ways back that work here.
+let shownReport = null;
+function showReport(report) {
+  shownReport = report;
+  const banner = $("diverged");
+  banner.querySelector(".banner-text").textContent = report.message;
+  for (const button of banner.querySelectorAll("button[data-action]")) {
+    button.hidden = !report.actions.includes(button.dataset.action);
+  }
+  $("diverged-lower").textContent = `Go on at learning rate ${formatNumber(report.lower)}`;
+  banner.hidden = false;
+}
+$("diverged-lower").addEventListener("click", () => {
+  const lr = String(shownReport.lower);
+  choose($("lr"), lr, lr);
+  writeHash();
+  applyLive(`learning rate ${lr}`);
+  $("diverged").hidden = true;
+  train();
+});
 $("sample-digit").addEventListener("click", () => {
   const page = digits.lastPage();
   if (!page || !page.true.data.length) return;
@@ -467,6 +522,9 @@ document.addEventListener("keydown", (e) => {
   if (e.key === " ") { e.preventDefault(); running ? stop() : train(); }
   else if (e.key === "r" || e.key === "R") reset().catch(fail);
 });
+
+// for the browser tests: a read-only handle on the engine
+window.nnpy = { get engine() { return engine; } };
 
 // the link's setup, before anything starts: the controls show it and the hash is written back normalised
 {

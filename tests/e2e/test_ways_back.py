@@ -1,0 +1,198 @@
+"""The ways back when training goes wrong (issue 12), clicked as a student would in both pages:
+after a blow-up the message's buttons train again, a dead network is named and its ways back
+learn, the words are plain and the numbers readable."""
+
+import re
+
+import pytest
+
+from test_page_support import epoch, hash_params, is_playing, open_page, pause, percent, play, set_hash, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+JARGON = re.compile(r"\bstep\b|overflow|\binf\b|\bnan\b|not finite|e\+\d|e-\d", re.I)
+MNIST_READY = "performance.getEntriesByName('nnpy:mnist-ready').length > 0"
+MNIST_STOPPED = "!document.getElementById('train-button').classList.contains('playing')"
+
+
+@pytest.fixture(scope="module")
+def playground(module_page, site_url):
+    open_page(module_page, site_url, "#dataset=circle")
+    yield module_page
+    module_page.assert_no_errors()
+
+
+def banner(page):
+    page.wait_for_selector("#diverged", state="visible", timeout=60_000)
+    text = page.inner_text("#diverged .banner-text")
+    assert not JARGON.search(text) and "((" not in text, text
+    return text
+
+
+def visible_buttons(page):
+    return [b.inner_text() for b in page.locator("#diverged button").all() if b.is_visible()]
+
+
+def train_on_without_a_blow_up(page, epochs):
+    """After a way-back click: training runs and passes `epochs` more epochs with no new message."""
+    start = epoch(page)
+    page.wait_for_function(f"""() => document.querySelector('#diverged').hidden === false
+        || Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= {start + epochs}""",
+                           timeout=120_000)
+    blew_up = page.is_visible("#diverged")
+    pause(page)
+    return not blew_up
+
+
+@pytest.mark.parametrize("link,first_rate", [
+    # TF Playground's issue 3: regression, plane, learning rate 1, batch size 1, noise 50
+    ("#problem=regression&regDataset=reg-plane&learningRate=1&batchSize=1&noise=50", "0.1"),
+    ("#problem=regression&regDataset=reg-plane&learningRate=10&activations=relu,relu", "1"),
+], ids=["issue 3", "relu lr 10"])
+def test_after_a_blow_up_the_message_says_where_the_network_is_and_its_buttons_train_again(
+        playground, link, first_rate):
+    page = playground
+    set_hash(page, link)
+    play(page)
+    text = banner(page)
+    assert not is_playing(page)
+    wait_idle(page)
+    assert "grew too large to compute" in text and "back to the weights it started with" in text
+    assert epoch(page) == 0  # the epoch of the weights it went back to
+    assert visible_buttons(page) == [f"Go on at learning rate {first_rate}", "Reset the network"]
+    assert "–" not in page.inner_text("#test-loss") and "×" not in page.inner_text("#test-loss")
+    for _ in range(3):  # each click goes back to good weights; the rate goes ten times lower each time
+        rate = page.inner_text("#diverged-lower").rsplit(" ", 1)[1]
+        page.click("#diverged-lower")  # it may blow up again, and pause, before the next line runs
+        assert page.input_value("#learningRate") == rate and hash_params(page)["learningRate"] == rate
+        if train_on_without_a_blow_up(page, 20):
+            break
+        banner(page)
+    else:
+        raise AssertionError("three lower rates all blew up")
+    assert epoch(page) >= 20 and page.is_hidden("#diverged")
+    assert re.fullmatch(r"\d+\.\d{3}", page.inner_text("#test-loss").strip())
+    page.click("#diverged-reset") if page.is_visible("#diverged-reset") else page.click("#reset-button")
+    wait_idle(page)
+    assert epoch(page) == 0
+
+
+@pytest.mark.parametrize("button,expect_activation", [("#diverged-fresh", "relu"), ("#diverged-leaky", "leaky_relu")])
+def test_a_dead_network_gets_a_message_and_its_ways_back_learn(playground, button, expect_activation):
+    page = playground
+    set_hash(page, "#dataset=spiral&learningRate=10&networkShape=4,2&activations=relu,relu")
+    play(page)
+    text = banner(page)
+    assert "stopped learning" in text and "ReLU in hidden layer" in text and "has died" in text
+    assert visible_buttons(page) == ["Start again at learning rate 0.1", "Switch to leaky ReLU at rate 0.1",
+                                     "Reset the network"]
+    page.click(button)
+    page.wait_for_function("() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 300",
+                           timeout=120_000)
+    pause(page)
+    assert page.is_hidden("#diverged")
+    assert page.input_value("#learningRate") == "0.1"
+    assert hash_params(page)["activations"] == f"{expect_activation},{expect_activation}"
+    assert percent(page, "#train-acc") > 60
+
+
+def test_pause_stops_where_it_is_and_the_epoch_shown_is_the_engines(playground):
+    page = playground
+    set_hash(page, "#dataset=spiral&learningRate=0.03")
+    play(page)
+    page.wait_for_function("() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 200",
+                           timeout=120_000)
+    at_click = page.evaluate("""() => { const epoch = window.nnpy.loop.snapshot.epoch;
+        document.querySelector('#play-button').click();
+        return epoch; }""")
+    wait_idle(page)
+    engine_epoch = page.evaluate("async () => (await window.nnpy.engine.call('snapshot', {})).epoch")
+    shown = epoch(page)
+    assert shown == engine_epoch
+    # what trained after the click is at most the one chunk already running: the snapshot shown
+    # is that chunk's, and it trained timing.epochs epochs (with two in flight, a second one followed)
+    last_chunk = page.evaluate("() => window.nnpy.loop.snapshot.timing.epochs")
+    assert shown - at_click in (0, last_chunk), (at_click, shown, last_chunk)
+    page.wait_for_timeout(1500)
+    assert epoch(page) == shown and not is_playing(page)
+    assert page.evaluate("async () => (await window.nnpy.engine.call('snapshot', {})).epoch") == shown
+
+
+def test_a_worker_that_ends_while_training_is_reported_and_restart_goes_on_from_the_same_weights(playground):
+    page = playground
+    set_hash(page, "#dataset=xor&learningRate=0.1&networkShape=5,3")
+    play(page)
+    page.wait_for_function("() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 50",
+                           timeout=120_000)
+    # end the worker as a browser does under memory pressure: no message, no error event
+    page.evaluate("() => window.nnpy.engine._worker.terminate()")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    assert "Python stopped" in page.inner_text("#engine-status") and "worker ended" in page.inner_text("#engine-status")
+    assert not is_playing(page)
+    held = page.evaluate("() => ({ epoch: window.nnpy.loop.snapshot.epoch, params: [...window.nnpy.loop.snapshot.params.data] })")
+    assert f"weights after epoch {held['epoch']:,} are kept" in page.inner_text("#engine-status")
+    link = page.evaluate("location.hash")
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    wait_idle(page)
+    now = page.evaluate("async () => { const s = await window.nnpy.engine.call('snapshot', {}); "
+                        "return { epoch: s.epoch, lr: s.lr, params: [...s.params.data] }; }")
+    assert now["epoch"] == held["epoch"] == epoch(page)
+    assert now["params"] == held["params"] and now["lr"] == 0.1 and page.evaluate("location.hash") == link
+    play(page)
+    page.wait_for_function(f"() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= {held['epoch'] + 20}",
+                           timeout=120_000)
+    pause(page)
+
+
+@pytest.fixture(scope="module")
+def mnist_page(module_page, site_url):
+    yield module_page
+
+
+def test_mnist_after_a_blow_up_going_on_at_a_lower_rate_trains_again(mnist_page, site_url):
+    page = mnist_page
+    page.goto(site_url + "/mnist.html#networkShape=64,64,64&activations=linear,linear,linear&optimizer=sgd"
+                         "&learningRate=10&epochs=1&digits=2000")
+    page.wait_for_function(MNIST_READY, timeout=180_000)
+    page.click("#train-button")
+    text = banner(page)
+    page.wait_for_function(MNIST_STOPPED, timeout=60_000)
+    assert "grew too large to compute" in text and "back to the weights it started with" in text
+    assert page.inner_text("#epoch").startswith("0")
+    assert visible_buttons(page) == ["Go on at learning rate 1", "Reset the network"]
+    for _ in range(3):
+        rate = page.inner_text("#diverged-lower").rsplit(" ", 1)[1]
+        page.click("#diverged-lower")  # the button shows 'playing' at once; it may blow up again and stop
+        assert page.input_value("#lr") == rate
+        page.wait_for_function(MNIST_STOPPED, timeout=120_000)
+        if page.is_hidden("#diverged"):
+            break
+        banner(page)
+    else:
+        raise AssertionError("three lower rates all blew up")
+    assert page.inner_text("#epoch") == "1 / 1"
+    assert float(page.inner_text("#test-acc").split()[0]) > 50
+    assert f"learningRate={rate}" in page.evaluate("location.hash")
+
+
+def test_mnist_a_worker_that_ends_while_training_is_reported_and_restart_trains_with_the_same_settings(
+        mnist_page, site_url):
+    page = mnist_page
+    page.goto(site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=1&digits=1000")
+    page.wait_for_function(MNIST_READY, timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_function("document.querySelector('#train-button').classList.contains('playing')")
+    page.evaluate("() => window.nnpy.engine._worker.terminate()")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    text = page.inner_text("#engine-status")
+    assert "Python stopped" in text and "worker ended" in text and "settings are kept" in text
+    page.wait_for_function(MNIST_STOPPED)
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    page.wait_for_function("!document.querySelector('#train-button').disabled", timeout=180_000)
+    assert page.inner_text("#net-summary").startswith("784 → 32 → 10") and page.input_value("#lr") == "0.03"
+    page.click("#train-button")
+    page.wait_for_function(MNIST_STOPPED + " && document.querySelector('#epoch').textContent === '1 / 1'",
+                           timeout=180_000)
+    assert float(page.inner_text("#test-acc").split()[0]) > 50
