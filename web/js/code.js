@@ -75,8 +75,9 @@ const KINDS = {
   python: {
     label: "nnpy",
     about: "Run it with Python where nnpy is installed: it trains the same network on the same data, " +
-      "batch by batch, and prints the loss and accuracy this page shows. As a notebook (Jupyter, Colab) " +
-      "it also draws the training curves.",
+      "batch by batch, and prints its loss and accuracy beside this page's: the first epochs agree to about 1e-9, " +
+      "later ones may drift (NumPy here and there round differently in the last bit). As a notebook (Jupyter, " +
+      "Colab) it also draws the training curves.",
   },
   pytorch: {
     label: "PyTorch",
