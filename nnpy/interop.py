@@ -37,6 +37,7 @@ import struct
 
 import numpy as np
 
+from ._formats import strict_json
 from .model import SequentialModel
 from .saved_models import ModelFileError
 
@@ -326,14 +327,12 @@ def from_safetensors(data, *, return_metadata=False, max_header=MAX_HEADER_BYTES
     if not raw.startswith(b"{"):
         raise fail("the header is not a JSON object (it must start with '{'); not a safetensors file?")
     try:
-        text = raw.decode("utf-8")
+        header = strict_json.loads(raw, max_depth=4)
     except UnicodeDecodeError as exc:
         raise fail(f"the header is not UTF-8 (byte {exc.start})") from None
-    if _nesting(raw) > 4:
-        raise fail("the header is JSON nested deeper than safetensors uses")
-    try:
-        header = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
+    except strict_json.NestedTooDeep:
+        raise fail("the header is JSON nested deeper than safetensors uses") from None
+    except strict_json.StrictJSONError as exc:
         raise fail(f"the header is not valid JSON: {exc}") from None
     if not isinstance(header, dict):
         raise fail("the header is not a JSON object")
@@ -392,35 +391,3 @@ def _entry(name, info, fail):
         raise fail(f"tensor {name!r} has data_offsets {str(offsets)[:60]}; expected [begin, end], "
                    "0 <= begin <= end")
     return kind, tuple(shape), offsets[0], offsets[1]
-
-
-def _nesting(raw):
-    """The deepest ``[``/``{`` nesting of JSON bytes outside strings, in linear time.
-
-    json's C parser recurses on nesting; in a browser's Python a deep enough
-    nest overflows the stack (a crash, not an exception), so look first. A
-    quote ends or starts a string unless an odd run of backslashes precedes it.
-    """
-    b = np.frombuffer(raw, dtype=np.uint8)
-    index = np.arange(len(b), dtype=np.int32)
-    last_plain = np.maximum.accumulate(np.where(b == 92, -1, index))  # latest non-backslash
-    run = np.empty(len(b), dtype=np.int32)                            # backslashes just before
-    run[0] = 0
-    run[1:] = index[:-1] - last_plain[:-1]
-    quote = (b == 34) & (run % 2 == 0)
-    outside = np.cumsum(quote, dtype=np.int32) % 2 == 0
-    step = ((b == 91) | (b == 123)).astype(np.int32)
-    step -= (b == 93) | (b == 125)
-    step *= outside
-    return int(np.cumsum(step).max()) if len(b) else 0
-
-
-def _unique(pairs):
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
-    return dict(pairs)
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not a number in JSON")

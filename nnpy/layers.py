@@ -134,6 +134,8 @@ class DenseLayer(Layer):
             or ``"zeros"``. Biases start at zero.
         seed: an int or a ``numpy.random.Generator`` for the initial weights.
         dtype: ``float64`` (default) or ``float32``.
+        initialize: ``False`` leaves ``W`` unset (``np.empty``) for a caller
+            that fills every weight next, as ``load_model`` does.
 
     Shapes:
         input ``(n, in_features)``, output ``(n, out_features)``.
@@ -145,7 +147,7 @@ class DenseLayer(Layer):
     """
 
     def __init__(self, in_features, out_features, activation=None, activation_deriv=None,
-                 *, init="auto", seed=None, dtype=np.float64):
+                 *, init="auto", seed=None, dtype=np.float64, initialize=True):
         super().__init__()
         for label, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -162,7 +164,8 @@ class DenseLayer(Layer):
             "b": np.zeros(self.out_features, dtype=self.dtype),
         }
         self.grads = {key: np.zeros_like(p) for key, p in self.params.items()}
-        self.reset_parameters(seed)
+        if initialize:
+            self.reset_parameters(seed)
         self._x = self._z = self._a = None
         self._grad_out = self._dz = None  # the latest backward's dL/da and dL/dz (delta)
 
@@ -252,7 +255,7 @@ class DenseLayer(Layer):
         }
 
     @classmethod
-    def from_config(cls, config, dtype=np.float64, seed=None):
+    def from_config(cls, config, dtype=np.float64, seed=None, initialize=True):
         config = dict(config)
         cls_name = config.pop("class", "Dense")
         if cls_name != "Dense":
@@ -263,7 +266,7 @@ class DenseLayer(Layer):
         try:
             return cls(config["in_features"], config["out_features"],
                        config.get("activation"), init=config.get("init", "auto"),
-                       dtype=dtype, seed=seed)
+                       dtype=dtype, seed=seed, initialize=initialize)
         except KeyError as exc:
             raise ValueError(f"Dense layer config is missing {exc.args[0]!r}.") from None
 

@@ -94,19 +94,31 @@ class SequentialModel:
             layer.reset_parameters(rng)
 
     def _pack_parameters(self):
-        """Move every parameter and gradient into one flat vector each; layers keep views."""
-        entries = [(layer, key, p) for layer in self.layers for key, p in layer.params.items()]
-        total = sum(p.size for _, _, p in entries)
+        """Move every parameter and gradient into one flat vector each; layers keep views.
+
+        Each layer's own array is dropped as soon as it is copied, so building a
+        model holds about twice its weights at most, never four times.
+        """
+        keys = [(layer, key) for layer in self.layers for key in layer.params]
+        total = sum(layer.params[key].size for layer, key in keys)
+        for layer in self.layers:
+            layer.grads = {}   # zeros until the first backward: the flat vector's views replace them
         self._flat_params = np.empty(total, dtype=self.dtype)
-        self._flat_grads = np.zeros(total, dtype=self.dtype)
         offset = 0
-        for layer, key, p in entries:
+        for layer, key in keys:
+            p = layer.params[key]
             view = self._flat_params[offset:offset + p.size].reshape(p.shape)
             view[...] = p
             layer.params[key] = view
-            layer.grads[key] = self._flat_grads[offset:offset + p.size].reshape(p.shape)
             layer.dtype = self.dtype
             offset += p.size
+        del p
+        self._flat_grads = np.zeros(total, dtype=self.dtype)
+        offset = 0
+        for layer, key in keys:
+            size = layer.params[key].size
+            layer.grads[key] = self._flat_grads[offset:offset + size].reshape(layer.params[key].shape)
+            offset += size
 
     # -- running ------------------------------------------------------------
 
@@ -243,8 +255,13 @@ class SequentialModel:
         }
 
     @classmethod
-    def from_config(cls, config, seed=None):
-        """Build an (untrained) model from :meth:`get_config` output. Raises ``ValueError``."""
+    def from_config(cls, config, seed=None, *, initialize=True):
+        """Build an (untrained) model from :meth:`get_config` output. Raises ``ValueError``.
+
+        ``initialize=False`` draws no weights (they are left unset) for a caller
+        that fills them all next, as ``load_model`` does: no random numbers, no
+        temporary arrays, nothing touched before the weights are known to be good.
+        """
         if not isinstance(config, dict):
             raise ValueError(f"A model config is a dict. Received: {type(config).__name__}.")
         if config.get("class", "SequentialModel") != "SequentialModel":
@@ -265,7 +282,8 @@ class SequentialModel:
                 raise ValueError(f"Layer {i}: unknown layer class {cls_name!r}; nnpy knows: "
                                  f"{', '.join(LAYERS)}.")
             try:
-                built.append(LAYERS[cls_name].from_config(layer_config, dtype=dtype, seed=rng))
+                built.append(LAYERS[cls_name].from_config(layer_config, dtype=dtype, seed=rng,
+                                                          initialize=initialize))
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"Layer {i}: {exc}") from None
         return cls(built)

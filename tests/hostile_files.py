@@ -9,7 +9,7 @@ returns them as :class:`HostileFile` ``(path, kind, expect)``: ``kind`` groups
 them (``"truncated"``, ``"corrupt"``, ``"zip_bomb"``, ``"pickle"``,
 ``"shape"``, ``"dtype"``, ``"nan"``, ``"npy_header"``, ``"huge_size"``,
 ``"json"``, ``"json_type"``, ``"unknown"``, ``"entries"``, ``"zip"``,
-``"foreign"``), and ``expect`` is a regular expression (search,
+``"foreign"``, ``"claims_more"``: headers that claim far more than the file holds), and ``expect`` is a regular expression (search,
 case-insensitive) that ``ModelFileError``'s message must match: it names the
 problem. Every file must be refused; none may write :func:`marker_path`
 (some pickles here would, if anything ever unpickled them).
@@ -399,6 +399,33 @@ def generate(directory, *, seed=0, model_bytes=None):
         build_zip(members, eocd={"n_disk": 60000, "n_total": 60000}))
     add("huge_size", r"ZIP64", build_zip(members, eocd={"cd_size": 0xFFFFFFFF}))
 
+    # -- headers that claim far more than the file holds (issue 12): each is refused having
+    # allocated what the file holds, not what it claims
+    def layer(n_in, n_out, act="relu"):
+        return {"class": "Dense", "in_features": n_in, "out_features": n_out,
+                "activation": {"name": act}, "init": "he_normal"}
+
+    big = dict(header["model"], layers=[layer(2, 8000), layer(8000, 8000), layer(8000, 3, "softmax")])
+    add("claims_more", r"weights 0\.W have shape \(2, 8\), but the architecture needs \(2, 8000\)",
+        with_header(model=big))                                 # ~490 MB of weights declared, 1 KB held
+    sixty = dict(header["model"], layers=[layer(2, 1000)] + [layer(1000, 1000)] * 58
+                 + [layer(1000, 3, "softmax")])
+    add("claims_more", r"missing weights: .*59\.b", with_header(model=sixty))   # 60 x 1,000 units
+    wide = dict(header["model"], layers=[layer(1500, 25000, "linear")])           # 300 MB declared
+    wide_header = json.dumps(dict(header, model=wide)).encode()
+    wide_npy = npy_raw("{'descr': '<f8', 'fortran_order': False, 'shape': (1500, 25000), }")
+    wide_bias = Member("0.b.npy", npy(np.zeros(25000)))
+    noise = rng.integers(0, 256, 300_000, dtype=np.uint8).tobytes()   # incompressible: 300 KB
+    add("claims_more", r"truncated or padded",                   # stored: the entry is 300 KB
+        build_zip([Member("nnpy.json", wide_header), Member("0.W.npy", wide_npy + noise), wide_bias]))
+    stream = deflate(wide_npy + noise)                          # deflated: it inflates to 300 KB
+    add("claims_more", r"ends before its declared size",
+        build_zip([Member("nnpy.json", wide_header), wide_bias,
+                   Member("0.W.npy", b"", method=8, raw=stream, crc=zlib.crc32(wide_npy + noise),
+                          usize=len(wide_npy) + 1500 * 25000 * 8)]))
+    add("claims_more", r"architecture of .* parameters.*limit",  # 1024 layers of 2**14 units
+        with_header(model=dict(header["model"], layers=[layer(2**14, 2**14)] * 1024)))
+
     # -- malformed JSON
     good_json = json.dumps(header)
     for raw, expect in (
@@ -556,3 +583,27 @@ def unpickle_in_subprocess(path):
     subprocess.run([sys.executable, "-c", code, os.fspath(path)], check=True, timeout=60,
                    cwd=os.path.dirname(os.fspath(path)),
                    env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+
+
+def zero_weights_file(layers, dtype="<f8"):
+    """A valid, signed nnpy file of all-zero weights for ``layers`` ``[(in, out, activation)]``,
+    each weight deflated without ever holding it in memory: a few hundred KB that load as
+    hundreds of MB. A ``W`` of a whole number of MiB is deflated, a smaller one stored."""
+    config = {"class": "SequentialModel", "dtype": {"<f8": "float64", "<f4": "float32"}[dtype],
+              "layers": [{"class": "Dense", "in_features": i, "out_features": o,
+                          "activation": {"name": a}, "init": "glorot_uniform"} for i, o, a in layers]}
+    header = {"format": "nnpy-model", "format_version": 1, "nnpy_version": "0", "model": config,
+              "metadata": {"features": ["x1", "x2"]}}
+    members = [Member("nnpy.json", json.dumps(header).encode())]
+    itemsize = np.dtype(dtype).itemsize
+    for k, (i, o, _) in enumerate(layers):
+        head = npy_raw(f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': ({i}, {o}), }}")
+        mib, rest = divmod(i * o * itemsize, MiB)
+        if rest:    # a small one, stored as it is
+            members.append(Member(f"{k}.W.npy", npy(np.zeros((i, o), dtype=dtype))))
+        else:
+            stream, crc = deflate_with_zeros(head, mib)
+            members.append(Member(f"{k}.W.npy", b"", method=8, raw=stream, crc=crc,
+                                  usize=len(head) + mib * MiB))
+        members.append(Member(f"{k}.b.npy", npy(np.zeros(o, dtype=dtype))))
+    return build_zip(members)

@@ -5,6 +5,7 @@ message and changes nothing."""
 import json
 import os
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ import pytest
 import nnpy
 from nnpy.datasets import FEATURES, feature_map, make_dataset
 from nnpy.browser.playground import Playground
-from nnpy.browser.playground_files import MAX_FILE_BYTES, NotAPlaygroundModel
+from nnpy.browser.playground_files import MAX_FILE_BYTES, MAX_WEIGHT_BYTES, NotAPlaygroundModel
 from nnpy.saved_models import ModelFileError
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -223,8 +224,37 @@ def test_every_hostile_file_is_refused_with_the_file_name_and_nothing_changes(tm
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read():
     pg = trained(SPIRAL, 1)
-    with pytest.raises(ModelFileError, match="is 16.0 MB; a playground model file is at most 16 MB"):
+    with pytest.raises(ModelFileError, match="is 2.0 MB; a playground model file is at most 2 MB"):
         pg.import_model(b"\0" * (MAX_FILE_BYTES + 1), "big.nnpy")
+
+
+def test_a_network_larger_than_the_page_shows_is_refused_from_its_header():
+    # Issue 16: a 300 KB file of 256 MiB of (zero) weights is a valid model file; the page shows
+    # at most 10 x 32 units (78 KB of weights), so it refuses it from the architecture its JSON
+    # declares, before building anything: the engine's memory stays where it was.
+    huge = hostile_files.zero_weights_file([(4096, 8192, "relu"), (8192, 1, "sigmoid")])
+    # the same architecture declared with the weights left out (a 1 KB file)
+    header = json.loads(hostile_files.read_members(huge)[0].data)
+    bare = hostile_files.build_zip([hostile_files.Member("nnpy.json", json.dumps(header).encode())])
+    assert len(huge) < MAX_FILE_BYTES
+    pg = trained(SPIRAL, 1)
+    before = fingerprint(pg)
+    for data, expect in [(huge, r"huge\.nnpy: zip entry '0\.W\.npy' declares 256\.0 MB uncompressed, "
+                                r"more than the 1\.0 MB limit"),
+                         (bare, r"huge\.nnpy: declares an architecture of 33,570,817 parameters "
+                                r"\(256\.1 MB\), more than the 1\.0 MB limit")]:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ModelFileError, match=expect):
+                pg.import_model(data, "huge.nnpy")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 4 * 2**20, peak
+    assert_untouched(pg, before)
+    # the largest network the page shows fits the limit with room to spare
+    largest = nnpy.SequentialModel.from_structure([len(FEATURES)] + [32] * 10 + [6], seed=0)
+    assert largest.count_params() * 8 < MAX_WEIGHT_BYTES / 10
 
 
 def test_bytes_arrive_from_the_page_as_a_uint8_array():

@@ -7,6 +7,7 @@ import os
 import pickle
 import re
 import stat
+import subprocess
 import sys
 import threading
 import tracemalloc
@@ -157,6 +158,59 @@ def test_max_bytes_caps_the_weights_before_anything_is_allocated():
     assert load_model(data, max_bytes=1_000_000).count_params() == 101_770
 
 
+RSS_PROBE = """
+import resource, sys, time
+import numpy as np
+from nnpy.saved_models import ModelFileError, load_model
+load_model(sys.argv[1])                      # warm: every module and code path imported once
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for path in sys.argv[2:]:
+    start = time.perf_counter()
+    try:
+        load_model(path)
+        print("LOADED", path)
+    except ModelFileError as exc:
+        print("REFUSED", round(time.perf_counter() - start, 3), path, exc)
+print("GROWTH_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
+
+
+def test_files_claiming_far_more_than_they_hold_leave_the_process_small(tmp_path):
+    # Issue 12: a few KB declaring ~500 MB of weights, or 60 layers of 1,000 units, made
+    # load_model allocate 0.9-1.5 GB. Measured here as the process's peak resident memory
+    # (ru_maxrss, which counts what zlib and NumPy allocate in C too) in a fresh Python.
+    files = [f for f in hostile_files.generate(tmp_path / "corpus") if f.kind == "claims_more"]
+    assert len(files) >= 5 and all(f.path.stat().st_size < 2**20 for f in files)
+    good = tmp_path / "good.nnpy"
+    good.write_bytes(hostile_files.base_bytes())
+    proc = subprocess.run([sys.executable, "-c", RSS_PROBE, str(good)] + [str(f.path) for f in files],
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert not [line for line in lines if line.startswith("LOADED")], proc.stdout
+    assert sum(line.startswith("REFUSED") for line in lines) == len(files), proc.stdout
+    growth_kb = int(lines[-1].split()[1])
+    assert growth_kb < 100 * 1024, proc.stdout
+
+
+def test_a_small_file_of_many_zero_weights_loads_holding_about_its_weights_once():
+    # 64 MiB of zero weights deflated into ~64 KB: a legal file (every byte it declares is
+    # there once inflated), loaded with memory that follows what was read and checked
+    data = hostile_files.zero_weights_file([(1024, 8192, "relu"), (8192, 1, "sigmoid")])
+    assert len(data) < 2**20
+    tracemalloc.start()
+    try:
+        model = load_model(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    weights = model.count_params() * 8
+    assert weights > 64 * 2**20
+    assert not model.flat_parameters[0].any()
+    assert peak < 2.2 * weights, (peak / weights)
+
+
 # ---------------------------------------------------------------- refused at save time
 
 def test_custom_activation_is_refused_at_save_time_and_nothing_is_written(tmp_path):
@@ -273,7 +327,7 @@ def test_corpus_is_large_and_covers_every_kind(corpus):
     kinds = collections.Counter(kind for _, kind, _ in files)
     assert kinds["truncated"] >= 50 and kinds["corrupt"] >= 50
     for kind in ("zip_bomb", "pickle", "shape", "dtype", "nan", "npy_header", "huge_size",
-                 "json", "json_type", "unknown", "entries", "zip", "foreign"):
+                 "json", "json_type", "unknown", "entries", "zip", "foreign", "claims_more"):
         assert kinds[kind] >= 4, kind
     assert len({os.fspath(path) for path, _, _ in files}) == len(files)
 

@@ -302,9 +302,12 @@ def test_hostile_files_are_refused_by_name_and_change_nothing(playground, tmp_pa
     digits = nnpy.SequentialModel.from_structure([2, 16, 10], seed=0)
     nnpy.save_model(digits, str(tmp_path / "digits.nnpy"))
     big = tmp_path / "big.nnpy"
-    big.write_bytes(b"\0" * (17 * 2**20))
+    big.write_bytes(b"\0" * (3 * 2**20))
+    huge = tmp_path / "huge.nnpy"   # 300 KB holding 256 MiB of zero weights: refused from its header
+    huge.write_bytes(hostile_files.zero_weights_file([(4096, 8192, "relu"), (8192, 1, "sigmoid")]))
     extra = [(tmp_path / "wide.nnpy", "hidden layer 1 has 64 units"), (tmp_path / "digits.nnpy", "10 softmax units"),
-             (big, r"is 17\.0 MB; a playground model file is at most 16 MB")]
+             (big, r"is 3\.0 MB; a playground model file is at most 2 MB"),
+             (huge, r"declares 256\.0 MB uncompressed, more than the 1\.0 MB limit")]
 
     set_hash(playground, SPIRAL)
     train_until(playground, lambda p: epoch(p) >= 3, what="3 epochs")

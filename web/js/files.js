@@ -15,7 +15,7 @@ import { createShare } from "./share.js";
 import { download, messageOf } from "./status.js";
 
 /** The page refuses bigger files without reading them (the engine's limit is the same). */
-export const MAX_MODEL_BYTES = 16 * 2 ** 20;
+export const MAX_MODEL_BYTES = 2 * 2 ** 20;  // nnpy/browser/playground_files.py MAX_FILE_BYTES
 
 /** The sentence for a refused import; the engine's reason usually starts with the file's name. */
 export function importFailure(name, reason) {
