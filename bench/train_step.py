@@ -123,9 +123,9 @@ def load_package(directory, name):
     return module
 
 
-def nnpy_step(package, sizes, batch, dtype, X, labels):
+def nnpy_step(package, sizes, batch, dtype, X, labels, **options):
     model = package.SequentialModel.from_structure(sizes, seed=0, dtype=dtype)
-    trainer = package.Trainer(model, "softmax_cross_entropy", lr=LR, seed=0)
+    trainer = package.Trainer(model, "softmax_cross_entropy", lr=LR, seed=0, **options)
     _, Y = trainer.prepare(X, labels)
     return model, trainer, Y
 
@@ -139,6 +139,20 @@ def make_contenders(sizes, batch, dtype, with_torch=False, before=None):
     hand = HandMLP([l.W for l in model.layers], [l.b for l in model.layers], LR)
     contenders = {"numpy": lambda: hand.step(X, Y), "nnpy": lambda: trainer.train_step(X, Y)}
     weights = {"numpy": lambda: hand.W, "nnpy": lambda: [l.W for l in model.layers]}
+
+    # the engines' path: Trainer(fast=True) (flat vector, in-place optimizer) and backend.fast
+    # (DenseLayer's products into preallocated gradients); the default above is the readable path
+    fast_model, fast_trainer, _ = nnpy_step(nnpy, sizes, batch, dtype, X, labels, fast=True)
+
+    def fast_step():
+        previous = nnpy.backend.use_fast(True)
+        try:
+            return fast_trainer.train_step(X, Y)
+        finally:
+            nnpy.backend.use_fast(previous)
+
+    contenders["fast"] = fast_step
+    weights["fast"] = lambda: [l.W for l in fast_model.layers]
 
     if before is not None:
         old_model, old_trainer, _ = nnpy_step(before, sizes, batch, dtype, X, labels)
@@ -209,7 +223,7 @@ def time_interleaved(contenders, rounds, block_seconds):
     return times
 
 
-COLUMNS = {"nnpy": "nnpy", "before": "nnpy before", "torch": "PyTorch"}
+COLUMNS = {"nnpy": "nnpy", "fast": "nnpy engines' path", "before": "nnpy before", "torch": "PyTorch"}
 
 
 def run_table(rounds, block_seconds, with_torch, before, configs=CONFIGS):

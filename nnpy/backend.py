@@ -1,14 +1,22 @@
-"""The matrix products behind ``DenseLayer``, swappable at run time.
+"""The speed tricks behind ``DenseLayer``, and the matrix product they use, swappable at run time.
 
-``DenseLayer`` does its three products through ``backend.matmul``::
+``DenseLayer`` reads as its formulas (``z = x @ W + b``, ``dW = x.T @ dz``,
+``db = dz.sum(axis=0)``, ``dx = dz @ W.T``). With ``fast`` on, it computes the
+same numbers here instead, without temporaries: the gradients are written
+straight into the model's flat gradient vector and the products go through
+``matmul``::
 
-    z  = matmul(x, W)                               # forward:   x @ W
-    matmul(x, dz, trans_a=True, out=grads["W"])     # backward:  x.T @ dz, written in place
-    dx = matmul(dz, W, trans_b=True)                # backward:  dz @ W.T
+    z  = matmul(x, W); z += b                        # forward:   x @ W + b
+    matmul(x, dz, trans_a=True, out=grads["W"])      # backward:  x.T @ dz, written in place
+    np.add.reduce(dz, axis=0, out=grads["b"])        #            dz.sum(axis=0), in place
+    dx = matmul(dz, W, trans_b=True)                 #            dz @ W.T
 
-The default is plain NumPy. A host with a faster product (the browser worker
-installs SciPy's BLAS ``sgemm``/``dgemm`` this way, so nnpy itself never
-imports SciPy) calls ``set_matmul(fn)``; ``set_matmul(None)`` restores NumPy.
+With NumPy's product (the default) both paths give the same bits
+(tests/test_layers.py checks it). A host with a faster product (the browser
+worker installs SciPy's BLAS ``sgemm``/``dgemm`` this way, so nnpy itself
+never imports SciPy) calls ``set_matmul(fn)``, which turns ``fast`` on;
+``set_matmul(None)`` restores NumPy and the plain path. ``use_fast(True)``
+turns the in-place path on with NumPy's product.
 
 A replacement must keep the dtype of its inputs (float32 stays float32), return
 ``op(a) @ op(b)`` and, when ``out`` is given, write the product into ``out``
@@ -18,6 +26,8 @@ and return it.
 import contextlib
 
 import numpy as np
+
+fast = False
 
 
 def numpy_matmul(a, b, trans_a=False, trans_b=False, out=None):
@@ -59,10 +69,33 @@ def rows_alone():
 def set_matmul(fn):
     """Use ``fn(a, b, trans_a=False, trans_b=False, out=None)`` for DenseLayer's products.
 
-    ``None`` restores :func:`numpy_matmul`. Returns the function used before.
+    Turns the fast path on; ``None`` restores :func:`numpy_matmul` and the plain
+    path. Returns the function used before.
     """
-    global matmul
+    global matmul, fast
     if fn is not None and not callable(fn):
         raise TypeError(f"set_matmul needs a callable or None. Received: {fn!r}")
     previous, matmul = matmul, (numpy_matmul if fn is None else fn)
+    fast = fn is not None
     return previous
+
+
+def use_fast(on=True):
+    """Turn DenseLayer's in-place path on or off; returns the previous setting."""
+    global fast
+    previous, fast = fast, bool(on)
+    return previous
+
+
+def dense_forward(x, W, b):
+    """``x @ W + b`` through :data:`matmul`, adding ``b`` in place."""
+    z = matmul(x, W)
+    z += b
+    return z
+
+
+def dense_backward(x, dz, W, grads, need_input_grad):
+    """``grads["W"] = x.T @ dz`` and ``grads["b"] = dz.sum(axis=0)`` in place; ``dz @ W.T`` or None."""
+    matmul(x, dz, trans_a=True, out=grads["W"])
+    np.add.reduce(dz, axis=0, out=grads["b"])  # np.sum, without its Python wrapper
+    return matmul(dz, W, trans_b=True) if need_input_grad else None

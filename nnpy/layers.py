@@ -192,41 +192,52 @@ class DenseLayer(Layer):
     def b(self, value):
         _assign(self.params["b"], value, "b")
 
-    def forward(self, x, through_activation=True):
-        """``activation(x @ W + b)`` for ``x`` of shape ``(n, in_features)``; caches ``x, z, a``.
+    def forward(self, x, logits=False):
+        """``a = activation(x @ W + b)`` for ``x`` of shape ``(n, in_features)``; caches ``x, z, a``.
 
-        With ``through_activation=False`` the activation is skipped and ``z``
-        returned: the trainer does this for an output layer fused with its loss,
-        whose ``backward`` then takes ``dL/dz`` (``through_activation=False``).
+        With ``logits=True`` the activation is skipped and the logits ``z``
+        returned: the trainer does this for an output layer whose activation
+        is fused into the loss (softmax or sigmoid with cross-entropy), and its
+        ``backward(..., logits=True)`` then takes ``dL/dz``.
         """
-        z = backend.matmul(x, self.params["W"])
-        z += self.params["b"]
-        a = self.activation.forward(z) if through_activation else None
+        W, b = self.params["W"], self.params["b"]
+        if backend.fast:
+            z = backend.dense_forward(x, W, b)      # the same numbers, see nnpy/backend.py
+        else:
+            z = x @ W + b
+        a = None if logits else self.activation.forward(z)
         self._x, self._z, self._a = x, z, a
-        return z if a is None else a
+        return z if logits else a
 
-    def backward(self, grad_out, through_activation=True, need_input_grad=True):
-        """Gradients from ``grad_out = dL/da`` (or ``dL/dz`` when ``through_activation=False``).
+    def backward(self, grad_out, logits=False, need_input_grad=True):
+        """Gradients from ``grad_out = dL/da`` (or ``dL/dz`` with ``logits=True``).
 
-        Sets ``grads["W"] = x.T @ dz`` and ``grads["b"] = sum(dz, axis=0)``, and
-        returns ``dL/dx = dz @ W.T`` of shape ``(n, in_features)`` (``None``
-        when ``need_input_grad`` is false, as for the first layer).
+        The chain rule through ``z = x @ W + b`` (``dz = dL/dz``, shape
+        ``(n, out_features)``)::
+
+            dW = x.T @ dz              (in_features, out_features)
+            db = dz.sum(axis=0)        (out_features,)
+            dx = dz @ W.T              (n, in_features), returned
+
+        ``grads["W"]`` and ``grads["b"]`` are assigned (never added to);
+        ``dx`` is ``None`` when ``need_input_grad`` is false (the first layer).
         """
         if self._x is None:
             raise RuntimeError("DenseLayer.backward called before forward")
-        if through_activation:
+        if logits:
+            dz = grad_out
+        else:
             if self._a is None:
                 raise RuntimeError("DenseLayer.backward through the activation after a forward "
-                                   "that skipped it (through_activation=False)")
+                                   "that skipped it (logits=True)")
             dz = self.activation.backward(self._z, self._a, grad_out)
-        else:
-            dz = grad_out
-        self._grad_out, self._dz = (grad_out if through_activation else None), dz  # see last_delta
-        backend.matmul(self._x, dz, trans_a=True, out=self.grads["W"])
-        np.add.reduce(dz, axis=0, out=self.grads["b"])  # np.sum, without its Python wrapper
-        if need_input_grad:
-            return backend.matmul(dz, self.params["W"], trans_b=True)
-        return None
+        self._grad_out, self._dz = (None if logits else grad_out), dz  # see last_delta
+        x, W = self._x, self.params["W"]
+        if backend.fast:
+            return backend.dense_backward(x, dz, W, self.grads, need_input_grad)
+        self.grads["W"][...] = x.T @ dz
+        self.grads["b"][...] = dz.sum(axis=0)
+        return dz @ W.T if need_input_grad else None
 
     @property
     def last_preactivation(self):
@@ -238,7 +249,7 @@ class DenseLayer(Layer):
         """``(dL/da, dL/dz)`` from the latest backward pass, each ``(n, out_features)``.
 
         ``dL/dz`` is the layer's delta; ``dL/da`` is what the next layer sent back
-        (``None`` from a fused output layer, whose backward took ``dL/dz`` itself).
+        (``None`` for an output layer whose backward took the logits' gradient ``dL/dz``).
         """
         return self._grad_out, self._dz
 

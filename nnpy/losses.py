@@ -4,11 +4,13 @@ Like activations, each loss comes as an object (``MSE()``), a name
 (``"mse"``) and the seed's function pair (``mse``, ``mse_deriv``). All take
 ``(y_true, y_pred)`` in that order and return the mean over the batch.
 
-Fused output layers: a sigmoid output with binary cross-entropy, and a
+Losses on logits: a sigmoid output with binary cross-entropy, and a
 softmax output with softmax cross-entropy, have the simple gradient
-``dL/dz = (p - y) / n`` with respect to the output layer's pre-activation
-``z``. The trainer uses that form (``loss_and_grad_from_logits``) whenever the
-output activation matches the loss's ``fused_activation``: fewer operations,
+``dL/dz = (p - y) / n`` with respect to the output layer's logits ``z``
+(its pre-activation; the activation is fused into the loss). nnpy calls this
+one idea "logits" everywhere: ``model.forward(x, logits=True)``,
+``backward(..., logits=True)``, ``Trainer.logits``, ``Loss.logits_activation``. The trainer uses that form (``loss_and_grad_from_logits``) whenever the
+output activation matches the loss's ``logits_activation``: fewer operations,
 and no ``log(0)`` for saturated outputs.
 """
 
@@ -22,7 +24,7 @@ class Loss:
     """Base class: ``forward(y_true, y_pred)`` → float, ``backward(...)`` → ``dL/dy_pred``."""
 
     name = None
-    fused_activation = None  # the output activation whose z this loss can take directly
+    logits_activation = None  # the output activation whose logits z this loss can take directly
     is_classification = False
 
     def __call__(self, y_true, y_pred):
@@ -93,7 +95,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
-    fused_activation = "sigmoid"
+    logits_activation = "sigmoid"
     is_classification = True
 
     def forward(self, y_true, y_pred):
@@ -143,7 +145,7 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     name = "softmax_cross_entropy"
-    fused_activation = "softmax"
+    logits_activation = "softmax"
     is_classification = True
 
     def forward(self, y_true, y_pred):

@@ -130,29 +130,30 @@ class SequentialModel:
         """Run ``x`` of shape ``(n, input_size)`` through every layer; caches for ``backward``.
 
         With ``logits=True`` the output layer's activation is skipped and its
-        pre-activation ``z`` returned: what a loss fused with that activation
-        takes (the trainer does this; ``backward(..., from_logits=True)`` follows).
+        logits ``z`` returned: what a loss that takes logits works on (softmax
+        or sigmoid with cross-entropy; the trainer does this, and
+        ``backward(..., logits=True)`` follows).
         """
         layers = self.layers
         last = len(layers) - 1
         for i in range(last):
             x = layers[i].forward(x)
-        return layers[last].forward(x, through_activation=not logits)
+        return layers[last].forward(x, logits=logits)
 
-    def backward(self, grad, from_logits=False):
+    def backward(self, grad, logits=False):
         """Backpropagate ``dL/d(output)`` through the layers, in reverse.
 
         Args:
-            grad: ``dL/da`` of the output layer, or ``dL/dz`` (its
-                pre-activation) when ``from_logits`` is true, as for a fused
-                softmax or sigmoid with cross-entropy.
+            grad: ``dL/da`` of the output layer, or ``dL/dz`` (its logits)
+                when ``logits`` is true, as for softmax or sigmoid with
+                cross-entropy.
         Returns:
             Nothing; every layer's ``grads`` is assigned.
         """
         last = len(self.layers) - 1
         for i in range(last, -1, -1):
             grad = self.layers[i].backward(
-                grad, through_activation=not (from_logits and i == last), need_input_grad=i > 0)
+                grad, logits=logits and i == last, need_input_grad=i > 0)
 
     def predict(self, x, batch_size=None):
         """Outputs for ``x``: probabilities for a softmax/sigmoid output, values otherwise.

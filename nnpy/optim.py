@@ -1,18 +1,31 @@
 """Optimizers: SGD, SGD with momentum, Adam; and L1/L2 weight penalties.
 
-An optimizer's ``step(params)`` takes ``(name, param, grad)`` triples and
-updates each ``param`` in place. Its state (velocities, moments) is kept
-under the same names. The learning rate is a plain attribute: change
+Each optimizer is the per-parameter update a student writes, over the
+model's parameters (``model.parameters()`` yields ``(name, p, g)``)::
+
+    p -= lr * g                                   # SGD
+    v = mu * v + g;  p -= lr * v                  # momentum (state: v per parameter)
+    m = b1 * m + (1 - b1) * g                     # Adam (state: m and v per parameter)
+    v = b2 * v + (1 - b2) * g**2
+    p -= lr_t * (m / (sqrt(v) + eps_hat))
+
+That is the default path: ``optimizer.step(model.parameters())``, whose
+``_update`` methods read as those lines. Its state is kept under the
+parameters' names (``"0.W"``). The learning rate is a plain attribute: change
 ``optimizer.lr`` between steps and the next step uses it.
 
-Each optimizer computes a parameter's update ``delta`` into a work array
-(``_update``) and ``step`` then applies ``param -= delta``; a ``check``
-passed to ``step`` sees ``(param, delta)`` first and may refuse the update by
-raising, leaving ``param`` untouched (the trainer's divergence guard).
+A fast path stays beside it, as PyTorch keeps ``_multi_tensor_sgd`` beside
+``_single_tensor_sgd``: ``step(params, inplace=True)`` runs the same formulas,
+with the same floating-point operations in the same order, into work arrays
+allocated once (``_update_inplace``). The page engines turn it on with
+``Trainer(fast=True)``, which hands the optimizer the model's whole flat
+parameter vector (see :attr:`SequentialModel.flat_parameters`), so a step is
+a few NumPy calls however many layers the model has. tests/test_optim.py
+checks that both paths give the same weights, bit for bit.
 
-The trainer hands the optimizer the model's parameters as one flat vector
-(see :attr:`SequentialModel.flat_parameters`), so a step is a few NumPy calls
-however many layers the model has.
+``step`` computes every parameter's ``delta`` first; a ``check`` passed to it
+sees them all, ``[(param, delta), ...]``, and may refuse the step by raising
+before any ``param -= delta`` is applied (the trainer's divergence guard).
 """
 
 import numpy as np
@@ -49,21 +62,32 @@ class Optimizer:
     def lr(self, value):
         self._lr = _check_lr(value)
 
-    def step(self, params, check=None):
+    def step(self, params, check=None, inplace=False):
         """Update every ``param`` in place from its ``grad``; ``params`` yields ``(name, param, grad)``.
 
-        ``check(param, delta)``, if given, runs before ``param -= delta`` and may
-        raise to refuse the update (the optimizer's state has then taken the step).
+        ``check(updates)``, if given, sees the list of every ``(param, delta)``
+        before any ``param -= delta`` and may raise to refuse the whole step
+        (the optimizer's state has then taken the step). ``inplace=True`` is the
+        fast path (see the module docstring): the same numbers, no allocation.
         """
         self.iterations += 1
-        for name, param, grad in params:
-            delta = self._update(name, param, grad)
-            if check is not None:
-                check(param, delta)
+        self._begin_step()
+        update = self._update_inplace if inplace else self._update
+        deltas = [(param, update(name, param, grad)) for name, param, grad in params]
+        if check is not None:
+            check(deltas)
+        for param, delta in deltas:
             param -= delta
 
+    def _begin_step(self):
+        """Per-step constants (Adam's bias corrections), before the first parameter."""
+
     def _update(self, name, param, grad):
-        """The step to subtract from ``param``, updating any state for ``name``."""
+        """The step to subtract from ``param``, updating any state for ``name``: the formula."""
+        raise NotImplementedError
+
+    def _update_inplace(self, name, param, grad):
+        """:meth:`_update`, written into a work array kept for ``name``."""
         raise NotImplementedError
 
     def reset(self):
@@ -111,6 +135,17 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _update(self, name, param, grad):
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            return lr * grad
+        v = self.state.get(name)
+        v = grad.copy() if v is None else mu * v + grad
+        self.state[name] = v
+        if self.nesterov:
+            return lr * (grad + mu * v)
+        return lr * v
+
+    def _update_inplace(self, name, param, grad):
         buf = self._buffer(name, param)
         if self.momentum == 0.0:
             return np.multiply(grad, self._lr, out=buf)
@@ -168,13 +203,21 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid eps: {eps!r} (must be > 0)")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def step(self, params, check=None):
-        t = self.iterations + 1
+    def _begin_step(self):
+        t = self.iterations
         self._correction = (1.0 - self.beta2 ** t) ** 0.5  # a Python float: float32 stays float32
-        self._scale = self.lr * self._correction / (1.0 - self.beta1 ** t)
-        super().step(params, check)
+        self._scale = self.lr * self._correction / (1.0 - self.beta1 ** t)   # lr_t
 
     def _update(self, name, param, grad):
+        b1, b2 = self.beta1, self.beta2
+        m, v = self.state.get(name, (0.0, 0.0))
+        m = b1 * m + (1.0 - b1) * grad
+        v = b2 * v + (1.0 - b2) * grad**2
+        self.state[name] = (m, v)
+        eps_hat = self.eps * self._correction
+        return self._scale * (m / (np.sqrt(v) + eps_hat))
+
+    def _update_inplace(self, name, param, grad):
         state = self.state.get(name)
         if state is None:
             state = self.state[name] = (np.zeros_like(param), np.zeros_like(param))

@@ -91,6 +91,10 @@ class Trainer:
         batch_size: default mini-batch size for ``train``/``train_epochs``.
         seed: int or ``Generator`` for shuffling; the same seed and the same
             initial weights give the same run, bit for bit.
+        fast: hand the optimizer the model's one flat parameter vector and
+            let it update in place (its fast path, see :mod:`nnpy.optim`); the
+            page engines turn it on. The default is the readable path over
+            ``model.parameters()``; both give the same weights bit for bit.
 
     Example (seed 1):
         >>> trainer = Trainer(model, binary_cross_entropy, binary_cross_entropy_deriv, lr=0.01)
@@ -100,8 +104,9 @@ class Trainer:
 
     def __init__(self, model, loss="mse", loss_deriv=None, lr=0.01, *, optimizer="sgd",
                  optimizer_options=None, regularization=None, reg_rate=0.0, batch_size=32,
-                 seed=None):
+                 seed=None, fast=False):
         self.model = model
+        self.fast = bool(fast)
         self.loss = get_loss(loss, loss_deriv)
         self.optimizer = get_optimizer(optimizer, lr=lr, **(optimizer_options or {}))
         self.regularizer = Regularizer(regularization, reg_rate)
@@ -126,19 +131,20 @@ class Trainer:
         self.optimizer.lr = value
 
     @property
-    def fused(self):
-        """True when the output activation and the loss combine into ``dL/dz = (p - y) / n``."""
-        fused = self.loss.fused_activation
-        return fused is not None and self.model.layers[-1].activation.name == fused
+    def logits(self):
+        """True when the loss works on the output layer's logits ``z``: its activation is
+        fused into the loss, whose gradient is then ``dL/dz = (p - y) / n``."""
+        activation = self.loss.logits_activation
+        return activation is not None and self.model.layers[-1].activation.name == activation
 
     # -- one step ----------------------------------------------------------------
 
-    def _loss_and_grad(self, x, y, need_grad=True, fused=None):
-        """Forward ``x``; the loss and ``dL/d(output)`` (``dL/dz`` of the output layer when fused)."""
-        if fused is None:
-            fused = self.fused
-        out = self.model.forward(x, logits=fused)  # fused: the output activation is not needed
-        if fused:
+    def _loss_and_grad(self, x, y, need_grad=True, logits=None):
+        """Forward ``x``; the loss and ``dL/d(output)`` (``dL/dz`` of the logits when ``logits``)."""
+        if logits is None:
+            logits = self.logits
+        out = self.model.forward(x, logits=logits)  # logits: the output activation is not needed
+        if logits:
             return self.loss.loss_and_grad_from_logits(y, out, need_grad)
         if need_grad:
             return self.loss.loss_and_grad(y, out)
@@ -153,20 +159,24 @@ class Trainer:
         updated weights are not finite.
         """
         model = self.model
-        fused = self.fused
-        loss, grad = self._loss_and_grad(x, y, True, fused)
+        logits = self.logits
+        loss, grad = self._loss_and_grad(x, y, True, logits)
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"Training diverged at step {self.step_count + 1}: the loss is {loss}. "
                 "The weights from before this step are kept; try a smaller learning rate.",
                 step=self.step_count + 1, failed_epoch=self.epoch + 1, reason="loss")
-        model.backward(grad, from_logits=fused)
-        flat_params, flat_grads = model.flat_parameters
+        model.backward(grad, logits=logits)
         if self.regularizer.active:
             weights = [layer.params["W"] for layer in model.layers]
             self.regularizer.add_gradient(weights, [layer.grads["W"] for layer in model.layers])
         try:
-            self.optimizer.step((("params", flat_params, flat_grads),), self._check_update)
+            if self.fast:
+                flat_params, flat_grads = model.flat_parameters
+                self.optimizer.step((("params", flat_params, flat_grads),), self._check_update,
+                                    inplace=True)
+            else:
+                self.optimizer.step(model.parameters(), self._check_update)
         except _UpdateRefused as refused:
             self.optimizer.reset()  # its state took in the refused step
             raise TrainingDiverged(
@@ -177,16 +187,22 @@ class Trainer:
         return loss
 
     @staticmethod
-    def _check_update(param, delta):
-        """Refuse ``param -= delta`` unless every result is finite; ``param`` is not touched.
+    def _check_update(updates):
+        """Refuse the step unless every ``param - delta`` is finite; no ``param`` is touched.
 
-        No element of ``param - delta`` exceeds ``|param|_2 + |delta|_2`` in size,
-        so two dot products (read-only passes, BLAS) prove the update finite: no
-        copy of the weights is needed to undo it. The bound is conservative:
-        weights whose norm passes half the float range, or whose squared norm
-        overflows (beyond ~1e154 in float64, ~1e19 in float32), count as
-        diverged too.
+        ``updates`` is ``[(param, delta), ...]`` (one pair on the fast path: the
+        flat vectors). No element of ``param - delta`` exceeds ``|param|_2 +
+        |delta|_2`` in size, so dot products (read-only passes, BLAS) prove the
+        update finite: no copy of the weights is needed to undo it. The bound is
+        conservative: weights whose norm passes half the float range, or whose
+        squared norm overflows (beyond ~1e154 in float64, ~1e19 in float32),
+        count as diverged too.
         """
+        if len(updates) == 1:
+            (param, delta), = updates
+        else:   # one vector each, so the check costs two dot products however many layers
+            param = np.concatenate([p.ravel() for p, _ in updates])
+            delta = np.concatenate([d.ravel() for _, d in updates])
         size = math.sqrt(np.vdot(delta, delta))
         if size < _LIMITS[param.dtype.char]:
             bound = math.sqrt(np.vdot(param, param)) + size
@@ -356,10 +372,10 @@ class Trainer:
         """
         Xp, Yp = self.prepare(X, y)
         total = 0.0
-        fused = self.fused
+        logits = self.logits
         for i in range(0, Xp.shape[0], batch_size):
             xb, yb = Xp[i:i + batch_size], Yp[i:i + batch_size]
-            total += self._loss_and_grad(xb, yb, False, fused)[0] * xb.shape[0]
+            total += self._loss_and_grad(xb, yb, False, logits)[0] * xb.shape[0]
         loss = total / Xp.shape[0]
         if classification is None:
             classification = self.loss.is_classification

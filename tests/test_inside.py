@@ -24,7 +24,7 @@ OPTIMIZERS = ["sgd", "momentum", "adam"]
 PENALTIES = [(None, 0.0), ("l2", 0.03), ("l1", 0.01)]
 
 
-def make_case(hidden, output, optimizer, penalty, seed, n=5, warm_steps=2):
+def make_case(hidden, output, optimizer, penalty, seed, n=5, warm_steps=2, fast=True):
     """A random 3-4-3-out network (both hidden layers ``hidden``), a batch of ``n`` and a trainer
     that has already taken ``warm_steps`` steps (so momentum and Adam have state)."""
     rng = np.random.default_rng(seed)
@@ -32,7 +32,7 @@ def make_case(hidden, output, optimizer, penalty, seed, n=5, warm_steps=2):
     model = SequentialModel([DenseLayer(3, 4, hidden), DenseLayer(4, 3, hidden),
                              DenseLayer(3, k, out_act)], seed=seed)
     trainer = Trainer(model, loss, lr=0.05, optimizer=optimizer, regularization=penalty[0],
-                      reg_rate=penalty[1], seed=seed)
+                      reg_rate=penalty[1], seed=seed, fast=fast)  # fast: the page engines' path
     X = rng.normal(size=(n, 3))
     if loss == "mse":
         y = rng.normal(size=(n, k)) * 0.5
@@ -54,7 +54,7 @@ def reference_loss(model, trainer, X, Y, offsets=None):
         z = a @ layer.params["W"] + layer.params["b"]
         if offsets is not None:
             z = z + offsets[i]
-        if i == last and trainer.fused:  # the loss's own value from the logits, as the trainer takes it
+        if i == last and trainer.logits:  # the loss's own value from the logits, as the trainer takes it
             return trainer.loss.loss_and_grad_from_logits(Y, z, need_grad=False)[0]
         if i == last and trainer.loss.name == "softmax_cross_entropy":
             return trainer.loss.forward(Y, z)  # this loss takes logits (of a linear output)
@@ -150,7 +150,7 @@ def test_the_card_formulas_hold_for_every_neuron():
         assert np.allclose(L["dW"], L["x"].T @ L["delta"], rtol=1e-12, atol=1e-15)
         assert np.allclose(L["new_W"], L["W"] - 0.05 * L["grad_W"], rtol=1e-12, atol=1e-15)
     out = layers[-1]
-    assert out["grad_a"] is None and out["act_deriv"] is None and inside["fused"]
+    assert out["grad_a"] is None and out["act_deriv"] is None and inside["logits"]
     p = 1 / (1 + np.exp(-out["z"]))
     assert np.allclose(out["a"], p) and np.allclose(out["delta"], p - inside["targets"])
 
@@ -289,3 +289,20 @@ def test_playground_source_lines():
     src = playground(optimizer="momentum").inside_source()
     assert [part["file"] for part in src["update"]] == ["nnpy/optim.py", "nnpy/optim.py"]
     assert "momentum" in src["update"][0]["code"]
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_the_readable_path_shows_the_same_step_as_the_engines_fast_path(optimizer):
+    # CPython's default Trainer keeps the optimizer state per parameter ("0.W"); the engines'
+    # fast path keeps it for the flat vector. look_inside shows the same step for both.
+    shown = []
+    for fast in (True, False):
+        trainer, X, y = make_case("tanh", OUTPUTS[0], optimizer, (None, 0.0), seed=3, fast=fast)
+        shown.append(look_inside(trainer, X, y))
+    for a, b in zip(shown[0]["layers"], shown[1]["layers"]):
+        for key in ("new_W", "new_b", "grad_W"):
+            assert np.array_equal(a[key], b[key]), key
+        for when in ("state_before", "state_after"):
+            for name in a[when]:
+                for p in ("W", "b"):
+                    assert np.array_equal(a[when][name][p], b[when][name][p]), (when, name, p)

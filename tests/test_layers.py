@@ -51,7 +51,7 @@ def test_input_weight_and_bias_gradients(activation):
 
 
 def test_backward_from_preactivation_gradient():
-    """``through_activation=False`` treats the incoming gradient as dL/dz (the fused path)."""
+    """``logits=True`` treats the incoming gradient as dL/dz (the loss took the logits)."""
     rng = np.random.default_rng(4)
     layer = DenseLayer(3, 2, "sigmoid", seed=5)
     x = make_input(rng, 4, 3)
@@ -62,10 +62,10 @@ def test_backward_from_preactivation_gradient():
         return np.sum(g * layer.last_preactivation)
 
     loss()
-    dx = layer.backward(g, through_activation=False)
+    dx = layer.backward(g, logits=True)
     check_gradient(loss, layer.params["W"], layer.grads["W"], what="dL/dW from z")
     check_gradient(loss, x, dx, what="dL/dx from z")
-    assert layer.backward(g, through_activation=False, need_input_grad=False) is None
+    assert layer.backward(g, logits=True, need_input_grad=False) is None
 
 
 def test_backward_assigns_gradients_instead_of_adding():
@@ -195,3 +195,53 @@ def test_config_round_trip():
         DenseLayer.from_config({"class": "Dense", "in_features": 3})
     assert repr(layer) == "DenseLayer(3, 5, activation='leaky_relu')"
     assert layer.num_params() == 3 * 5 + 5
+
+
+# ------------------------------------------- the formulas and backend's in-place path
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("logits", [False, True])
+def test_backend_fast_path_gives_the_formulas_bits(dtype, logits):
+    # layers.py computes z = x @ W + b, dW = x.T @ dz, db = dz.sum(0), dx = dz @ W.T; the fast
+    # path (backend.py: matmul into the gradient arrays, bias added in place) runs the same
+    # NumPy products and reductions, so the two agree bit for bit, not to a tolerance.
+    from nnpy import backend
+    from nnpy.model import SequentialModel
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((13, 6)).astype(dtype)
+    results = []
+    for fast in (False, True):
+        model = SequentialModel([DenseLayer(6, 9, "tanh", seed=1, dtype=dtype),
+                                 DenseLayer(9, 4, "softmax", seed=2, dtype=dtype)])
+        previous = backend.use_fast(fast)
+        try:
+            out = model.forward(x, logits=logits)
+            grad = np.asarray(rng.standard_normal(out.shape), dtype=dtype) if not fast else results[0][1]
+            model.backward(grad, logits=logits)
+            dx = model.layers[1].backward(grad, logits=logits)
+        finally:
+            backend.use_fast(previous)
+        results.append((out.copy(), grad, model.flat_parameters[1].copy(), dx.copy()))
+    for a, b in zip(results[0], results[1]):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_matmul_turns_the_fast_path_on_and_none_turns_it_off():
+    from nnpy import backend
+    calls = []
+
+    def counting(a, b, trans_a=False, trans_b=False, out=None):
+        calls.append((trans_a, trans_b, out is not None))
+        return backend.numpy_matmul(a, b, trans_a, trans_b, out)
+
+    layer = DenseLayer(3, 2, "relu", seed=0)
+    previous = backend.set_matmul(counting)
+    try:
+        assert backend.fast
+        layer.forward(np.ones((4, 3)))
+        layer.backward(np.ones((4, 2)))
+    finally:
+        backend.set_matmul(None)
+    assert not backend.fast and previous is backend.numpy_matmul
+    assert calls == [(False, False, False), (True, False, True), (False, True, False)]

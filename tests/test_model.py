@@ -71,16 +71,16 @@ def test_model_gradient_with_the_trainers_gradient(hidden, output, loss_name):
     output = output.rstrip("3")
     trainer = Trainer(model, loss_name)
     Y = trainer.loss.prepare_targets(y, model.output_size)
-    fused = trainer.fused
-    assert fused == ((loss_name, output) in {("binary_cross_entropy", "sigmoid"),
+    logits = trainer.logits
+    assert logits == ((loss_name, output) in {("binary_cross_entropy", "sigmoid"),
                                              ("softmax_cross_entropy", "softmax")})
     # the trainer's gradient: from the logits when fused, from the output otherwise
     out = model.forward(x)
-    if fused:
+    if logits:
         _, grad = trainer.loss.loss_and_grad_from_logits(Y, model.layers[-1].last_preactivation)
     else:
         grad = trainer.loss.backward(Y, out)
-    model.backward(grad, from_logits=fused)
+    model.backward(grad, logits=logits)
     params, grads = model.flat_parameters
     for layer in model.layers[:-1]:
         if layer.activation.name in ("relu", "leaky_relu"):

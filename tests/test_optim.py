@@ -91,8 +91,8 @@ def test_check_sees_the_update_and_can_refuse_it(make, data):
     p0, grads = data
     seen = []
 
-    def record(param, delta):
-        seen.append((param.copy(), delta.copy()))
+    def record(updates):
+        seen.extend((param.copy(), delta.copy()) for param, delta in updates)
 
     p = p0.copy()
     opt = make()
@@ -100,7 +100,7 @@ def test_check_sees_the_update_and_can_refuse_it(make, data):
     np.testing.assert_array_equal(seen[0][0], p0)                 # before the update
     np.testing.assert_allclose(p, p0 - seen[0][1], rtol=0, atol=0)  # p -= delta exactly
 
-    def refuse(param, delta):
+    def refuse(updates):
         raise FloatingPointError("no")
 
     before = p.copy()
@@ -199,3 +199,49 @@ def test_get_optimizer_and_config():
     assert Adam(lr=0.1).get_config() == {"name": "adam", "lr": 0.1, "beta1": 0.9, "beta2": 0.999,
                                          "eps": 1e-8}
     assert repr(SGD(lr=0.1)) == "SGD(lr=0.1, momentum=0.0, nesterov=False)"
+
+
+# ------------------------------------------------- the readable path and the fast path
+
+OPTIMIZER_CASES = [("sgd", {}), ("momentum", {}), ("sgd", {"momentum": 0.7, "nesterov": True}),
+                   ("adam", {}), ("adam", {"beta1": 0.5, "eps": 1e-3})]
+
+
+@pytest.mark.parametrize("name, options", OPTIMIZER_CASES)
+@pytest.mark.parametrize("penalty", [None, "l1", "l2"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_readable_and_fast_paths_train_the_same_weights_bit_for_bit(name, options, penalty, dtype):
+    # The fast path (Trainer(fast=True): one flat vector, work arrays) runs the same floating-point
+    # operations in the same order as the readable per-parameter formulas, element by element,
+    # so the weights must agree exactly (no tolerance), on random models and data.
+    rng = np.random.default_rng(abs(hash((name, penalty, str(dtype)))) % 2**32)
+    sizes = [int(rng.integers(1, 6)) for _ in range(int(rng.integers(2, 5)))] + [3]
+    X = rng.standard_normal((40, sizes[0]))
+    y = rng.integers(0, 3, 40)
+    runs = []
+    for fast in (False, True):
+        model = SequentialModel.from_structure(sizes, hidden_activation="tanh", seed=7, dtype=dtype)
+        trainer = Trainer(model, "softmax_cross_entropy", lr=0.05, optimizer=name,
+                          optimizer_options=options, regularization=penalty, reg_rate=0.01,
+                          batch_size=8, seed=3, fast=fast)
+        trainer.train(X, y, epochs=3)
+        trainer.lr = 0.02                              # a live change reaches both paths
+        trainer.train(X, y, epochs=2)
+        runs.append((model.flat_parameters[0].copy(), trainer.history["loss"]))
+    assert runs[0][0].dtype == dtype
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(lr=0.1), lambda: SGD(lr=0.1, momentum=0.5),
+                                  lambda: SGD(lr=0.1, momentum=0.5, nesterov=True),
+                                  lambda: Adam(lr=0.1)])
+def test_inplace_update_equals_the_formula_and_keeps_state_by_name(make, data):
+    p0, grads = data
+    readable, fast = make(), make()
+    p, q = p0.copy(), p0.copy()
+    for g in grads:
+        readable.step([("w", p, g)])
+        fast.step([("w", q, g)], inplace=True)
+    np.testing.assert_array_equal(p, q)
+    assert set(readable.state) == set(fast.state)

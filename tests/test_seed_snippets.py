@@ -79,7 +79,7 @@ def test_seed_1_snippet_runs_unchanged():
     model, trainer = ns["model"], ns["trainer"]
     assert [layer.activation.name for layer in model.layers] == ["relu", "relu", "sigmoid"]
     assert model.count_params() == 43
-    assert trainer.fused  # the seed's pair became the built-in BCE, fused with the sigmoid
+    assert trainer.logits  # the seed's pair became the built-in BCE, on the sigmoid's logits
     assert trainer.epoch == 2000 and trainer.step_count == 2000  # 4 samples, batch 4
     assert len(trainer.history["loss"]) == 2000
     assert math.isfinite(ns["loss"]) and ns["acc"] in (0.0, 0.25, 0.5, 0.75, 1.0)

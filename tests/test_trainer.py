@@ -293,12 +293,12 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ") and "accuracy" in lines[0]
 
 
-def test_fused_flag_follows_output_activation_and_loss():
+def test_logits_flag_follows_output_activation_and_loss():
     relu_out = SequentialModel.from_structure([2, 2], output_activation="relu", seed=0)
-    assert not Trainer(relu_out, "softmax_cross_entropy").fused
-    assert Trainer(SequentialModel.from_structure([2, 2], seed=0), "softmax_cross_entropy").fused
+    assert not Trainer(relu_out, "softmax_cross_entropy").logits
+    assert Trainer(SequentialModel.from_structure([2, 2], seed=0), "softmax_cross_entropy").logits
     sig = SequentialModel.from_structure([2, 1], output_activation="sigmoid", seed=0)
-    assert Trainer(sig, "binary_cross_entropy").fused and not Trainer(sig, "mse").fused
+    assert Trainer(sig, "binary_cross_entropy").logits and not Trainer(sig, "mse").logits
 
 
 @pytest.mark.parametrize("call,match", [

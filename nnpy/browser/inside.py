@@ -52,9 +52,23 @@ def _offsets(model):
     return out
 
 
-def _optimizer_state(optimizer, flat_size):
+def _flat_state(optimizer, model):
+    """The optimizer's state as flat vectors, whichever path kept it: the fast path keeps it
+    for the flat vector (``"params"``), the readable path per parameter (``"0.W"``, ...)."""
+    names = [(name, param) for name, param, _ in model.parameters()]
+    if "params" in optimizer.state or not any(name in optimizer.state for name, _ in names):
+        return optimizer.state.get("params")
+    if isinstance(optimizer, Adam):
+        parts = [optimizer.state.get(name, (np.zeros_like(p), np.zeros_like(p))) for name, p in names]
+        return (np.concatenate([np.ravel(m) for m, _ in parts]),
+                np.concatenate([np.ravel(v) for _, v in parts]))
+    return np.concatenate([np.ravel(optimizer.state.get(name, np.zeros_like(p))) for name, p in names])
+
+
+def _optimizer_state(optimizer, model):
     """The optimizer's state for the flat vector, as copies: ``{"velocity"}`` or ``{"m", "v"}``."""
-    state = optimizer.state.get("params")
+    flat_size = model.count_params()
+    state = _flat_state(optimizer, model)
     if isinstance(optimizer, Adam):
         if state is None:
             return {"m": np.zeros(flat_size), "v": np.zeros(flat_size)}
@@ -97,7 +111,7 @@ def look_inside(trainer, x, y):
         ``i`` inputs and ``o`` outputs)::
 
             {"n": n, "loss": float (mean over the batch), "penalty": float,
-             "fused": bool (the output layer's delta came from the loss directly),
+             "logits": bool (the loss took the logits: the output layer's delta came from it directly),
              "loss_name": str, "targets": (n, outputs),
              "optimizer": {"name", "lr", ..., "formula", "t": the step number used,
                            Adam: "scale", "correction" (its bias-correction factors)},
@@ -111,7 +125,7 @@ def look_inside(trainer, x, y):
                          "new_W": (i, o), "new_b": (o,)}]}
 
         ``act_deriv`` is ``None`` for softmax (no elementwise derivative)
-        and for a fused output layer. The state dicts hold, per parameter
+        and for an output layer on logits. The state dicts hold, per parameter
         (``{"W": ..., "b": ...}``), ``velocity`` (momentum) or ``m``, ``v``
         (Adam), and are empty for plain SGD.
 
@@ -121,20 +135,21 @@ def look_inside(trainer, x, y):
     X, Y = trainer.prepare(x, y)
     model = clone_model(trainer.model)
     step = Trainer(model, trainer.loss, lr=trainer.lr, optimizer=copy.deepcopy(trainer.optimizer),
-                   regularization=trainer.regularizer.kind, reg_rate=trainer.regularizer.rate)
-    fused = step.fused
+                   regularization=trainer.regularizer.kind, reg_rate=trainer.regularizer.rate,
+                   fast=trainer.fast)
+    logits = step.logits
     layers = []
     with np.errstate(all="ignore"):  # a diverging network is reported, not warned about
         # forward, loss, backward: nnpy's own, exactly as train_step runs them
-        loss, grad = step._loss_and_grad(X, Y, True, fused)
-        model.backward(grad, from_logits=fused)
+        loss, grad = step._loss_and_grad(X, Y, True, logits)
+        model.backward(grad, logits=logits)
         for i, layer in enumerate(model.layers):
             z = layer.last_preactivation.copy()
-            fused_here = fused and i == len(model.layers) - 1
-            a = layer.activation.forward(z) if fused_here else layer._a.copy()
+            on_logits = logits and i == len(model.layers) - 1
+            a = layer.activation.forward(z) if on_logits else layer._a.copy()
             grad_a, delta = layer.last_delta
             act_deriv = None
-            if not fused_here and layer.activation.name != "softmax":
+            if not on_logits and layer.activation.name != "softmax":
                 act_deriv = layer.activation.derivative(z)
             layers.append({
                 "activation": layer.activation.name, "x": layer._x.copy(),
@@ -146,13 +161,13 @@ def look_inside(trainer, x, y):
         penalty = step.regularizer.penalty([layer.params["W"] for layer in model.layers])
         # the update: Trainer.train_step itself (it runs forward and backward again, then the optimizer)
         flat_params, flat_grads = model.flat_parameters
-        before = _optimizer_state(step.optimizer, flat_params.size)
+        before = _optimizer_state(step.optimizer, model)
         diverged = None
         try:
             step.train_step(X, Y)
         except TrainingDiverged as exc:
             diverged = str(exc)
-        after = _optimizer_state(step.optimizer, flat_params.size) if diverged is None else before
+        after = _optimizer_state(step.optimizer, model) if diverged is None else before
     offsets = _offsets(model)
     for i, (layer, out) in enumerate(zip(model.layers, layers)):
         for key in ("W", "b"):
@@ -169,7 +184,7 @@ def look_inside(trainer, x, y):
         info["scale"] = step.optimizer._scale            # lr * sqrt(1 - b2**t) / (1 - b1**t)
         info["correction"] = step.optimizer._correction  # sqrt(1 - b2**t)
     return {
-        "n": int(X.shape[0]), "loss": float(loss), "penalty": float(penalty), "fused": bool(fused),
+        "n": int(X.shape[0]), "loss": float(loss), "penalty": float(penalty), "logits": bool(logits),
         "loss_name": trainer.loss.name, "targets": Y.copy(),
         "optimizer": info, "diverged": diverged, "layers": layers,
     }
@@ -195,7 +210,7 @@ def source_lines(trainer):
     """
     model = trainer.model
     loss_cls = type(trainer.loss)
-    loss_fn = (loss_cls.loss_and_grad_from_logits if trainer.fused
+    loss_fn = (loss_cls.loss_and_grad_from_logits if trainer.logits
                else loss_cls.loss_and_grad if "loss_and_grad" in vars(loss_cls) else loss_cls.backward)
     activations = []
     for layer in model.layers:
@@ -211,6 +226,6 @@ def source_lines(trainer):
         "forward": [_lines(DenseLayer.forward)] + [_lines(cls.forward) for cls in activations],
         "loss": [_lines(loss_fn)],
         "backward": [_lines(DenseLayer.backward)] + [_lines(cls.backward) for cls in activations
-                                                      if cls.__name__ != "Softmax" or not trainer.fused],
+                                                      if cls.__name__ != "Softmax" or not trainer.logits],
         "update": update,
     }

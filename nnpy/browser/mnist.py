@@ -246,7 +246,8 @@ class MnistPlayground:
             DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng, dtype=s["dtype"])
             for i in range(len(acts))])
         self.trainer = Trainer(self.model, "softmax_cross_entropy", lr=s["lr"],
-                               optimizer=s["optimizer"], batch_size=s["batch_size"], seed=s["seed"])
+                               optimizer=s["optimizer"], batch_size=s["batch_size"], seed=s["seed"],
+                               fast=True)
         self.trainer.set_data(self.X_train, self.y_train)
         self._Y_test = self.trainer.prepare(self.X_test, self.y_test)[1]
         sample = min(TRAIN_SAMPLE, len(self.y_train))

@@ -363,7 +363,7 @@ class Playground:
         s = self.state
         self.trainer = Trainer(self.model, loss or self.trainer.loss, lr=s["lr"], optimizer=s["optimizer"],
                                regularization=s["regularization"], reg_rate=s["reg_rate"],
-                               batch_size=s["batch_size"], seed=s["seed"])
+                               batch_size=s["batch_size"], seed=s["seed"], fast=True)
         self._set_training_data()
         self.diverged = self.report = self._dead_since = None
 
@@ -976,7 +976,7 @@ class Playground:
         for part, F, Y, y in (("train", self._F_train, self._Y_train, self.y_train),
                               ("test", self._F_test, self._Y_test, self.y_test)):
             out = model.forward(F)
-            if trainer.fused:
+            if trainer.logits:
                 loss = trainer.loss.loss_and_grad_from_logits(Y, model.layers[-1].last_preactivation,
                                                               need_grad=False)[0]
             else:
