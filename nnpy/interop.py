@@ -260,8 +260,8 @@ def load_safetensors(path, model=None, *, return_metadata=False):
         if key in ("format", "nnpy.model"):
             continue
         try:
-            metadata[key] = json.loads(value)
-        except ValueError:
+            metadata[key] = strict_json.loads(value.encode("utf-8"), max_depth=64)
+        except (ValueError, UnicodeEncodeError):   # a plain string, or JSON nnpy would not read
             metadata[key] = value
     return model, metadata
 
@@ -273,18 +273,18 @@ def _model_from_metadata(meta, state, origin):
         raise ModelFileError("it has no nnpy architecture in its metadata (a file from PyTorch?): "
                              "pass the model to load into, load_safetensors(path, model=...)", origin)
     try:
-        config = json.loads(text)
+        config = strict_json.loads(text.encode("utf-8"), max_depth=16)
         layers = config["layers"]
         sizes = [(int(layer["in_features"]), int(layer["out_features"])) for layer in layers]
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, UnicodeEncodeError) as exc:
         raise ModelFileError(f"its nnpy.model metadata is not a model config ({exc})", origin) from None
     count = len(state) // 2
     shapes = [state[f"{i}.W"].shape for i in range(count)]
     if sizes != shapes:   # before anything is allocated from the config's sizes
         raise ModelFileError(f"its nnpy.model metadata has layers {sizes} but the tensors are "
                              f"{[tuple(s) for s in shapes]}", origin)
-    try:
-        return SequentialModel.from_config(config)
+    try:   # no random weights: the checked tensors are loaded into it next
+        return SequentialModel.from_config(config, initialize=False)
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"its nnpy.model metadata: {exc}", origin) from None
 

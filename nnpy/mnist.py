@@ -68,6 +68,7 @@ def _load_npz(source):
                             f"Found: {archive.files}")
         arrays = {}
         for key in ("images", "labels"):
+            _check_declared_size(archive.zip, key, origin)
             try:
                 arrays[key] = archive[key]
             except ValueError as e:
@@ -78,6 +79,41 @@ def _load_npz(source):
             except problems as e:
                 raise DataError(f"{origin}: array {key!r} is unreadable (truncated?): {e}") from e
     return arrays, origin
+
+
+MAX_NPZ_ARRAY_BYTES = 256 * 2**20   # all 70,000 MNIST digits take 55 MB
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_declared_size(zip_file, key, origin):
+    """Refuse an array whose ``.npy`` header declares more than its zip entry holds, or more than
+    :data:`MAX_NPZ_ARRAY_BYTES`, before NumPy allocates what the header claims."""
+    try:
+        info = zip_file.getinfo(key + ".npy")
+    except KeyError:
+        return   # stored under another name: numpy reads it (a small test file, say)
+    if info.file_size > MAX_NPZ_ARRAY_BYTES:
+        raise DataError(f"{origin}: array {key!r} declares {info.file_size:,} bytes, more than the "
+                        f"{MAX_NPZ_ARRAY_BYTES:,}-byte limit")
+    if info.compress_type != zipfile.ZIP_STORED and \
+            info.file_size > max(info.compress_size, 1) * _DEFLATE_MAX_RATIO:
+        raise DataError(f"{origin}: array {key!r} declares {info.file_size:,} bytes from "
+                        f"{info.compress_size:,} compressed: more than deflate can produce")
+    try:
+        with zip_file.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(f, max_header_size=10000)
+            header_end = f.tell()
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise DataError(f"{origin}: array {key!r} is unreadable: {e}") from e
+    if dtype.hasobject:
+        return   # refused by numpy (allow_pickle=False) with its own message
+    declared = math.prod(shape) * dtype.itemsize
+    if header_end + declared != info.file_size:
+        raise DataError(f"{origin}: array {key!r} declares shape {shape} ({declared:,} bytes) but "
+                        f"its entry holds {info.file_size - header_end:,} (truncated or damaged)")
 
 
 def _mnist_arrays(source):

@@ -199,3 +199,31 @@ def test_digit_rejects_bad_input():
         preprocess_digit(np.zeros(784))
     with pytest.raises(DataError, match="NaN"):
         preprocess_digit(np.full((5, 5), np.nan))
+
+
+def test_an_npz_whose_headers_claim_more_than_it_holds_is_refused_before_numpy_allocates(monkeypatch):
+    import struct
+    import tracemalloc
+    import zipfile
+
+    def npy_header(shape):
+        text = f"{{'descr': '|u1', 'fortran_order': False, 'shape': {shape}, }}".encode()
+        text += b" " * ((64 - (10 + len(text) + 1) % 64) % 64) + b"\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text
+
+    cases = [((10**7, 784), bytes(1000), "declares shape .* but its entry holds 1,000"),   # 7.8 GB
+             ((100, 784), bytes(100 * 784), "more than the 50,000-byte limit")]
+    monkeypatch.setattr("nnpy.mnist.MAX_NPZ_ARRAY_BYTES", 50_000)   # 256 MB in use
+    for shape, data, message in cases:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("images.npy", npy_header(shape) + data)
+            archive.writestr("labels.npy", npy_header((10,)) + bytes(10))
+        tracemalloc.start()
+        try:
+            with pytest.raises(DataError, match=message):
+                load_mnist(buffer.getvalue())
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * 2**20 + len(buffer.getvalue()), peak
