@@ -117,3 +117,31 @@ def test_no_import_circle_in_the_framework():
     framework = {n: {t for t in deps if t != "nnpy" and not is_browser(t)}
                  for n, deps in GRAPH.items() if n != "nnpy" and not is_browser(n)}
     assert cycles(framework) == []
+
+
+def browser_cycles():
+    engines = {n: {t for t in deps if is_browser(t) and t != "nnpy.browser"}
+               for n, deps in GRAPH.items() if is_browser(n) and n != "nnpy.browser"}
+    return cycles(engines)
+
+
+@pytest.mark.xfail(strict=True, reason="nnpy.browser.codegen <-> nnpy.browser.playground: the page-core "
+                                       "work of issue 10 breaks this circle; then remove this marker")
+def test_no_import_circle_in_the_browser_engines():
+    assert browser_cycles() == []
+
+
+def test_the_only_browser_circle_is_the_known_one():
+    # until the marker above goes: no new circle may join the known one
+    assert browser_cycles() in ([], [["nnpy.browser.codegen", "nnpy.browser.playground"]])
+
+
+def test_tests_mirror_the_tree():
+    # engine tests live in tests/browser/, as the engines live in nnpy/browser/
+    tests = ROOT / "tests"
+    for engine in ("playground", "playground_files", "mnist_files", "codegen", "inside"):
+        if (PACKAGE / "browser" / f"{engine}.py").exists():
+            assert (tests / "browser" / f"test_{engine}.py").exists(), engine
+            assert not (tests / f"test_{engine}.py").exists(), engine
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert len(names) == len(set(names)), "pytest's default import mode needs unique test file names"

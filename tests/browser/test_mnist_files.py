@@ -20,11 +20,10 @@ from nnpy.browser.playground import Playground
 from nnpy.saved_models import ModelFileError
 from nnpy.workflow import model as workflow_model
 
-sys.path.insert(0, os.path.dirname(__file__))
 import hostile_files  # noqa: E402
 from test_mnist_playground import MNIST, _require_mnist  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"n": 1000, "seed": 3, "optimizer": "adam", "lr": 0.003, "batch_size": 32}
 
 

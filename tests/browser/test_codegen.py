@@ -14,7 +14,7 @@ from nnpy.browser.codegen import initial_model, playground_code, python_script, 
 from nnpy.interop import from_safetensors, state_dict_from_torch
 from nnpy.browser.playground import Playground
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LINE = re.compile(r"^(train|test)\s+loss (\S+)(?:\s+accuracy (\S+)\s+\((\d+)/(\d+)\))?(?:\s+page: .*)?$")
 
 CASES = {

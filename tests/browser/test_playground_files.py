@@ -4,7 +4,6 @@ message and changes nothing."""
 
 import json
 import os
-import sys
 import tracemalloc
 
 import numpy as np
@@ -16,7 +15,6 @@ from nnpy.browser.playground import Playground
 from nnpy.browser.playground_files import MAX_FILE_BYTES, MAX_WEIGHT_BYTES, NotAPlaygroundModel
 from nnpy.saved_models import ModelFileError
 
-sys.path.insert(0, os.path.dirname(__file__))
 import hostile_files  # noqa: E402
 from test_codegen import assert_same, expected, run  # noqa: E402
 
