@@ -119,6 +119,9 @@ class SequentialModel:
             size = layer.params[key].size
             layer.grads[key] = self._flat_grads[offset:offset + size].reshape(layer.params[key].shape)
             offset += size
+        self._named_parameters = [(f"{i}.{key}", param, layer.grads[key])
+                                  for i, layer in enumerate(self.layers)
+                                  for key, param in layer.params.items()]
 
     # -- running ------------------------------------------------------------
 
@@ -188,10 +191,12 @@ class SequentialModel:
     # -- parameters -----------------------------------------------------------
 
     def parameters(self):
-        """Yield ``("0.W", param, grad)`` for every parameter, with dotted names."""
-        for i, layer in enumerate(self.layers):
-            for key, param, grad in layer.parameters():
-                yield f"{i}.{key}", param, grad
+        """``[("0.W", param, grad), ...]`` for every parameter, with dotted names.
+
+        The same arrays for the model's life: each is a view of the flat vectors
+        (:attr:`flat_parameters`), so the list is made once, when the model is built.
+        """
+        return self._named_parameters
 
     @property
     def flat_parameters(self):

@@ -186,8 +186,7 @@ class Trainer:
         self.step_count += 1
         return loss
 
-    @staticmethod
-    def _check_update(updates):
+    def _check_update(self, updates):
         """Refuse the step unless every ``param - delta`` is finite; no ``param`` is touched.
 
         ``updates`` is ``[(param, delta), ...]`` (one pair on the fast path: the
@@ -200,8 +199,8 @@ class Trainer:
         """
         if len(updates) == 1:
             (param, delta), = updates
-        else:   # one vector each, so the check costs two dot products however many layers
-            param = np.concatenate([p.ravel() for p, _ in updates])
+        else:   # every parameter is a view of the model's flat vector; the deltas join in one
+            param = self.model.flat_parameters[0]
             delta = np.concatenate([d.ravel() for _, d in updates])
         size = math.sqrt(np.vdot(delta, delta))
         if size < _LIMITS[param.dtype.char]:
