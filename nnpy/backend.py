@@ -57,13 +57,17 @@ def rowwise_matmul(a, b, trans_a=False, trans_b=False, out=None):
 
 @contextlib.contextmanager
 def rows_alone():
-    """Within this block DenseLayer's products are :func:`rowwise_matmul` (prediction's guarantee)."""
-    global matmul
-    previous, matmul = matmul, rowwise_matmul
+    """Within this block DenseLayer's products are :func:`rowwise_matmul` (prediction's guarantee).
+
+    It turns ``fast`` on too, so DenseLayer takes its products from :data:`matmul`.
+    """
+    global matmul, fast
+    previous = matmul, fast
+    matmul, fast = rowwise_matmul, True
     try:
         yield
     finally:
-        matmul = previous
+        matmul, fast = previous
 
 
 def set_matmul(fn):
