@@ -204,6 +204,12 @@ def test_the_pytest_file_catches_the_same_mistake(tmp_path):
     assert "layers-dense_backward" in proc.stdout
 
 
-def test_the_pytest_file_is_the_checks_module_itself():
+def test_the_pytest_file_is_the_checks_modules_themselves():
     import inspect
-    assert workshop.pytest_file_text().startswith(inspect.getsource(workshop_checks).rstrip("\n"))
+    from nnpy.browser import workshop_checks_basics, workshop_checks_model
+    text = workshop.pytest_file_text()
+    assert text.startswith(inspect.getsource(workshop_checks).rstrip("\n"))
+    for module in (workshop_checks_basics, workshop_checks_model):
+        body = inspect.getsource(module).split("# workshop-checks: end", 1)[1].strip("\n")
+        assert body in text
+    assert "from .workshop_checks" not in text

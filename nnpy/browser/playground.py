@@ -238,6 +238,8 @@ class Playground:
         self._initial = None        # the weights the run started from (Reset goes back to them)
         self._history = []          # [(epoch, state)]: live settings in effect from that epoch on
         self._unreplayed = []       # what the generated code cannot replay (edits during the run)
+        self.framework = None       # None: nnpy; else a my_framework.StudentFramework (the seam)
+        self.framework_error = None  # what a student's function raised mid-training, for the page
 
     # ------------------------------------------------------------ transport checks
 
@@ -352,8 +354,11 @@ class Playground:
         rng = np.random.default_rng(s["seed"])
         sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [units]
         acts = [layer["activation"] for layer in s["layers"]] + [out_act]
-        layers = [DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng) for i in range(len(acts))]
-        self.model = SequentialModel(layers)
+        if self.framework is not None:
+            self.model = self.framework.build(sizes, acts[:-1], out_act, s["seed"])
+        else:
+            layers = [DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng) for i in range(len(acts))]
+            self.model = SequentialModel(layers)
         self._initial = self.model.flat_parameters[0].copy()
         self._new_trainer(loss)
         self._new_run()
@@ -361,6 +366,12 @@ class Playground:
 
     def _new_trainer(self, loss=None):
         s = self.state
+        if self.framework is not None:
+            self.trainer = self.framework.trainer(self.model, loss or self.trainer.loss.name, s["lr"],
+                                                  s["batch_size"], s["seed"])
+            self._set_training_data()
+            self.diverged = self.report = self._dead_since = self.framework_error = None
+            return
         self.trainer = Trainer(self.model, loss or self.trainer.loss, lr=s["lr"], optimizer=s["optimizer"],
                                regularization=s["regularization"], reg_rate=s["reg_rate"],
                                batch_size=s["batch_size"], seed=s["seed"], fast=True)
@@ -377,6 +388,9 @@ class Playground:
     def _apply_live(self):
         s, t = self.state, self.trainer
         t.batch_size = s["batch_size"]
+        if self.framework is not None:   # the course's trainer: SGD and the learning rate only
+            t.lr = s["lr"]
+            return
         if t.optimizer.name != s["optimizer"]:
             t.optimizer = get_optimizer(s["optimizer"], lr=s["lr"])
         t.lr = s["lr"]
@@ -660,6 +674,8 @@ class Playground:
         epochs = int(epochs)
         if epochs < 1:
             raise ValueError(f"epochs must be >= 1. Received: {epochs}")
+        if self.framework is not None:
+            return self._train_mine(epochs, budget_ms, focus)
         start = time.perf_counter()
         deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
         done = 0
@@ -721,6 +737,78 @@ class Playground:
             relu = any(layer["activation"] == "relu" for layer in self.state["layers"])
             self.report = dead_report(dead[0], dead[1], epoch, self.trainer.lr, LEARNING_RATES, relu)
 
+    def _student_failed(self, exc):
+        from .my_framework import StudentCodeFailed
+        if not isinstance(exc, StudentCodeFailed):
+            raise exc
+        self.framework_error = exc.details
+        message = str(exc)
+        self._report({"kind": "diverged", "message": f"Training stopped. {message[0].upper()}{message[1:]}",
+                      "actions": ["reset"], "lower": self.trainer.lr, "workshop": exc.details})
+
+    def _train_mine(self, epochs, budget_ms, focus):
+        """train() on the student's framework: epochs until the budget; a failure is reported."""
+        from ..trainer import TrainingDiverged
+        start = time.perf_counter()
+        deadline = None if budget_ms is None else start + float(budget_ms) / 1000.0
+        done = 0
+        self.diverged = self.report = None
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                while done < epochs:
+                    self.trainer.train_epochs(1)
+                    done += 1
+                    if deadline is not None and time.perf_counter() >= deadline:
+                        break
+        except TrainingDiverged as exc:
+            self._report({"kind": "diverged", "message": f"Training stopped: {exc}", "actions": ["reset"],
+                          "lower": self.trainer.lr})
+        except Exception as exc:   # a student's function failed
+            self._student_failed(exc)
+        snap = self.snapshot(focus)
+        snap["report"] = self.report
+        snap["timing"]["train_ms"] = (time.perf_counter() - start) * 1000.0
+        snap["timing"]["epochs"] = done
+        return snap
+
+    def use_framework(self, files=None):
+        """Train on the student's own modules (the workshop's files, ``{name: text}``), or nnpy's (``None``).
+
+        The network is rebuilt at epoch 0 with the same settings. Returns
+        ``{"ok": True, "framework": "yours"|"nnpy", "network", "snapshot"}``, or
+        ``{"ok": False, "error": {function, step, file, line, error}}`` when the
+        student's code fails to build or train a first epoch (nnpy's framework stays).
+        """
+        from .my_framework import StudentCodeFailed, StudentFramework
+        old = self.framework
+        try:
+            self.framework = None if files is None else StudentFramework.from_files(files)
+            if self.state is not None:
+                self._build()
+                if self.framework is not None:   # one real epoch on a copy of the weights: fails early
+                    start = self.model.flat_parameters[0].copy()
+                    self.trainer.train_epochs(1)
+                    self.model.flat_parameters[0][...] = start
+                    self._new_trainer()
+        except (StudentCodeFailed, ValueError) as exc:
+            self.framework = old
+            if self.state is not None:
+                self._build()
+            details = exc.details if isinstance(exc, StudentCodeFailed) else {
+                "function": None, "step": None, "file": None, "line": None,
+                "error": {"text": str(exc), "frames": []}}
+            return {"ok": False, "error": details, "message": str(exc)}
+        result = {"ok": True, "framework": "nnpy" if self.framework is None else "yours"}
+        if self.state is not None:
+            result["network"] = self.network()
+            result["snapshot"] = self.snapshot()
+        return result
+
+    def _nnpy_only(self, what):
+        if self.framework is not None:
+            raise ValueError(f"{what} works with nnpy's own framework; this page trains on yours now. "
+                             "Switch back to nnpy's to use it.")
+
     def step(self, focus=None):
         """One epoch (TF Playground's step button)."""
         return self.train(1, focus=focus)
@@ -740,6 +828,7 @@ class Playground:
         Raises ``ValueError`` for a bad point or label, changing nothing.
         """
         self._require()
+        self._nnpy_only("Look inside")
         from .inside import look_inside  # only when asked: training never loads it
         point, label, found = self._inside_point(point, label)
         result = look_inside(self.trainer, feature_map(point[None, :], self.state["features"]),
@@ -758,6 +847,7 @@ class Playground:
         the weights and says so in the snapshot's ``diverged``.
         """
         self._require()
+        self._nnpy_only("Look inside")
         point, label, _ = self._inside_point(point, label)
         X, Y = self.trainer.prepare(feature_map(point[None, :], self.state["features"]), np.array([label]))
         self.diverged = None
@@ -814,6 +904,7 @@ class Playground:
         (see :mod:`nnpy.browser.playground_files`).
         """
         self._require()
+        self._nnpy_only("Export")
         data, filename = save_playground_model(self.model, self.state, self.source, self.trainer.epoch)
         return {"data": data, "filename": filename}
 
@@ -825,6 +916,7 @@ class Playground:
         ``wheel_url``, the page's nnpy wheel, goes into the notebook's install cell.
         """
         self._require()
+        self._nnpy_only("The Code panel")
         from .codegen import playground_code  # codegen imports this module
         from .notebook import is_plain_url
         if not is_plain_url(wheel_url):
@@ -846,6 +938,7 @@ class Playground:
         state, for the page's controls) and ``"message"``.
         """
         self._require()
+        self._nnpy_only("Import")
         if isinstance(data, np.ndarray):
             data = data.astype(np.uint8, copy=False).tobytes()
         if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -1023,6 +1116,7 @@ class Playground:
             "diverged": self.diverged,
             "report": self.report,
             "finite": finite,
+            "framework_error": self.framework_error,
             "focus": None,
             "timing": {"snapshot_ms": 0.0, "train_ms": 0.0, "epochs": 0},
         }

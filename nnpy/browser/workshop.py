@@ -28,6 +28,9 @@ from .._version import __version__
 from . import workshop_checks
 from .workshop_skeletons import SKELETONS
 
+workshop_checks.load_checks()
+CHECK_MODULES = ("workshop_checks", "workshop_checks_basics", "workshop_checks_model")
+
 # The course's map, in its order: (step id, file, title, what it covers, nnpy's own code to compare).
 STEPS = [
     {"id": "activations", "file": "activations.py", "title": "Activations",
@@ -308,10 +311,22 @@ Use it:
 """
 
 
+def checks_source():
+    """The check modules' own source as one file: each step module without its import block."""
+    here = Path(workshop_checks.__file__).parent
+    parts = []
+    for name in CHECK_MODULES:
+        text = (here / f"{name}.py").read_text(encoding="utf-8")
+        if "# workshop-checks: imports" in text:
+            head, rest = text.split("# workshop-checks: imports", 1)
+            text = rest.split("# workshop-checks: end", 1)[1]
+        parts.append(text.strip("\n"))
+    return "\n\n\n".join(parts) + "\n"
+
+
 def pytest_file_text():
-    """``test_my_framework.py``: the checks module's own source plus a pytest footer."""
-    source = Path(workshop_checks.__file__).read_text(encoding="utf-8")
-    return source.rstrip("\n") + "\n" + PYTEST_FOOTER
+    """``test_my_framework.py``: the check modules' own source plus a pytest footer."""
+    return checks_source() + PYTEST_FOOTER
 
 
 def framework_zip(files):

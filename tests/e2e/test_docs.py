@@ -190,6 +190,21 @@ def test_mnist_parameter_table_matches_its_state_module(docs):
     assert parsed["state"]["activations"] == ["tanh", "tanh"] and parsed["state"]["optimizer"] == "adam"
 
 
+def test_workshop_parameter_table_matches_its_state_module(docs):
+    mod = docs.evaluate("""async () => {
+      const s = await import('/js/workshop/state.js');
+      return s.PROPS.map((p) => ({ name: p.name, def: Array.isArray(p.def) ? p.def.join(',') : String(p.def) }));
+    }""")
+    rows = docs.evaluate("""() => [...document.querySelectorAll('#workshop-params tbody tr')].map((tr) => ({
+      name: tr.dataset.param, first: tr.cells[0].innerText.trim(), def: tr.cells[2].innerText.trim() }))""")
+    assert [(r["name"], r["first"], r["def"]) for r in rows] == [(p["name"], p["name"], p["def"]) for p in mod]
+    example = docs.inner_text("#snippet-workshop")
+    parsed = docs.evaluate("""async (h) => { const s = (await import('/js/workshop/state.js')).parse(h);
+      return { ...s, given: [...s.given] }; }""", example.split("#", 1)[1])
+    assert parsed["notes"] == [] and parsed["step"] == "model" and parsed["compare"] is False
+    assert parsed["prefill"] == ["activations", "losses", "layers"]
+
+
 def post_html(py_snippet):
     return ("<!doctype html><html lang=en><meta charset=utf-8><title>My post</title>"
             "<link rel=icon href=data:,><h1>A post on my blog</h1>\n%s\n</html>" % py_snippet)

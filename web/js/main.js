@@ -20,6 +20,7 @@ import { createCharts } from "./charts.js";
 import { createStats } from "./stats.js";
 import { createCard } from "./card.js";
 import { createLoop } from "./loop.js";
+import * as myFramework from "./myframework.js";
 import { createEngineStatus, createNotes, messageOf } from "./status.js";
 import { createUserData } from "./userdata.js";
 import { createEmbedPanel } from "./embed.js";
@@ -187,6 +188,9 @@ if (deferred) {
 } else {
   startEngine();
 }
+// "Train with my framework" from the workshop: the student's modules, handed over before configure
+const mine = myFramework.requested();
+if (mine) myFramework.useMyFramework(deferredEngine, mine, $("my-framework"));
 configure();
 
 store.subscribe((state, changed) => {
@@ -360,6 +364,9 @@ function showReport(report) {
   $("diverged-lower").textContent = `Go on at learning rate ${rate}`;
   $("diverged-fresh").textContent = `Start again at learning rate ${rate}`;
   $("diverged-leaky").textContent = `Switch to leaky ReLU at rate ${rate}`;
+  const back = $("diverged-workshop");   // a student's function failed (Train with my framework)
+  back.replaceChildren();
+  if (report.workshop) back.append(myFramework.backLink(report.workshop));
   banner.hidden = false;
 }
 function hideReport() { $("diverged").hidden = true; shownReport = null; }

@@ -12,8 +12,12 @@ import { createEditor } from "./editor.js";
 import { parse, serialize, STEPS } from "./state.js";
 import * as store from "./store.js";
 import { renderResults } from "./results.js";
+import { request as requestMyFramework } from "../myframework.js";
 
 export const TIME_LIMIT_MS = 15000;
+// where "Train with my framework" opens the playground: the spiral, a network the course's SGD trains
+export const TRAIN_LINK = "index.html#dataset=spiral&networkShape=8,8&activations=tanh,tanh&learningRate=0.1" +
+  "&xTimesY=true&sinX=true&sinY=true";
 const MAX_PROGRESS_BYTES = 2_000_000;
 
 const $ = (id) => document.getElementById(id);
@@ -364,6 +368,14 @@ $("progress-file").addEventListener("change", (e) => {
   if (file) importProgress(file);
 });
 $("download-framework").addEventListener("click", downloadFramework);
+$("train-mine").addEventListener("click", () => {
+  const missing = ["activations", "losses", "layers", "model", "trainer"].filter((id) => !state.passed.includes(id));
+  if (missing.length && !confirm(`${missing.map((id) => `${id}.py`).join(", ")} ${missing.length === 1 ? "has" : "have"} ` +
+    "not passed its checks yet. Train with your framework all the same?")) return;
+  persist();
+  requestMyFramework();   // this tab only: a link alone never runs your code
+  location.href = TRAIN_LINK;
+});
 $("check").addEventListener("click", check);
 $("stop").addEventListener("click", () => stop("stop"));
 $("reset-step").addEventListener("click", resetStep);
