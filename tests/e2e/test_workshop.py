@@ -28,6 +28,7 @@ def type_code(page, text):
     page.keyboard.press("Delete")
     for i, line in enumerate(text.split("\n")):
         if i:
+            page.keyboard.press("Escape")   # close a completion popup, or Enter would accept it
             page.keyboard.press("Enter")
             page.keyboard.press("Shift+Home")   # select the auto-indent: typing replaces it
             if not line:

@@ -32,8 +32,7 @@ def test_workshop_screenshot(browser, site_url, out_dir, name, size):
     put_code(page, BAD)
     assert "1 of 7 checks fail" in check(page)
     # the failed check (numeric and yours side by side) in view, below the editor's last lines
-    page.locator(".check.failed").first.scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, -(innerHeight * 0.45))")
+    page.evaluate("document.querySelector('.check.failed').scrollIntoView({ block: 'end' }); scrollBy(0, 24)")
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "wider than the screen"
     page.screenshot(path=str(out_dir / name))
     assert (out_dir / name).stat().st_size > 10_000
