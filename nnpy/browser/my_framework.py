@@ -193,7 +193,8 @@ class _TrainerView:
         self.batch_size = batch_size
         self.epoch = 0
         self.step_count = 0
-        self.fused = model_view.output == "softmax"   # the loss takes the logits
+        self.logits = model_view.output == "softmax"   # the loss takes the logits (softmax output)
+        self.fused = self.logits                        # its former name
         self._data = None
         self.lr = lr
 
