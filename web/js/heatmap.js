@@ -32,6 +32,7 @@ export function createHeatmap(element, { onPoint = null } = {}) {
   let last = null;
   let legendKey = "";
   let size = 300;
+  let marker = null; // [x1, x2] or null
 
   const plot = () => ({ x: MARGIN.left, y: MARGIN.top, w: size - MARGIN.left - MARGIN.right,
     h: size - MARGIN.left - MARGIN.right });
@@ -185,7 +186,21 @@ export function createHeatmap(element, { onPoint = null } = {}) {
       if (showTestData) drawPoints(points.test_x.data, points.test_y.data, points, "#202124");
     }
     drawAxes();
+    if (marker) drawMarker(p);
     if (field) renderLegend(field, points);
+  }
+
+  /** A ring at the point a look inside a training step is about. */
+  function drawMarker(p) {
+    const x = p.x + ((marker[0] + DOMAIN) / (2 * DOMAIN)) * p.w;
+    const y = p.y + ((DOMAIN - marker[1]) / (2 * DOMAIN)) * p.h;
+    for (const [colour, width] of [["#ffffff", 5], ["#202124", 2.5]]) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.arc(x, y, 9, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
   }
 
   const observer = new ResizeObserver(() => resize());
@@ -196,6 +211,11 @@ export function createHeatmap(element, { onPoint = null } = {}) {
   return {
     element,
     canvas,
+    /** Mark one place on the plot (a ring), or none with null; redraws. */
+    setMarker(point) {
+      marker = point ? [point[0], point[1]] : null;
+      if (last) draw(last);
+    },
     /** Draw; each argument as described at the top of this file. */
     render(args) {
       last = args;

@@ -27,6 +27,7 @@ import { createEmbedPanel } from "./embed.js";
 import { createFiles } from "./files.js";
 import { createCodePanel } from "./code.js";
 import { scaleFor } from "./colors.js";
+import { createInside } from "./inside/inside.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,7 +48,10 @@ const controls = createControls(document, {
   getState: () => store.get(),
   actions: {
     toggle: () => { startEngine(); return loop.playing ? loop.pause() : play(); },
-    step: () => { startEngine(); return loop.step().catch((e) => engineError(e)); },
+    step: () => {
+      startEngine();
+      return loop.step().then(() => inside.refresh({ network: true })).catch((e) => engineError(e));
+    },
     reset: () => { hideReport(); loop.pause(); loop.reset().catch((e) => engineError(e)); }, // as TF Playground: reset stops
     regenerate,
     editMode: (mode) => {
@@ -92,7 +96,9 @@ const card = createCard($("card"), {
   onClose: () => { pinned = null; card.hide(); network.setSelected(null); showFocus(); },
 });
 
-const heatmap = createHeatmap($("heatmap"), { onPoint: (x1, x2) => userData.point(x1, x2) });
+const heatmap = createHeatmap($("heatmap"), {
+  onPoint: (x1, x2) => (inside.open ? inside.pick(x1, x2) : userData.point(x1, x2)),
+});
 const charts = createCharts($("charts"));
 const stats = createStats({ metrics: $("metrics"), confusion: $("confusion") });
 
@@ -194,6 +200,7 @@ if (mine) myFramework.useMyFramework(deferredEngine, mine, $("my-framework"));
 configure();
 
 store.subscribe((state, changed) => {
+  if (["inside", "insideX1", "insideX2", "insideLabel"].some((k) => changed.has(k))) inside.fromState(state);
   renderState(state);
   if (changed.has("showTestData") || changed.has("discretize")) redraw();
   configure();
@@ -212,6 +219,7 @@ function configure() {
 
 function play() {
   hideReport();
+  if (inside.open) inside.setOpen(false); // training again: the step shown would be out of date
   loop.play();
 }
 
@@ -303,6 +311,7 @@ function draw(frame) {
     hideReport();
   }
   codePanel.frame(frame);
+  if (fresh.network || fresh.points) inside.refresh(fresh);
   if (!draw.marked) { performance.mark("nnpy:first-snapshot"); draw.marked = true; }
 }
 
@@ -436,5 +445,9 @@ function showImported(result) {
   return true;
 }
 
+// ---------------------------------------------------------------- look inside one training step
+const inside = createInside(document, { loop, heatmap, store, isFatal, onFatal: engineError });
+if (store.get().inside) { startEngine(); inside.fromState(store.get()); }
+
 // for the browser tests and the benchmark: read-only handles
-window.nnpy = { store, loop, charts, get engine() { return engine; } };
+window.nnpy = { store, loop, charts, inside, get engine() { return engine; } };

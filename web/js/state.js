@@ -62,6 +62,11 @@ export const PROPS = [
   { name: "showTestData", type: "bool", def: false },
   { name: "discretize", type: "bool", def: false },
   { name: "embed", type: "bool", def: false, optional: true },
+  // Look inside one training step (js/inside/): the mode, its point and a chosen label (absent: the nearest point's)
+  { name: "inside", type: "bool", def: false, optional: true },
+  { name: "insideX1", type: "number", min: -1000, max: 1000, def: null, optional: true },
+  { name: "insideX2", type: "number", min: -1000, max: 1000, def: null, optional: true },
+  { name: "insideLabel", type: "number", min: -1000, max: 1000, def: null, optional: true },
 ];
 
 /** Controls a link may hide with `<name>_hide=true`. */
@@ -69,6 +74,7 @@ export const HIDEABLE = [
   "problem", "dataset", "regDataset", "classes", "noise", "percTrainData", "batchSize", "seed",
   "networkShape", "activations", "learningRate", "optimizer", "regularization", "regularizationRate",
   "features", "showTestData", "discretize", "userData", "playButton", "stepButton", "resetButton",
+  "insideButton",
 ];
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));

@@ -1,0 +1,300 @@
+/**
+ * Look inside: one training step on one point, stage by stage, with nnpy's own numbers.
+ *
+ * The mode pauses training. The student picks a point (a click on the plot, or x1 and x2 typed
+ * in) and a label (the nearest training point's, or one chosen); the engine runs ONE real step
+ * on that point (Playground.inside: nnpy's forward, loss, backward and optimizer on a copy) and
+ * sends every number. Back and Next (buttons, ← and →, a swipe) walk through it: forward layer by
+ * layer, the loss, backward layer by layer, the update. "Take this step" applies it for real
+ * (Playground.inside_update: Trainer.train_step on that point), so the network and the plot move
+ * exactly as the step said.
+ *
+ * The URL records the mode, the point and a chosen label (inside, insideX1, insideX2, insideLabel),
+ * so a teacher can link to it.
+ *
+ *   const inside = createInside(document, { loop, heatmap, store, isFatal, onFatal });
+ *   inside.pick(x1, x2)   // from a click on the plot while the mode is open
+ */
+
+import { createDiagram } from "./diagram.js";
+import { linkCard, neuronCard } from "./cards.js";
+import { fmt } from "./format.js";
+
+const $ = (root, id) => root.getElementById(id);
+
+/** The stages of a network of L layers, in order: forward 1..L, loss, backward L..1, update. */
+export function stages(L) {
+  const out = [];
+  for (let k = 1; k <= L; k++) out.push({ kind: "forward", layer: k });
+  out.push({ kind: "loss" });
+  for (let k = L; k >= 1; k--) out.push({ kind: "backward", layer: k });
+  out.push({ kind: "update" });
+  return out;
+}
+
+function describe(stage, L, result) {
+  const layerName = (k) => (k === L ? "the output layer" : `layer ${k}`);
+  switch (stage.kind) {
+    case "forward":
+      return [`Forward: ${layerName(stage.layer)}`,
+        `Each neuron adds up its inputs times its weights, plus its bias (z = Σ w·a + b), and applies its activation (a = act(z)). Links show the weights w.`];
+    case "loss":
+      return [`Loss: ${fmt(result.loss)}`,
+        `The output against the target (${result.loss_name.replace(/_/g, " ")})` +
+        (result.penalty ? `, plus the weight penalty ${fmt(result.penalty)}` : "") + "."];
+    case "backward":
+      return [`Backward: ${layerName(stage.layer)}`,
+        `δ = ∂L/∂z on every neuron, from the layer to its right: δ = (Σ w_next·δ_next)·act′(z). Links show ∂L/∂w = a_i·δ_j.`];
+    default:
+      return ["Update",
+        `The optimizer (${result.optimizer.name}, learning rate ${result.optimizer.lr}) moves every weight against its gradient: ${result.optimizer.formula}. Links show the new weights.`];
+  }
+}
+
+export function createInside(root, { loop, heatmap, store, isFatal = () => false, onFatal = () => {} }) {
+  const panel = $(root, "inside-panel");
+  const button = $(root, "inside-button");
+  const x1Input = $(root, "inside-x1"), x2Input = $(root, "inside-x2");
+  const labelSelect = $(root, "inside-label");
+  const valueInput = $(root, "inside-value");
+  const stageTitle = $(root, "inside-stage"), stageText = $(root, "inside-stage-text");
+  const backButton = $(root, "inside-back"), nextButton = $(root, "inside-next");
+  const applyButton = $(root, "inside-apply");
+  const message = $(root, "inside-message");
+  const card = $(root, "inside-card");
+  const diagram = createDiagram($(root, "inside-diagram"), {
+    onNeuron: (layer, unit) => showCard(neuronCard(result, layer, unit, result.features), `${layer},${unit}`),
+    onLink: (layer, from, to) => showCard(linkCard(result, layer, from, to, result.features)),
+  });
+
+  let open = false;
+  let point = null;      // [x1, x2]
+  let result = null;     // the engine's answer for point
+  let position = 0;      // index into stages(L)
+  let asked = 0;         // the latest request: older answers are dropped
+  let lastCard = null;   // re-render the open card after a new result
+
+  // ---------------------------------------------------------------- labels
+  let chosen = null;     // the chosen label (a class or a value), null for the nearest point's
+
+  const labelValue = () => chosen;
+
+  function renderLabels() {
+    const pts = loop.points;
+    const problem = pts ? pts.problem : "classification";
+    const classes = pts ? pts.classes : 2;
+    const options = [["nearest", "the nearest training point's"]];
+    if (problem === "regression") options.push(["value", "this value:"]);
+    else for (let k = 0; k < classes; k++) options.push([String(k), `class ${k}`]);
+    labelSelect.innerHTML = options.map(([v, t]) => `<option value="${v}">${t}</option>`).join("");
+    if (chosen === null) labelSelect.value = "nearest";
+    else if (problem === "regression") { labelSelect.value = "value"; valueInput.value = String(chosen); }
+    else labelSelect.value = Number.isInteger(chosen) && chosen < classes ? String(chosen) : "nearest";
+    valueInput.hidden = labelSelect.value !== "value";
+  }
+
+  function readLabel() {
+    if (labelSelect.value === "nearest") return null;
+    if (labelSelect.value === "value") {
+      const v = Number(valueInput.value);
+      return valueInput.value.trim() !== "" && Number.isFinite(v) ? v : null;
+    }
+    return Number(labelSelect.value);
+  }
+
+  // ---------------------------------------------------------------- the engine
+  async function ask() {
+    if (!point) return;
+    const id = ++asked;
+    message.textContent = "";
+    try {
+      const answer = await loop.query("inside", { point, label: labelValue() });
+      if (id !== asked || !open) return;
+      result = answer;
+      const L = result.layers.length;
+      position = Math.min(position, stages(L).length - 1);
+      render();
+      if (lastCard) reopenCard();
+    } catch (err) {
+      if (isFatal(err)) { onFatal(err); return; }
+      if (id === asked) message.textContent = err.lastLine || String(err.message || err);
+    }
+  }
+
+  async function apply() {
+    if (!result) return;
+    const before = result.loss;
+    applyButton.disabled = true;
+    try {
+      const out = await loop.edit("inside_update", { point, label: labelValue() });
+      const diverged = out.snapshot && out.snapshot.diverged;
+      position = 0;
+      await ask();
+      message.textContent = diverged ? `The step was refused: ${diverged}`
+        : `Step taken: the weights are now the new ones. The loss at this point went from ${fmt(before)} to ${fmt(result.loss)}.`;
+    } catch (err) {
+      if (isFatal(err)) onFatal(err);
+      else message.textContent = err.lastLine || String(err.message || err);
+    } finally {
+      applyButton.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- drawing
+  function render() {
+    if (!result) return;
+    const L = result.layers.length;
+    const all = stages(L);
+    const stage = all[position];
+    const [title, text] = describe(stage, L, result);
+    stageTitle.textContent = `${position + 1} of ${all.length} · ${title}`;
+    stageText.textContent = text;
+    const lab = result.label_from === "nearest"
+      ? `label ${fmt(result.label)} (from the nearest training point, (${fmt(result.nearest.x[0])}, ${fmt(result.nearest.x[1])}))`
+      : `label ${fmt(result.label)} (chosen)`;
+    $(root, "inside-point").textContent = `Point (${fmt(result.point[0])}, ${fmt(result.point[1])}), ${lab}; epoch ${result.epoch}.`;
+    backButton.disabled = position === 0;
+    nextButton.disabled = position === all.length - 1;
+    applyButton.hidden = stage.kind !== "update";
+    diagram.render(result, stage, result.features);
+    panel.dataset.stage = stage.kind;
+    panel.dataset.position = String(position);
+  }
+
+  function go(delta) {
+    if (!result) return;
+    const n = stages(result.layers.length).length;
+    const next = Math.max(0, Math.min(n - 1, position + delta));
+    if (next === position) return;
+    position = next;
+    render();
+    writeHash();
+  }
+
+  function showCard(html, neuron = null) {
+    card.innerHTML = `<div class="card-head"><span></span><button type="button" class="link-button" data-inside="close-card">Close</button></div>${html}`;
+    card.hidden = false;
+    lastCard = { html, neuron };
+    card.querySelector('[data-inside="close-card"]').addEventListener("click", closeCard);
+    card.querySelectorAll("[data-open-link]").forEach((b) => b.addEventListener("click", () => {
+      const [l, i, j] = b.dataset.openLink.split(",").map(Number);
+      showCard(linkCard(result, l, i, j, result.features));
+      card.querySelector('[data-inside="close-card"]').focus();
+    }));
+  }
+
+  function reopenCard() {
+    card.hidden = true;
+    lastCard = null;
+  }
+
+  function closeCard() {
+    card.hidden = true;
+    const where = lastCard && lastCard.neuron;
+    lastCard = null;
+    const back = where && panel.querySelector(`[data-neuron="${where}"]`);
+    if (back) back.focus();
+  }
+
+  // ---------------------------------------------------------------- the mode
+  function writeHash() {
+    const label = labelValue();
+    store.update({ inside: open, insideX1: open && point ? round(point[0]) : null,
+      insideX2: open && point ? round(point[1]) : null, insideLabel: open && point ? label : null });
+  }
+
+  const round = (v) => Math.round(v * 1000) / 1000;
+
+  async function setOpen(value) {
+    if (value === open) return;
+    open = value;
+    panel.hidden = !open;
+    button.setAttribute("aria-pressed", String(open));
+    if (open) {
+      await loop.settle(); // training pauses
+      renderLabels();
+      if (!point) message.textContent = "Click a point on the plot, or type x1 and x2, to look inside a training step on it.";
+      else ask();
+    } else {
+      asked++;
+      result = null;
+      card.hidden = true;
+      heatmap.setMarker(null);
+    }
+    writeHash();
+  }
+
+  function pick(x1, x2, { label = undefined, keepPosition = false } = {}) {
+    point = [round(x1), round(x2)];
+    x1Input.value = String(point[0]);
+    x2Input.value = String(point[1]);
+    if (label !== undefined) { chosen = label; renderLabels(); }
+    if (!keepPosition) position = 0;
+    heatmap.setMarker(point);
+    writeHash();
+    return ask();
+  }
+
+  button.addEventListener("click", () => setOpen(!open));
+  $(root, "inside-close").addEventListener("click", () => { setOpen(false); button.focus(); });
+  $(root, "inside-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const x1 = Number(x1Input.value), x2 = Number(x2Input.value);
+    if (x1Input.value.trim() === "" || x2Input.value.trim() === "" || !Number.isFinite(x1) || !Number.isFinite(x2)) {
+      message.textContent = "x1 and x2 must be numbers (the plot shows −6 to 6).";
+      return;
+    }
+    pick(x1, x2);
+  });
+  labelSelect.addEventListener("change", () => {
+    valueInput.hidden = labelSelect.value !== "value";
+    chosen = readLabel();
+    if (point) pick(...point, { keepPosition: true });
+  });
+  valueInput.addEventListener("change", () => { chosen = readLabel(); if (point) pick(...point, { keepPosition: true }); });
+  backButton.addEventListener("click", () => go(-1));
+  nextButton.addEventListener("click", () => go(+1));
+  applyButton.addEventListener("click", apply);
+  panel.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea")) return;
+    if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
+    else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
+    else if (e.key === "Escape" && !card.hidden) { e.preventDefault(); closeCard(); }
+  });
+  // a swipe across the diagram: Next (to the left) or Back (to the right)
+  let swipe = null;
+  const diagramEl = $(root, "inside-diagram");
+  diagramEl.addEventListener("pointerdown", (e) => { if (e.pointerType !== "mouse") swipe = [e.clientX, e.clientY]; });
+  diagramEl.addEventListener("pointerup", (e) => {
+    if (!swipe) return;
+    const dx = e.clientX - swipe[0], dy = e.clientY - swipe[1];
+    swipe = null;
+    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(dx < 0 ? +1 : -1);
+  });
+
+  return {
+    get open() { return open; },
+    get result() { return result; },
+    get position() { return position; },
+    setOpen,
+    pick,
+    /** After new data or a new network: the labels' choices, and the step again from the new weights. */
+    refresh(changed = {}) {
+      if (!open) return;
+      if (changed.points) renderLabels();
+      if (point && (changed.points || changed.network)) ask();
+    },
+    /** Apply the URL's mode and point (on load and when the hash is edited). */
+    fromState(state) {
+      if (state.inside && state.insideX1 !== null && state.insideX2 !== null) {
+        const same = point && point[0] === state.insideX1 && point[1] === state.insideX2 && labelValue() === state.insideLabel;
+        if (!open) { open = true; panel.hidden = false; button.setAttribute("aria-pressed", "true"); loop.settle(); renderLabels(); }
+        if (!same) pick(state.insideX1, state.insideX2, { label: state.insideLabel ?? null });
+      } else if (state.inside && !open) {
+        setOpen(true);
+      } else if (!state.inside && open) {
+        setOpen(false);
+      }
+    },
+  };
+}
