@@ -190,6 +190,26 @@ def look_inside(trainer, x, y):
     }
 
 
+def next_batch(trainer):
+    """The mini-batch ``(X, Y)`` the trainer's next step will take (prepared), without taking it.
+
+    Where an epoch is about to start, its shuffle is drawn from a copy of the
+    trainer's generator, so the trainer's own order is not disturbed.
+    Raises ``ValueError`` when the trainer has no data.
+    """
+    if trainer._data is None:
+        raise ValueError("No training data: call set_data first.")
+    _, _, X, Y = trainer._data
+    if trainer._order is None:
+        perm = copy.deepcopy(trainer.rng).permutation(X.shape[0])
+        X, Y = X[perm], Y[perm]
+    else:
+        X, Y = trainer._order
+    start = trainer._cursor
+    end = min(start + trainer.batch_size, X.shape[0])
+    return X[start:end], Y[start:end]
+
+
 # ------------------------------------------------------------------ the code that computed it
 
 def _lines(obj):

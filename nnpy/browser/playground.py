@@ -859,6 +859,22 @@ class Playground:
             self.diverged = str(exc)
         return {"snapshot": self.snapshot()}
 
+    def inside_batch(self):
+        """The same look inside for the mini-batch the next training step takes (the matrix view).
+
+        :func:`nnpy.browser.inside.look_inside` on that batch (``x`` of shape
+        ``(batch size, features)``), plus ``features``, ``epoch`` and
+        ``step``. Nothing changes: the next step of training takes this very
+        batch and gives these new weights.
+        """
+        self._require()
+        from .inside import look_inside, next_batch
+        X, Y = next_batch(self.trainer)
+        result = look_inside(self.trainer, X, Y)
+        result.update(features=list(self.state["features"]), epoch=self.trainer.epoch,
+                      step=self.trainer.step_count)
+        return result
+
     def inside_source(self):
         """The lines of nnpy's source that a training step runs, by stage (see
         :func:`nnpy.browser.inside.source_lines`), read from the installed package."""

@@ -306,3 +306,17 @@ def test_the_readable_path_shows_the_same_step_as_the_engines_fast_path(optimize
             for name in a[when]:
                 for p in ("W", "b"):
                     assert np.array_equal(a[when][name][p], b[when][name][p]), (when, name, p)
+
+
+@pytest.mark.parametrize("cursor_steps", [0, 7, 24])
+def test_the_matrix_view_shows_the_batch_the_next_step_takes(cursor_steps):
+    """Mid-epoch and at the start of an epoch (whose shuffle is drawn from a copy of the generator):
+    the next real training step gives the weights the matrix view showed, bit for bit."""
+    pg = playground(optimizer="adam")
+    pg.trainer.train_steps(cursor_steps)
+    shown = pg.inside_batch()
+    assert shown["n"] == 10 and shown["layers"][0]["x"].shape == (10, 4)
+    pg.trainer.train_steps(1)
+    for L, layer in zip(shown["layers"], pg.model.layers):
+        assert np.array_equal(L["new_W"], layer.params["W"]) and np.array_equal(L["new_b"], layer.params["b"])
+        assert np.array_equal(L["x"], layer._x)  # the very inputs the step used
