@@ -26,7 +26,6 @@ the wheel), so what the page shows beside the numbers is the real code.
 """
 
 import copy
-import inspect
 
 import numpy as np
 
@@ -214,6 +213,7 @@ def next_batch(trainer):
 
 def _lines(obj):
     """``{"file": "nnpy/layers.py", "start": first line number, "code": text}`` of ``obj``'s source."""
+    import inspect  # only for the matrix view: the step itself never needs it
     lines, start = inspect.getsourcelines(obj)
     path = inspect.getsourcefile(obj) or "?"
     parts = path.replace("\\", "/").split("/")

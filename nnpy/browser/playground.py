@@ -240,6 +240,7 @@ class Playground:
         self._unreplayed = []       # what the generated code cannot replay (edits during the run)
         self.framework = None       # None: nnpy; else a my_framework.StudentFramework (the seam)
         self.framework_error = None  # what a student's function raised mid-training, for the page
+        self._health = []           # gradient health samples (see health())
 
     # ------------------------------------------------------------ transport checks
 
@@ -400,6 +401,7 @@ class Playground:
         """Epoch 0: the history starts again with the settings in effect now."""
         self._history = [(0, dict(self.state))]
         self._unreplayed = []
+        self._health = []
 
     def _record_live(self):
         epoch = self.trainer.epoch
@@ -1078,6 +1080,38 @@ class Playground:
             outs.append(a)
         return outs
 
+    def _sample_health(self):
+        """Note the gradient health now (called by each snapshot, right after its forward pass
+        over the training set): per layer the mean |dL/dW| of the latest training step, and the
+        share of ReLU units that output 0 on every training point. A few NumPy calls a
+        snapshot; training itself does nothing more."""
+        trainer = self.trainer
+        if not trainer.step_count or (self._health and self._health[-1]["step"] == trainer.step_count):
+            return
+        grads, dead = [], []
+        for layer in self.model.layers:
+            grads.append(float(np.mean(np.abs(layer.grads["W"]))))
+            if layer.activation.name == "relu":
+                dead.append(float(np.mean(~np.any(layer._a > 0, axis=0))))
+            else:
+                dead.append(None)
+        self._health.append({"epoch": trainer.epoch, "step": trainer.step_count, "grad": grads, "dead": dead})
+        if len(self._health) > 2000:  # keep every other sample: the chart's cost stays bounded
+            self._health = self._health[::2]
+
+    def health(self):
+        """Gradient health over this run, one sample per snapshot after a training step.
+
+        ``{"epoch": [...], "grad": [[mean |dL/dW| of layer 1, ...], ...] (one list per
+        sample, the latest training step's gradient), "dead": [[share of dead ReLU units
+        of layer 1 or None, ...], ...], "layers": [activation names]}``. A ReLU unit is
+        dead when it outputs 0 for every training point: it passes no gradient back.
+        """
+        self._require()
+        return {"epoch": [h["epoch"] for h in self._health], "grad": [h["grad"] for h in self._health],
+                "dead": [h["dead"] for h in self._health],
+                "layers": [layer.activation.name for layer in self.model.layers]}
+
     def _metrics(self, regression, k):
         """Loss (without the weight penalty) and accuracy on the training and the test set."""
         trainer, model = self.trainer, self.model
@@ -1085,6 +1119,8 @@ class Playground:
         for part, F, Y, y in (("train", self._F_train, self._Y_train, self.y_train),
                               ("test", self._F_test, self._Y_test, self.y_test)):
             out = model.forward(F)
+            if part == "train":
+                self._sample_health()
             if trainer.logits:
                 loss = trainer.loss.loss_and_grad_from_logits(Y, model.layers[-1].last_preactivation,
                                                               need_grad=False)[0]

@@ -320,3 +320,38 @@ def test_the_matrix_view_shows_the_batch_the_next_step_takes(cursor_steps):
     for L, layer in zip(shown["layers"], pg.model.layers):
         assert np.array_equal(L["new_W"], layer.params["W"]) and np.array_equal(L["new_b"], layer.params["b"])
         assert np.array_equal(L["x"], layer._x)  # the very inputs the step used
+
+
+# ------------------------------------------------------------------ gradient health over training
+
+def test_health_samples_the_latest_gradients_and_dead_relu_units():
+    pg = playground(problem="classification", dataset="circle",
+                    layers=[{"units": 8, "activation": "relu"}, {"units": 6, "activation": "tanh"}])
+    health = pg.health()
+    assert len(health["epoch"]) == 1 and health["epoch"] == [3]  # the snapshot after train(3)
+    assert health["layers"] == ["relu", "tanh", "sigmoid"]
+    pg.train(1)
+    health = pg.health()
+    assert health["epoch"][-1] == 4
+    for i, layer in enumerate(pg.model.layers):
+        assert health["grad"][-1][i] == pytest.approx(np.mean(np.abs(layer.grads["W"])), rel=1e-12)
+    a = np.maximum(pg._F_train @ pg.model.layers[0].params["W"] + pg.model.layers[0].params["b"], 0)
+    assert health["dead"][-1][0] == pytest.approx(np.mean(a.max(axis=0) == 0))
+    assert health["dead"][-1][1:] == [None, None]
+    pg.snapshot()  # no new step: no new sample
+    assert len(pg.health()["epoch"]) == 2
+    pg.reset()
+    assert pg.health()["epoch"] == []
+
+
+def test_health_shows_a_deep_sigmoid_network_first_layers_learning_slowly():
+    pg = playground(dataset="circle", layers=[{"units": 8, "activation": "sigmoid"}] * 6)
+    grads = np.array(pg.health()["grad"][-1])
+    assert grads[0] < 0.1 * grads[-1]
+
+
+def test_health_shows_relus_dying_at_a_too_high_learning_rate():
+    pg = playground(dataset="circle", lr=3.0, layers=[{"units": 8, "activation": "relu"}] * 3)
+    pg.train(5)
+    dead = pg.health()["dead"][-1]
+    assert max(dead[:3]) >= 0.25

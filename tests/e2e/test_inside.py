@@ -5,6 +5,8 @@ Playground.inside computes for the same setup and point; "Take this step" moves 
 weights and its plot exactly as CPython's Playground.inside_update does. The same by keyboard
 only, at phone width by touch, and from a link."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -29,7 +31,7 @@ def replica(page):
 
 
 def wait_result(page):
-    page.wait_for_function("() => window.nnpy.inside.result !== null", timeout=60_000)
+    page.wait_for_function("() => window.nnpy.inside.result !== null", timeout=120_000)
     wait_idle(page)
 
 
@@ -211,3 +213,104 @@ def test_a_link_opens_the_mode_at_its_point_and_label(page, site_url):
     page.wait_for_selector("#inside-panel", state="hidden")
     assert "inside" not in hash_params(page)
     page.click("#play-button")
+
+
+def test_matrix_view_shows_the_next_mini_batch_beside_nnpys_code(page, site_url):
+    import inspect
+    from nnpy.layers import DenseLayer
+    open_page(page, site_url, SETUP + "&inside=true&insideX1=1&insideX2=1")
+    wait_result(page)
+    page.click("#inside-matrices-box summary")
+    page.wait_for_selector("[data-matrix='Z1']")
+    expected = replica(page).inside_batch()
+    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='Z1'] tr")].map(
+        (tr) => [...tr.cells].map((td) => td.textContent))""")
+    Z1 = expected["layers"][0]["z"]
+    assert len(cells) == Z1.shape[0] == 10 and len(cells[0]) == Z1.shape[1]
+    for i, row in enumerate(cells):
+        for j, text in enumerate(row):
+            assert close_to(text, Z1[i, j])
+    code = page.inner_text(".matrix-source pre")
+    assert code.strip() == "".join(inspect.getsourcelines(DenseLayer.forward)[0]).strip()
+    assert "nnpy/layers.py" in page.inner_text(".matrix-source figcaption")
+    # backward of the first layer: dW1 = Xᵀ @ dZ1, and the update's code is optim.py's
+    for _ in range(2 * len(expected["layers"])):
+        page.click("#inside-next")
+    assert page.get_attribute("#inside-panel", "data-stage") == "backward"
+    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='dW1'] tr")].map(
+        (tr) => [...tr.cells].map((td) => td.textContent))""")
+    dW1 = expected["layers"][0]["dW"]
+    assert all(close_to(cells[i][j], dW1[i, j]) for i in range(dW1.shape[0]) for j in range(dW1.shape[1]))
+    page.click("#inside-next")
+    assert "nnpy/optim.py" in page.inner_text(".matrix-source")
+
+
+def test_gradient_health_chart_follows_training(page, site_url):
+    open_page(page, site_url, SETUP)
+    page.click("#step-button")
+    wait_idle(page)
+    page.click("#inside-button")
+    page.fill("#inside-x1", "0.5")
+    page.fill("#inside-x2", "0.5")
+    page.click("#inside-form button[type=submit]")
+    wait_result(page)
+    page.click("#inside-health-box summary")
+    page.wait_for_selector("#inside-health[data-samples='1']")
+    pg = replica(page)
+    pg.step()
+    grads = pg.health()["grad"][-1]
+    note = page.inner_text(".health-note")
+    for i, g in enumerate(grads):
+        name = "output" if i == len(grads) - 1 else f"layer {i + 1}"
+        shown = float(re.search(rf"{name} (\d\.\d+e[+-]\d+)", note).group(1))
+        assert shown == pytest.approx(g, rel=5e-3)
+    assert page.locator("#inside-health canvas").count() >= 2  # the |dL/dW| chart and the dead-ReLU chart
+
+
+# ------------------------------------------------------------------ the README's screenshots
+# NNPY_UPDATE_DOCS=1 python -m pytest tests/e2e/test_inside.py -k screenshot   # rewrites docs/inside*.png
+
+SHOT = ("#dataset=circle&networkShape=4,3&activations=tanh,tanh&optimizer=momentum&learningRate=0.1&seed=2"
+        "&inside=true&insideX1=1.8&insideX2=-2.4")
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    import os
+    from pathlib import Path
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    return docs if os.environ.get("NNPY_UPDATE_DOCS") == "1" else tmp_path
+
+
+def test_screenshot_desktop(browser, site_url, out_dir):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    errors = watch_errors(page)
+    open_page(page, site_url, SHOT)
+    wait_result(page)
+    for _ in range(5):
+        page.click("#inside-next")  # backward, layer 2
+    page.click("[data-neuron='2,0']")
+    page.click("#inside-matrices-box summary")
+    page.wait_for_selector("[data-matrix='dZ2']")
+    page.locator("#inside-panel").screenshot(path=str(out_dir / "inside.png"))
+    assert errors == []
+    context.close()
+
+
+def test_screenshot_phone(browser, site_url, out_dir):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    open_page(page, site_url, SHOT)
+    wait_result(page)
+    for _ in range(3):
+        page.tap("#inside-next")  # the loss
+    page.locator("[data-neuron='3,0']").tap()
+    page.locator("#inside-panel").scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('#inside-panel').scrollIntoView()")
+    page.screenshot(path=str(out_dir / "inside-phone.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    context.close()

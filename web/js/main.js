@@ -211,7 +211,7 @@ function configure() {
   const json = JSON.stringify(config);
   if (json === sentConfig) return;
   sentConfig = json;
-  loop.configure(config).catch((err) => {
+  loop.configure(config).then(() => inside.refresh({ network: true })).catch((err) => {
     if (isFatal(err)) return engineError(err);
     notes.show([`The engine refused the settings: ${messageOf(err)}`]);
   });

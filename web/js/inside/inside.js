@@ -19,6 +19,8 @@
 import { createDiagram } from "./diagram.js";
 import { linkCard, neuronCard } from "./cards.js";
 import { fmt } from "./format.js";
+import { createMatrices } from "./matrices.js";
+import { createHealth } from "./health.js";
 
 const $ = (root, id) => root.getElementById(id);
 
@@ -67,6 +69,24 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     onLink: (layer, from, to) => showCard(linkCard(result, layer, from, to, result.features)),
   });
 
+  const matricesBox = $(root, "inside-matrices-box");
+  const matrices = createMatrices($(root, "inside-matrices"));
+  let batch = null;      // Playground.inside_batch(): the matrix view's numbers
+  let source = null;     // Playground.inside_source(): nnpy's code beside them
+
+  const healthBox = $(root, "inside-health-box");
+  const health = createHealth($(root, "inside-health"));
+
+  async function renderHealth() {
+    if (!healthBox.open || !open) return;
+    try {
+      health.render(await loop.query("health"));
+    } catch (err) {
+      if (isFatal(err)) onFatal(err);
+      else message.textContent = err.lastLine || String(err.message || err);
+    }
+  }
+
   let open = false;
   let point = null;      // [x1, x2]
   let result = null;     // the engine's answer for point
@@ -111,6 +131,8 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
       const answer = await loop.query("inside", { point, label: labelValue() });
       if (id !== asked || !open) return;
       result = answer;
+      batch = null;
+      renderHealth();
       const L = result.layers.length;
       position = Math.min(position, stages(L).length - 1);
       render();
@@ -157,8 +179,28 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     nextButton.disabled = position === all.length - 1;
     applyButton.hidden = stage.kind !== "update";
     diagram.render(result, stage, result.features);
+    renderMatrices();
     panel.dataset.stage = stage.kind;
     panel.dataset.position = String(position);
+  }
+
+  async function renderMatrices() {
+    if (!matricesBox.open || !result) return;
+    const stage = stages(result.layers.length)[position];
+    if (!batch || !source) {
+      const id = asked;
+      try {
+        const [b, s] = await Promise.all([loop.query("inside_batch"), source || loop.query("inside_source")]);
+        if (id !== asked) return;
+        batch = b;
+        source = s;
+      } catch (err) {
+        if (isFatal(err)) onFatal(err);
+        else message.textContent = err.lastLine || String(err.message || err);
+        return;
+      }
+    }
+    matrices.render(batch, source, stages(result.layers.length)[position] || stage);
   }
 
   function go(delta) {
@@ -255,6 +297,8 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
   backButton.addEventListener("click", () => go(-1));
   nextButton.addEventListener("click", () => go(+1));
   applyButton.addEventListener("click", apply);
+  matricesBox.addEventListener("toggle", renderMatrices);
+  healthBox.addEventListener("toggle", renderHealth);
   panel.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea")) return;
     if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
@@ -282,6 +326,7 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     refresh(changed = {}) {
       if (!open) return;
       if (changed.points) renderLabels();
+      source = null; // the optimizer or the activations may have changed
       if (point && (changed.points || changed.network)) ask();
     },
     /** Apply the URL's mode and point (on load and when the hash is edited). */

@@ -1,0 +1,143 @@
+"""How fast Look inside answers on the largest 2-D network, in headless Chromium and in CPython.
+
+    python3 build.py && python3 bench/inside_speed.py [--runs 15] [--write]
+
+The page: the spiral with 6 classes, all 7 input features, 10 hidden layers of 32 ReLU neurons,
+Adam (the largest network the page builds, every feature on). After a few epochs of training it
+opens Look inside and picks points on the plot, one after another, timing in the page:
+
+- **pick → drawn**: from `inside.pick(x1, x2)` (what a click on the plot calls) until the stage
+  and the network diagram are drawn with the engine's numbers (target ≤ 100 ms);
+- **engine call**: the `inside` call's round trip to the worker alone;
+- the reference, side by side: a `snapshot` call's round trip (what the page asks for every frame
+  it draws while training), interleaved with the picks;
+- CPython: `Playground.inside` for the same network and point (no browser), for scale.
+
+--write replaces the "Look inside" section of bench/README.md (between its markers).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import build  # noqa: E402
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-quic", "--no-first-run"]
+LARGEST = ("#dataset=spiral&classes=6&networkShape=" + ",".join(["32"] * 10)
+           + "&activations=" + ",".join(["relu"] * 10) + "&optimizer=adam&learningRate=0.001"
+           + "&x=true&y=true&xSquared=true&ySquared=true&xTimesY=true&sinX=true&sinY=true&seed=1")
+START, END = "<!-- bench/inside_speed.py: start -->", "<!-- bench/inside_speed.py: end -->"
+
+MEASURE = """async (runs) => {
+  const { inside, loop, engine } = window.nnpy;
+  const out = { pick: [], call: [], snapshot: [] };
+  for (let r = 0; r < runs; r++) {
+    const x1 = -5 + (r * 7.3) % 10, x2 = 5 - (r * 3.7) % 10;
+    let t = performance.now();
+    await inside.pick(x1, x2);
+    await new Promise((done) => requestAnimationFrame(() => done()));
+    out.pick.push(performance.now() - t);
+    t = performance.now();
+    await engine.call("inside", { point: [x1, x2], label: null });
+    out.call.push(performance.now() - t);
+    t = performance.now();
+    await engine.call("snapshot", {});
+    out.snapshot.push(performance.now() - t);
+  }
+  return out;
+}"""
+
+
+def median_range(values, fmt="{:.1f}"):
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def cpython_times(runs):
+    """``Playground.inside`` in this process, on the same setup, after the same kind of training."""
+    from nnpy.browser.playground import Playground
+    pg = Playground()
+    pg.configure({"dataset": "spiral", "classes": 6, "seed": 1, "optimizer": "adam", "lr": 0.001,
+                  "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+                  "layers": [{"units": 32, "activation": "relu"}] * 10})
+    pg.train(3)
+    times = []
+    for r in range(runs):
+        t = time.perf_counter()
+        pg.inside([-5 + (r * 7.3) % 10, 5 - (r * 3.7) % 10])
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--write", action="store_true", help="rewrite the section of bench/README.md")
+    args = ap.parse_args(argv)
+    server = build.make_server(ROOT / "dist", "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/" % server.server_port
+    loads = [os.getloadavg()[0]]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("NNPY_CHROMIUM", "/usr/bin/chromium"),
+                                    args=FLAGS, headless=True)
+        version = browser.version
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.goto(url + LARGEST)
+        page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=180_000)
+        page.evaluate("() => window.nnpy.loop.step().then(() => window.nnpy.loop.step())")  # trained a little
+        page.click("#inside-button")
+        page.evaluate(MEASURE, 2)  # warm-up: the first call imports nnpy.browser.inside
+        loads.append(os.getloadavg()[0])
+        times = page.evaluate(MEASURE, args.runs)
+        loads.append(os.getloadavg()[0])
+        params = page.evaluate("window.nnpy.loop.network.params")
+        browser.close()
+    server.shutdown()
+    cpython = cpython_times(args.runs)
+    rows = [
+        ("**pick → drawn** (target ≤ 100)", median_range(times["pick"])),
+        ("engine `inside` call, round trip", median_range(times["call"])),
+        ("reference: engine `snapshot` call, round trip", median_range(times["snapshot"])),
+        ("`inside` call / `snapshot` call (medians)",
+         f"{statistics.median(times['call']) / statistics.median(times['snapshot']):.2f}"),
+        ("CPython: `Playground.inside`", median_range(cpython, "{:.2f}")),
+    ]
+    table = "\n".join([
+        START,
+        "## Look inside (bench/inside_speed.py)",
+        "",
+        f"{time.strftime('%Y-%m-%d')}, headless Chromium {version}, 2 cores (shared; 1-min load average "
+        f"{statistics.median(loads):.1f} ({min(loads):.1f}–{max(loads):.1f})). The largest page network: "
+        f"spiral, 6 classes, all 7 features, 10 hidden layers of 32 ReLU, Adam ({params:,} weights and biases); "
+        f"{args.runs} points picked one after another, each with a `snapshot` call beside it; median (min–max) in ms.",
+        "",
+        "| measure | ms |",
+        "|---|---|",
+        *[f"| {a} | {b} |" for a, b in rows],
+        "",
+        f"Python {sys.version.split()[0]}; run: `.venv/bin/python bench/inside_speed.py --runs {args.runs} --write`",
+        END,
+    ])
+    print(table)
+    if args.write:
+        readme = ROOT / "bench" / "README.md"
+        text = readme.read_text()
+        if START in text:
+            head, rest = text.split(START, 1)
+            text = head + table + rest.split(END, 1)[1]
+        else:
+            text = text.rstrip("\n") + "\n\n" + table + "\n"
+        readme.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
