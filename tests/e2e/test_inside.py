@@ -11,12 +11,20 @@ import numpy as np
 import pytest
 
 from nnpy.browser.playground import Playground
-from test_page_support import hash_params, open_page, wait_idle, watch_errors
+from test_page_support import FIRST_PICTURE, hash_params, wait_idle, watch_errors
 
 pytestmark = pytest.mark.e2e
 
 SETUP = ("#dataset=xor&networkShape=3,2&activations=relu,tanh&optimizer=momentum&learningRate=0.1"
          "&regularization=L2&regularizationRate=0.01&seed=4")
+
+
+def open_page(page, site_url, hash_=""):
+    """Load the playground and wait for its first picture (a generous wait: the machines that run
+    these tests are shared, and a cold Pyodide start can take over a minute there)."""
+    page.goto(site_url + "/" + hash_)
+    page.wait_for_function(FIRST_PICTURE, timeout=240_000)
+    return page
 
 
 def engine_state(page):
@@ -123,7 +131,8 @@ def test_click_a_point_step_through_open_cards_and_take_the_step(page, site_url)
     before = page.evaluate("Array.from(window.nnpy.loop.snapshot.params.data)")
     plot_before = np.array(page.evaluate("Array.from(window.nnpy.loop.snapshot.output.data)"), dtype=np.float32)
     page.click("#inside-apply")
-    page.wait_for_function("() => /Step taken/.test(document.querySelector('#inside-message').textContent)")
+    page.wait_for_function("() => /Step taken/.test(document.querySelector('#inside-message').textContent)",
+                           timeout=120_000)
     wait_idle(page)
     snap = pg.inside_update(point)["snapshot"]
     after = np.array(page.evaluate("Array.from(window.nnpy.loop.snapshot.params.data)"))

@@ -19,7 +19,7 @@ import { NEGATIVE, POSITIVE, rgb } from "../colors.js";
 import { at, fmt, maxAbs } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const MAX_HIT_LINKS = 3000; // wide invisible lines to tap links on: only where there are not too many
+const MAX_HIT_LINKS = 3000; // above this many links: bucketed paths, no per-link hover or tap target
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -66,7 +66,10 @@ export function createDiagram(element, { onNeuron, onLink }) {
 
     const links = el("g", { class: "inside-links" }, svg);
     const hits = el("g", { class: "inside-hits" }, svg);
+    // thousands of links: a few paths (by sign and size) draw many times faster than a line each;
+    // their numbers are then in the neuron cards' link lists instead of on hover
     const many = layers.reduce((n, l) => n + l.W.shape[0] * l.W.shape[1], 0) > MAX_HIT_LINKS;
+    const buckets = many ? new Map() : null;
     for (let l = 1; l <= L; l++) {
       const layer = layers[l - 1];
       const [n, m] = layer.W.shape;
@@ -78,17 +81,32 @@ export function createDiagram(element, { onNeuron, onLink }) {
         for (let j = 0; j < m; j++) {
           const [x1, y1] = pos(l, j);
           const v = linkValue(l, i, j);
+          if (many) {
+            const t = v === null ? -1 : Math.min(3, Math.floor(4 * Math.min(1, Math.abs(v) / max)));
+            const key = v === null ? "off" : `${v >= 0 ? "+" : "-"}${t}`;
+            buckets.set(key, (buckets.get(key) || "") + `M${x0 + r} ${y0}L${x1 - r} ${y1}`);
+            continue;
+          }
           const line = el("line", { x1: x0 + r, y1: y0, x2: x1 - r, y2: y1,
             stroke: v === null ? "#dadce0" : colour(v, max),
             "stroke-width": v === null ? 0.7 : (0.7 + 3.3 * Math.min(1, Math.abs(v) / max)).toFixed(2) }, links);
           if (v === null) continue;
           const label = `${linkWord} = ${fmt(v)}: ${sourceName(l, i, features)} → ${neuronWord(l, j, L)}`;
           el("title", {}, line).textContent = label;
-          const target = many ? line : el("line", { x1: x0 + r, y1: y0, x2: x1 - r, y2: y1, class: "inside-hit" }, hits);
-          if (!many) el("title", {}, target).textContent = label;
+          const target = el("line", { x1: x0 + r, y1: y0, x2: x1 - r, y2: y1, class: "inside-hit" }, hits);
+          el("title", {}, target).textContent = label;
           target.dataset.link = `${l},${i},${j}`;
           target.addEventListener("click", () => onLink(l, i, j));
         }
+      }
+    }
+
+    if (many) {
+      for (const [key, d] of buckets) {
+        const t = key === "off" ? 0 : Number(key[1]);
+        el("path", { d, fill: "none", "data-links": key,
+          stroke: key === "off" ? "#dadce0" : rgb(key[0] === "+" ? POSITIVE : NEGATIVE, 0.2 + 0.25 * t),
+          "stroke-width": key === "off" ? 0.7 : 0.7 + 0.9 * t }, links);
       }
     }
 
