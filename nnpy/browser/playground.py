@@ -852,13 +852,14 @@ class Playground:
         self._nnpy_only("Look inside")
         point, label, _ = self._inside_point(point, label)
         X, Y = self.trainer.prepare(feature_map(point[None, :], self.state["features"]), np.array([label]))
-        self.diverged = None
+        self.diverged = self.report = None
+        lr = self.trainer.lr
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 self.trainer.train_step(X, Y)
             self._mid_run(f"one step on the point ({point[0]:g}, {point[1]:g}) with label {label:g}")
-        except TrainingDiverged as exc:
-            self.diverged = str(exc)
+        except TrainingDiverged as exc:  # the weights from before the step are kept
+            self._report(divergence_report(exc, lr, LEARNING_RATES))
         return {"snapshot": self.snapshot()}
 
     def inside_batch(self):
