@@ -27,7 +27,7 @@ function sourceLabel(layer, i, features) {
 function outputDelta(result, unit) {
   const out = result.layers[result.layers.length - 1];
   const a = at(out.a, 0, unit), y = at(result.targets, 0, unit), d = at(out.delta, 0, unit);
-  if (result.fused) {
+  if (result.logits) {
     return `<p>δ = ∂L/∂z = a − y = ${num(a, "a")} − ${paren(y, "y")} = ${num(d, "delta")}
       <span class="muted">(${result.loss_name === "softmax_cross_entropy" ? "softmax" : "sigmoid"} with cross-entropy:
       the loss's gradient on z is the output minus the target)</span></p>`;
@@ -69,7 +69,7 @@ export function neuronCard(result, layer, unit, features) {
       <p>δ = ∂L/∂a · act′(z) = ${num(sum, "grad_a")} × ${paren(deriv, "act_deriv")} = ${num(d, "delta")}
       <span class="muted">(${actName(Lr.activation)}′ at z = ${fmt(z)})</span></p>`;
   }
-  const actLine = layer === L && result.fused
+  const actLine = layer === L && result.logits
     ? `a = ${actName(Lr.activation)}(z) = ${num(a, "a")}`
     : `a = ${actName(Lr.activation)}(z) = ${actName(Lr.activation)}(${fmt(z)}) = ${num(a, "a")}`;
   const gb = at(Lr.grad_b, unit), nb = at(Lr.new_b, unit);
