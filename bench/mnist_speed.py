@@ -3,7 +3,7 @@
     .venv/bin/python bench/mnist_speed.py [--runs 5] [--write]
 
 Serves the built dist/ (python build.py first) and opens one blank page in headless Chromium
-with two engines from js/engine.js, both alive in that page:
+with two engines from js/core/engine.js, both alive in that page:
 
   mnist        nnpy.browser.mnist with web/py/nnpy_blas.py installed: DenseLayer's matmuls
                are scipy.linalg.blas.sgemm/dgemm on the arrays as they lie (the fastest path);
@@ -54,7 +54,7 @@ STATE = {"n": 10000, "test_fraction": 0.2, "seed": 0, "layers": [{"units": 128, 
          "optimizer": "momentum", "lr": 0.1, "batch_size": 64}
 
 START_ENGINES = """async (names) => {
-    const { createEngine } = await import("/js/engine.js");
+    const { createEngine } = await import("/js/core/engine.js");
     const bytes = new Uint8Array(await (await fetch("/data/mnist.npz")).arrayBuffer());
     window.engines = {};
     const out = {};

@@ -7,7 +7,7 @@ Chromium, each load in a fresh browser context (empty cache, as a first visit). 
 
   bare    a same-origin module worker that only does loadPyodide() + loadPackage("numpy") +
           import numpy, timed on the page from `new Worker` to the worker's answer;
-  engine  js/engine.js's createEngine(), timed from its "nnpy:engine-start" mark to
+  engine  js/core/engine.js's createEngine(), timed from its "nnpy:engine-start" mark to
           "nnpy:engine-ready" (which includes build-info.json, the nnpy wheel, import nnpy,
           Playground() and one info() call through the protocol), with the worker's own split;
   page    dist/index.html, if the build has one: first contentful paint, the page's
@@ -41,7 +41,7 @@ BLANK = "/__bench__/blank.html"
 START, END = "<!-- bench/page_load.py: start -->", "<!-- bench/page_load.py: end -->"
 
 BARE_WORKER_PATH = "/__bench__/bare-worker.js"
-BARE_WORKER = b"""// loadPyodide + numpy and nothing else, loaded like js/worker.js (a same-origin module worker)
+BARE_WORKER = b"""// loadPyodide + numpy and nothing else, loaded like js/core/worker.js (a same-origin module worker)
 const t0 = performance.now();
 const { loadPyodide } = await import("/pyodide/pyodide.mjs");
 const pyodide = await loadPyodide();
@@ -66,7 +66,7 @@ BARE = """async () => {
 }""" % BARE_WORKER_PATH
 
 ENGINE = """async () => {
-    const { createEngine } = await import("/js/engine.js");
+    const { createEngine } = await import("/js/core/engine.js");
     const engine = createEngine();
     const { timings } = await engine.ready;
     const [m] = performance.getEntriesByName("nnpy:engine-startup", "measure");

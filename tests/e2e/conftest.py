@@ -8,7 +8,7 @@ Fixtures:
     browser    one headless Chromium for the session
     page       a fresh page; ``page.errors`` collects console errors and uncaught page errors,
                ``page.assert_no_errors()`` fails the test if there were any
-    blank_url  a test-only empty HTML page on the same origin (to import js/engine.js alone)
+    blank_url  a test-only empty HTML page on the same origin (to import js/core/engine.js alone)
     fail_next_request   make the server fail the next request for a path with HTTP 503
     module_page         like page, shared by one module's tests
     files_context       a browser context shared by one module's tests that takes downloads and
@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(items):
 
 
 class _Handler(build.SiteHandler):
-    """build.py's handler, plus one empty page for tests that drive js/engine.js on its own, plus
+    """build.py's handler, plus one empty page for tests that drive js/core/engine.js on its own, plus
     a switch to fail the next request for a path (to test what the page does when loading fails)."""
 
     fail_once = set()

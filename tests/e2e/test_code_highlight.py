@@ -101,7 +101,7 @@ def test_a_csv_name_full_of_markup_is_text_in_the_code_panel_and_runs_nothing(pa
             '"""<b>bold?</b> <svg onload=window.__pwned=4></svg> &amp; &lt;img&gt;"""\n'
             "x = 1 < 2 > 0  # <style>* { display: none }</style>\n")
     shown = page.evaluate("""async (evil) => {
-        const m = await import('/js/code.js');
+        const m = await import('/js/playground/code.js');
         const hljs = await m.loadHighlighter();
         const box = document.createElement('pre');
         document.body.append(box);
@@ -138,7 +138,7 @@ def test_without_the_library_the_panel_shows_the_plain_script(browser, site_url,
     open_page(page, site_url, "#dataset=circle&networkShape=4&seed=2")
     open_code(page)
     wait_code_for(page, 0)
-    assert page.evaluate("import('/js/code.js').then(m => m.loadHighlighter())") is None
+    assert page.evaluate("import('/js/playground/code.js').then(m => m.loadHighlighter())") is None
     assert any("without colours" in w for w in warnings), warnings
     for kind in ("pytorch", "python"):
         page.click(f"#code-tab-{kind}")

@@ -2,8 +2,8 @@
 
 - the page loads with no console errors, and its snippets name this build (site address, wheel,
   PyScript and Pyodide versions);
-- the iframe and classroom links parse with js/state.js without a single note;
-- the URL-parameter table lists exactly js/state.js's properties, defaults and hideable controls;
+- the iframe and classroom links parse with js/playground/state.js without a single note;
+- the URL-parameter table lists exactly js/playground/state.js's properties, defaults and hideable controls;
 - the self-hosted PyScript snippet, pasted into a post on another origin, trains with nnpy when the
   nnpy site sends CORS headers (as GitHub Pages does), and fails without them, as the docs say.
 """
@@ -136,7 +136,7 @@ def test_copy_button_copies_the_snippet_as_shown(browser, site_url):
 
 
 PARSE = """async (hashes) => {
-  const s = await import('/js/state.js');
+  const s = await import('/js/playground/state.js');
   return hashes.map((h) => { const r = s.parseHash(h); return { notes: r.notes, state: r.state }; });
 }"""
 
@@ -160,7 +160,7 @@ def test_links_in_the_docs_parse_without_notes(docs):
 
 def test_parameter_table_matches_the_state_module(docs):
     mod = docs.evaluate("""async () => {
-      const s = await import('/js/state.js');
+      const s = await import('/js/playground/state.js');
       return { props: s.PROPS.map((p) => ({ name: p.name, def: s.formatValue(p, p.def) })),
                hideable: s.HIDEABLE };
     }""")

@@ -3,7 +3,7 @@
 The host pages here are served by a second server on another port, so the playground is framed
 by another origin, as on a real blog.
 
-The contract with the main page (index.html, js/main.js), which these tests pin down:
+The contract with the main page (index.html, js/playground/main.js), which these tests pin down:
 
 - ``embed=1`` (or ``embed=true``) in the hash: ``body.embed``, the compact layout. In an 800 x 600
   frame the play button, the epoch counter and the whole decision-boundary picture are visible
@@ -11,7 +11,7 @@ The contract with the main page (index.html, js/main.js), which these tests pin 
 - In embed mode the engine (the worker, Pyodide's wasm) is not created at load: the bootstrap sets
   the performance mark ``nnpy:engine-deferred`` (before ``nnpy:controls-ready``) and waits until the frame is visible in the reader's
   window (an IntersectionObserver) or the reader presses play or step, whichever comes first. Then
-  it starts as usual (``nnpy:engine-start``, set by js/engine.js), and a press of play made while
+  it starts as usual (``nnpy:engine-start``, set by js/core/engine.js), and a press of play made while
   waiting trains as soon as the engine is ready.
 - An "Embed" button (``#embed-button``) in the header writes the snippet for the current setup into
   ``#embed-snippet`` (a textarea or code element): ``<iframe src="<this page>#<state>&embed=1"
@@ -139,7 +139,7 @@ def test_an_off_screen_embed_fetches_no_wasm_until_scrolled_into_view(watched, s
     }).observe(document.querySelector('iframe')))""")
     assert not has_mark(frame, "nnpy:engine-start")
     assert wasm_requests(watched) == []
-    assert not [u for u in watched.requests if u.endswith("/js/worker.js")]
+    assert not [u for u in watched.requests if u.endswith("/js/core/worker.js")]
     with watched.expect_request(lambda r: r.url.endswith(WASM), timeout=ENGINE_TIMEOUT_MS):
         watched.locator("iframe").scroll_into_view_if_needed()
     wait_mark(frame, "nnpy:engine-ready")
@@ -191,7 +191,7 @@ def test_embed_button_writes_the_snippet_for_the_current_setup(page, site_url):
     assert src.startswith(site_url + "/")
     assert 'width="100%"' in attrs and 'height="600"' in attrs and "title=" in attrs
     result = page.evaluate("""async (hash) => {
-        const s = await import('/js/state.js');
+        const s = await import('/js/playground/state.js');
         const r = s.parseHash(hash);
         return { notes: r.notes, state: r.state, current: window.nnpy.store.get() };
     }""", src[src.index("#"):])

@@ -1,5 +1,5 @@
 """The engine transport in a real Chromium: Pyodide + numpy + the nnpy wheel in a worker,
-driven through js/engine.js exactly as the page drives it."""
+driven through js/core/engine.js exactly as the page drives it."""
 
 import json
 import math
@@ -14,7 +14,7 @@ import nnpy
 pytestmark = pytest.mark.e2e
 
 START_ENGINE = """async () => {
-    const mod = await import("/js/engine.js");
+    const mod = await import("/js/core/engine.js");
     window.EngineError = mod.EngineError;
     window.progress = [];
     window.engine = mod.createEngine({ onProgress: (p) => window.progress.push(p) });
@@ -152,7 +152,7 @@ def test_failed_start_rejects_ready_readably_and_restart_retries(page, blank_url
     page.goto(blank_url)
     fail_next_request("/build-info.json")
     outcome = page.evaluate("""async () => {
-        const { createEngine, EngineError } = await import("/js/engine.js");
+        const { createEngine, EngineError } = await import("/js/core/engine.js");
         const engine = createEngine();
         const out = {};
         try { await engine.ready; out.first = "resolved"; }
@@ -177,7 +177,7 @@ def test_failed_start_rejects_ready_readably_and_restart_retries(page, blank_url
 def test_missing_worker_script_rejects_ready_readably(page, blank_url):
     page.goto(blank_url)
     message = page.evaluate("""async () => {
-        const { createEngine } = await import("/js/engine.js");
+        const { createEngine } = await import("/js/core/engine.js");
         const engine = createEngine({ workerUrl: "/js/no-such-worker.js" });
         try { await engine.ready; return "resolved"; } catch (e) { return e.message; }
     }""")
@@ -189,7 +189,7 @@ def test_missing_worker_script_rejects_ready_readably(page, blank_url):
 @pytest.mark.parametrize("path, mime", [
     ("/pyodide/pyodide.asm.wasm", "application/wasm"),
     ("/pyodide/pyodide.mjs", "text/javascript"),
-    ("/js/worker.js", "text/javascript"),
+    ("/js/core/worker.js", "text/javascript"),
     ("/build-info.json", "application/json"),
 ])
 def test_served_with_the_mime_types_pyodide_needs(site_url, path, mime):
@@ -217,7 +217,7 @@ def test_cdn_build_loads_pyodide_from_the_cdn_or_says_it_could_not(browser, tmp_
         page = context.new_page()
         page.goto("http://127.0.0.1:%d/build-info.json" % server.server_port)
         outcome = page.evaluate("""async () => {
-            const { createEngine } = await import("/js/engine.js");
+            const { createEngine } = await import("/js/core/engine.js");
             const engine = createEngine();
             const guard = new Promise((r) => setTimeout(() => r({ hung: true }), 60000));
             return Promise.race([guard, engine.ready.then(

@@ -28,7 +28,7 @@ def open_page(page, site_url, hash_=""):
 
 
 def engine_state(page):
-    return page.evaluate("import('/js/state.js').then(m => m.toEngine(window.nnpy.store.get()))")
+    return page.evaluate("import('/js/playground/state.js').then(m => m.toEngine(window.nnpy.store.get()))")
 
 
 def replica(page):

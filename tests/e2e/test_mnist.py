@@ -295,7 +295,7 @@ def test_scipy_is_downloaded_only_for_mnist(page, blank_url, engine, scipy_loade
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     ready = page.evaluate("""async (name) => {
-        const { createEngine } = await import("/js/engine.js");
+        const { createEngine } = await import("/js/core/engine.js");
         const engine = createEngine(name ? { engine: name } : {});
         const ready = await engine.ready;
         engine.terminate();

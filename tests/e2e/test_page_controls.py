@@ -179,7 +179,7 @@ def test_a_bad_hash_shows_a_note_and_falls_back_to_defaults(page, site_url):
     assert params["activations"] == "relu,relu"  # TF Playground's one activation for all layers
     page.click("#notes-close")
     assert page.is_hidden("#notes")
-    counted = page.evaluate("""async () => { const S = await import('/js/state.js');
+    counted = page.evaluate("""async () => { const S = await import('/js/playground/state.js');
         return ['#networkShape=4&activations=relu,tanh', '#networkShape=4,2&activations=relu']
             .map((h) => S.parseHash(h).notes.join(' ')); }""")
     assert "lists 2 activations for 1 hidden layer;" in counted[0]
@@ -419,7 +419,7 @@ def test_state_module_round_trips_random_states_and_survives_garbage(playground)
     """parseHash(serialize(s)) == s for random valid states; random junk never throws and always
     gives a complete, valid state."""
     result = playground.evaluate("""async () => {
-        const S = await import('/js/state.js');
+        const S = await import('/js/playground/state.js');
         let seed = 12345;
         const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
         const pick = (a) => a[Math.floor(rand() * a.length)];

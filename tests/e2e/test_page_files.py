@@ -144,7 +144,7 @@ def xor_model(tmp_path, metadata=True):
 
 def engine_state(page):
     """What the page sends the engine for its current state."""
-    return page.evaluate("import('/js/state.js').then(S => S.toEngine(window.nnpy.store.get()))")
+    return page.evaluate("import('/js/playground/state.js').then(S => S.toEngine(window.nnpy.store.get()))")
 
 
 # ------------------------------------------------------------------ export
@@ -523,7 +523,7 @@ def test_from_engine_inverts_to_engine(playground):
     """toEngine(fromEngine(e)) == e for the engine state of 300 random page states, whatever the
     page showed before; and the page state itself comes back (but for what the engine ignores)."""
     bad = playground.evaluate("""async () => {
-        const S = await import('/js/state.js');
+        const S = await import('/js/playground/state.js');
         let seed = 99;
         const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
         const pick = (a) => a[Math.floor(rand() * a.length)];

@@ -21,7 +21,7 @@ from pyscript import document
 
 from nnpy import feature_map
 
-# TensorFlow Playground's colours (as js/colors.js): class 0 orange, class 1 blue, then more classes.
+# TensorFlow Playground's colours (as js/core/colors.js): class 0 orange, class 1 blue, then more classes.
 CLASS_COLORS = np.array([[245, 147, 34], [8, 119, 189], [46, 158, 72],
                          [142, 68, 173], [214, 64, 78], [23, 162, 184]], dtype=np.float64)
 BACKGROUND = np.array([232, 234, 235], dtype=np.float64)

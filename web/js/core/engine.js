@@ -1,5 +1,5 @@
 /**
- * The engine: the one module that owns the Pyodide worker (js/worker.js) and its protocol.
+ * The engine: the one module that owns the Pyodide worker (js/core/worker.js) and its protocol.
  * Views never talk to the worker; they call the engine.
  *
  *   import { createEngine, EngineError } from "./engine.js";

@@ -1,13 +1,13 @@
 // The Python side of the engine: a module worker that runs Pyodide, numpy and nnpy.
 //
-// Only js/engine.js starts and talks to this worker. Messages it posts:
+// Only js/core/engine.js starts and talks to this worker. Messages it posts:
 //   {type: "progress", stage, fraction}                 while starting (fraction in 0..1)
 //   {type: "ready", info, pyodide, timings}             info = Playground().info(), timings in ms
 //   {type: "failed", stage, error: {type, message, lastLine}}   start-up failed at `stage`
 //   {id, ok: true, result} | {id, ok: false, error: {type, message, lastLine}}   replies
 // Requests it accepts: {id, method, args} -> getattr(engine, method)(**args) in Python.
 //
-// The engine class comes from the worker URL's ?engine= (js/engine.js sets it from
+// The engine class comes from the worker URL's ?engine= (js/core/engine.js sets it from
 // createEngine({engine})), looked up in the fixed ENGINES table below; default "playground".
 //
 // NumPy arrays in a result, at any depth, arrive as
@@ -16,7 +16,7 @@
 // bool as uint8 data with dtype "bool"; float16 as float32. Typed arrays in the arguments, and
 // {__ndarray__, dtype, shape, data} objects, arrive in Python as NumPy arrays.
 
-const BUILD_INFO_URL = new URL("../build-info.json", import.meta.url);
+const BUILD_INFO_URL = new URL("../../build-info.json", import.meta.url);
 
 // The engines a page may ask for. `packages` are extra Pyodide packages, `py` files from
 // web/py/ put on the path, and `setup` runs before the engine is created.
@@ -188,7 +188,7 @@ async function start() {
   }
   const warnings = [];
   const pyFiles = (engine.py || []).map((name) => {
-    const url = new URL(`../py/${name}`, import.meta.url).href;
+    const url = new URL(`../../py/${name}`, import.meta.url).href;
     const text = fetchOk(url, { cache: "no-cache" }).then((r) => r.text());
     text.catch(() => {}); // awaited below
     return { name, text };

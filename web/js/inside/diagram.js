@@ -15,7 +15,7 @@
  *   diagram.render(result, position, features)   // position: see stageOf in inside.js
  */
 
-import { NEGATIVE, POSITIVE, rgb } from "../colors.js";
+import { NEGATIVE, POSITIVE, rgb } from "../core/colors.js";
 import { at, fmt, maxAbs } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";

@@ -8,7 +8,7 @@
  *   view.render(batch, source, stage)   // batch: Playground.inside_batch(); stage: as in inside.js
  */
 
-import { NEGATIVE, POSITIVE, rgb } from "../colors.js";
+import { NEGATIVE, POSITIVE, rgb } from "../core/colors.js";
 import { fmt, maxAbs } from "./format.js";
 
 const MAX_ROWS = 10, MAX_COLS = 10;

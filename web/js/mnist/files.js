@@ -12,7 +12,7 @@
  *   files.setEnabled(on);
  */
 
-import { download } from "../status.js";
+import { download } from "../core/status.js";
 
 export const MAX_FILE_BYTES = 64 * 2 ** 20; // as nnpy.browser.mnist_files.MAX_FILE_BYTES
 

@@ -1,6 +1,6 @@
 /** Small helpers that paint 28x28 images onto canvases. */
 
-import { paintDiverging } from "../colors.js";
+import { paintDiverging } from "../core/colors.js";
 
 /** A grey digit (uint8 0..255 or float 0..1, ink high) as dark ink on white, on a 28x28 canvas. */
 export function paintDigit(canvas, values, offset = 0, scale = 1) {

@@ -14,7 +14,7 @@
  * are in place and the Train button works.
  */
 
-import { createEngine } from "../engine.js";
+import { createEngine } from "../core/engine.js";
 import { DigitsMissing, fetchDigits } from "./data.js";
 import { createCharts } from "./charts.js";
 import { createConfusion } from "./confusion.js";
@@ -23,11 +23,11 @@ import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
 import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
-import { createShare } from "../share.js";
+import { createShare } from "../core/share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
-import { inPageTarget } from "../hash.js";
-import { createNotes, failureHint } from "../status.js";
-import { formatLoss, formatNumber } from "../numbers.js";
+import { inPageTarget } from "../core/hash.js";
+import { createNotes, failureHint } from "../core/status.js";
+import { formatLoss, formatNumber } from "../core/numbers.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";

@@ -17,7 +17,7 @@
  * which the page shows by adding an option, so a link made after an import reproduces it).
  */
 
-import { capNotes, count, describe, findValue, formatValue, hashPart, hashParts, MAX_NOTES, parseValue, shorten } from "../hash.js";
+import { capNotes, count, describe, findValue, formatValue, hashPart, hashParts, MAX_NOTES, parseValue, shorten } from "../core/hash.js";
 
 export { formatValue, parseValue };
 

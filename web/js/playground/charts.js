@@ -10,7 +10,7 @@
  * after 100,000 epochs as after 100.
  */
 
-import uPlot from "../vendor/uplot/uPlot.esm.js";
+import uPlot from "../../vendor/uplot/uPlot.esm.js";
 
 const MAX_POINTS = 1000;
 const MIN_REDRAW_MS = 200; // the charts move slowly: five redraws a second are plenty

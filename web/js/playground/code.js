@@ -24,10 +24,10 @@
  * machine, next to the ~15 ms the browser takes to lay out the text itself, so it is done at once.
  */
 
-import { download, messageOf } from "./status.js";
+import { download, messageOf } from "../core/status.js";
 
-const HIGHLIGHT_CORE = new URL("../vendor/highlight/core.min.js", import.meta.url).href;
-const HIGHLIGHT_PYTHON = new URL("../vendor/highlight/python.min.js", import.meta.url).href;
+const HIGHLIGHT_CORE = new URL("../../vendor/highlight/core.min.js", import.meta.url).href;
+const HIGHLIGHT_PYTHON = new URL("../../vendor/highlight/python.min.js", import.meta.url).href;
 const HLJS_CLASS = /^hljs-[\w-]+(?: [\w-]+)*$/;  // "hljs-string", "hljs-title function_"
 let highlighter = null;  // a promise of highlight.js with Python, or of null if it did not load
 

@@ -17,7 +17,7 @@ import {
   ACTIVATIONS, CLASSIFICATION_DATASETS, LEARNING_RATES, MAX_CLASSES, MAX_LAYERS, MAX_UNITS,
   MULTICLASS_DATASETS, REGRESSION_DATASETS, REGULARIZATION_RATES, countParams,
 } from "./state.js";
-import { CLASS_COLORS, CLASS_NAMES, rgb } from "./colors.js";
+import { CLASS_COLORS, CLASS_NAMES, rgb } from "../core/colors.js";
 import { activationLabel } from "./network.js";
 
 /** Above this many weights and biases the page asks first: training and drawing slow down. */

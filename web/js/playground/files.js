@@ -11,8 +11,8 @@
  * "Could not import f.nnpy: <the engine's reason>. Your model is unchanged."
  */
 
-import { createShare } from "./share.js";
-import { download, messageOf } from "./status.js";
+import { createShare } from "../core/share.js";
+import { download, messageOf } from "../core/status.js";
 
 /** The page refuses bigger files without reading them (the engine's limit is the same). */
 export const MAX_MODEL_BYTES = 2 * 2 ** 20;  // nnpy/browser/playground_files.py MAX_FILE_BYTES

@@ -10,7 +10,7 @@
  * points: {train_x, train_y, test_x, test_y, problem, classes} (typed arrays, from the engine)
  */
 
-import { CLASS_COLORS, CLASS_NAMES, NEGATIVE, NEUTRAL, POSITIVE, diverging, paintClasses, paintDiverging, rgb } from "./colors.js";
+import { CLASS_COLORS, CLASS_NAMES, NEGATIVE, NEUTRAL, POSITIVE, diverging, paintClasses, paintDiverging, rgb } from "../core/colors.js";
 
 const DOMAIN = 6;
 const POINT_SHADE = 0.8;

@@ -7,27 +7,27 @@
  * picture of the network is drawn.
  */
 
-import { createEngine } from "./engine.js";
-import { formatNumber } from "./numbers.js";
+import { createEngine } from "../core/engine.js";
+import { formatNumber } from "../core/numbers.js";
 import {
   FEATURES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
 } from "./state.js";
-import { inPageTarget } from "./hash.js";
+import { inPageTarget } from "../core/hash.js";
 import { DATASET_LABELS, createControls } from "./controls.js";
 import { createNetwork, featureMap, neuronName } from "./network.js";
 import { createHeatmap } from "./heatmap.js";
 import { createCharts } from "./charts.js";
 import { createStats } from "./stats.js";
 import { createCard } from "./card.js";
-import { createLoop } from "./loop.js";
-import * as myFramework from "./myframework.js";
-import { createEngineStatus, createNotes, messageOf } from "./status.js";
+import { createLoop } from "../core/loop.js";
+import * as myFramework from "../myframework.js";
+import { createEngineStatus, createNotes, messageOf } from "../core/status.js";
 import { createUserData } from "./userdata.js";
 import { createEmbedPanel } from "./embed.js";
 import { createFiles } from "./files.js";
 import { createCodePanel } from "./code.js";
-import { scaleFor } from "./colors.js";
-import { createInside } from "./inside/inside.js";
+import { scaleFor } from "../core/colors.js";
+import { createInside } from "../inside/inside.js";
 
 const $ = (id) => document.getElementById(id);
 

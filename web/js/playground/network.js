@@ -13,7 +13,7 @@
  */
 
 import { FEATURES, MAX_LAYERS, MAX_UNITS } from "./state.js";
-import { NEGATIVE, POSITIVE, diverging, paintDiverging, rgb, scaleFor } from "./colors.js";
+import { NEGATIVE, POSITIVE, diverging, paintDiverging, rgb, scaleFor } from "../core/colors.js";
 
 const THUMB = 20;
 const FEATURE_FNS = [

@@ -14,7 +14,7 @@
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
-import { capNotes, count, describe, formatValue, hashPart, hashParts, inPageTarget, parseValue, shorten } from "./hash.js";
+import { capNotes, count, describe, formatValue, hashPart, hashParts, inPageTarget, parseValue, shorten } from "../core/hash.js";
 
 export { formatValue, parseValue };
 

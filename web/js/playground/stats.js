@@ -6,8 +6,8 @@
  *   stats.render(snapshot);
  */
 
-import { CLASS_COLORS, rgb } from "./colors.js";
-import { formatLoss as loss } from "./numbers.js";
+import { CLASS_COLORS, rgb } from "../core/colors.js";
+import { formatLoss as loss } from "../core/numbers.js";
 
 const pct = (v) => (Number.isFinite(v) ? (v * 100).toFixed(1) + " %" : "–");
 

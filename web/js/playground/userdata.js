@@ -9,7 +9,7 @@
  *   data.setMode("add" | "remove" | "");  data.point(x1, x2);  data.csvFile(file);  data.csvDownload();
  */
 
-import { download, messageOf } from "./status.js";
+import { download, messageOf } from "../core/status.js";
 
 const MAX_CSV_BYTES = 2_000_000;
 

@@ -7,7 +7,7 @@
  * Only the student's own Check runs code: a link (state.js) chooses a step, pre-fills steps and
  * switches the comparison; an imported progress file is put in the editors, never run.
  */
-import { createEngine } from "../engine.js";
+import { createEngine } from "../core/engine.js";
 import { createEditor } from "./editor.js";
 import { parse, serialize, STEPS } from "./state.js";
 import * as store from "./store.js";

@@ -7,7 +7,7 @@
  * A link never carries code: `prefill` names steps, and their code comes from the page itself.
  * A bad part is ignored with a note; the rest of the link still applies.
  */
-import { capNotes, hashParts, parseValue, describe, shorten } from "../hash.js";
+import { capNotes, hashParts, parseValue, describe, shorten } from "../core/hash.js";
 
 export const STEPS = ["activations", "losses", "layers", "model", "trainer", "saved_models", "inference"];
 
