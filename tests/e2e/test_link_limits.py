@@ -30,9 +30,9 @@ const runs = {
 # Runs inside a module worker: imports the page's own modules and parses every run in every place.
 WORKER = RUNS + """
 const base = self.location.origin;
-const S = await import(base + '/js/state.js');
+const S = await import(base + '/js/playground/state.js');
 const M = await import(base + '/js/mnist/state.js');
-const H = await import(base + '/js/hash.js');
+const H = await import(base + '/js/core/hash.js');
 const W = await import(base + '/js/workshop/state.js');
 const out = [];
 for (const [name, run] of Object.entries(runs)) {
@@ -89,7 +89,7 @@ def test_every_hash_parser_reads_a_megabyte_of_each_kind_of_text_with_its_note(p
 
 def test_the_number_check_is_linear_and_still_reads_numbers(page, site_url):
     page.goto(site_url + "/__e2e__/blank.html")
-    got = page.evaluate("""async () => { const H = await import('/js/hash.js');
+    got = page.evaluate("""async () => { const H = await import('/js/core/hash.js');
         return ['1', '-2.5', '.5', '3.', '1e-3', '2E+4', '0x10', '', ' 1', 'Infinity', '1.2.3', '--1',
                 '1'.repeat(32), '1'.repeat(33)].map((t) => String(H.toNumber(t))); }""")
     assert got == ["1", "-2.5", "0.5", "3", "0.001", "20000", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN",
@@ -99,7 +99,7 @@ def test_the_number_check_is_linear_and_still_reads_numbers(page, site_url):
 def test_a_repeated_key_and_too_many_activations_get_the_right_note_on_both_pages(page, site_url):
     page.goto(site_url + "/__e2e__/blank.html")
     got = page.evaluate("""async () => {
-        const S = await import('/js/state.js'), M = await import('/js/mnist/state.js');
+        const S = await import('/js/playground/state.js'), M = await import('/js/mnist/state.js');
         const out = {};
         for (const [name, mod] of [['playground', S], ['mnist', M]]) {
           const twice = mod.parseHash('#seed=3&learningRate=0.1&seed=5');
@@ -161,8 +161,8 @@ def test_the_playground_caps_notes_and_clears_them_after_a_good_link(page, site_
 def test_the_engine_failure_says_what_happened(page, site_url):
     page.goto(site_url + "/__e2e__/blank.html")
     hints = page.evaluate("""async () => {
-        const { EngineError } = await import('/js/engine.js');
-        const { failureHint } = await import('/js/status.js');
+        const { EngineError } = await import('/js/core/engine.js');
+        const { failureHint } = await import('/js/core/status.js');
         return [
           // what engine.js makes of a download that failed, of a worker that died, of Python failing
           new EngineError('The engine could not start (build-info): Error: cannot fetch http://x/build-info.json: HTTP 503', { stage: 'build-info' }),

@@ -160,7 +160,7 @@ def test_the_charts_have_axis_titles_and_distinct_loss_ticks_at_epoch_zero(playg
     ticks = axes["loss"]["ticks"]
     assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), f"loss ticks at epoch 0: {ticks}"
     labels = playground.evaluate("""async () => {
-        const { distinct } = await import('/js/charts.js');
+        const { distinct } = await import('/js/playground/charts.js');
         return [distinct([0.695, 0.7, 0.705]), distinct([0, 0.2, 0.4, 0.6])];
     }""")
     assert labels == [["0.695", "0.7", "0.705"], ["0", "0.2", "0.4", "0.6"]]

@@ -7,7 +7,7 @@
  */
 
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
-import { distinct } from "../charts.js";
+import { distinct } from "../playground/charts.js";
 
 const TRAIN = "#5f6368";
 const TEST = "#d93025";
