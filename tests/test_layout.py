@@ -138,7 +138,7 @@ def test_tests_mirror_the_tree():
         if (PACKAGE / "browser" / f"{engine}.py").exists():
             assert (tests / "browser" / f"test_{engine}.py").exists(), engine
             assert not (tests / f"test_{engine}.py").exists(), engine
-    # pytest's default import mode needs unique test file names (checked for the unit tests;
-    # tests/e2e/ runs with its own conftest)
-    names = [p.name for p in tests.rglob("test_*.py") if "e2e" not in p.parts]
+    # pytest's default import mode needs unique test file names across one run of tests/,
+    # e2e included (a clash stops the whole run at collection)
+    names = [p.name for p in tests.rglob("test_*.py")]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

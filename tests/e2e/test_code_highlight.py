@@ -84,7 +84,9 @@ def test_a_csv_name_full_of_markup_is_text_in_the_code_panel_and_runs_nothing(pa
         "name": MARKUP_NAME, "mimeType": "text/csv", "buffer": ("x1,x2,label\n" + "\n".join(rows) + "\n").encode()}])
     page.wait_for_function("document.getElementById('data-message').textContent.startsWith('Loaded')")
     wait_idle(page)
-    assert page.inner_text("#data-message") == f"Loaded 40 points from {MARKUP_NAME}."
+    assert page.inner_text("#data-message") == (
+        f"Loaded 40 points from {MARKUP_NAME}. First row read as the header: x1,x2,label "
+        "(to read it as data, choose: CSV first row is data).")
     open_code(page)
     page.click("#code-tab-python")
     wait_code_for(page, epoch(page))

@@ -225,7 +225,9 @@ def test_csv_upload_with_three_classes_and_download(playground):
     upload(playground, "grid.csv", "x1,x2,label\n" + "\n".join(rows) + "\n")
     playground.wait_for_function("document.querySelector('#data-message').textContent.includes('Loaded')")
     wait_idle(playground)
-    assert playground.inner_text("#data-message") == f"Loaded {len(rows)} points from grid.csv."
+    assert playground.inner_text("#data-message") == (
+        f"Loaded {len(rows)} points from grid.csv. First row read as the header: x1,x2,label "
+        "(to read it as data, choose: CSV first row is data).")
     assert "grid.csv" in playground.inner_text("#data-source")
     assert playground.locator(".net-nodes .node.output").count() == 3
     assert playground.locator(".confusion-table tbody tr").count() == 3
@@ -320,7 +322,7 @@ def test_divergence_pauses_with_a_message_and_a_way_back(playground):
     playground.wait_for_selector("#diverged", state="visible", timeout=30_000)
     assert not is_playing(playground)
     assert "learning rate" in playground.inner_text("#diverged")
-    playground.click("#diverged-lower")  # ten times lower (tests/e2e/test_ways_back.py clicks on)
+    playground.click("#diverged-lower")  # ten times lower (tests/e2e/test_ways_back_page.py clicks on)
     assert playground.input_value("#learningRate") == "1"
     assert hash_params(playground)["learningRate"] == "1"
     pause(playground)

@@ -277,7 +277,7 @@ def test_gradient_health_chart_follows_training(page, site_url):
 
 
 # ------------------------------------------------------------------ the README's screenshots
-# NNPY_UPDATE_DOCS=1 python -m pytest tests/e2e/test_inside.py -k screenshot   # rewrites docs/inside*.png
+# NNPY_UPDATE_DOCS=1 python -m pytest tests/e2e/test_inside_page.py -k screenshot   # rewrites docs/inside*.png
 
 SHOT = ("#dataset=circle&networkShape=4,3&activations=tanh,tanh&optimizer=momentum&learningRate=0.1&seed=2"
         "&inside=true&insideX1=1.8&insideX2=-2.4")
