@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nnpy.browser.workshop_solutions import SOLUTIONS
-from tests.e2e.test_workshop import _open, check, put_code
+from tests.e2e.test_workshop_page import _open, check, put_code
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 BAD = SOLUTIONS["activations.py"].replace("return 1 - np.tanh(z) ** 2", "return 1 - np.tanh(z)")

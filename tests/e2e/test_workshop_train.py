@@ -4,7 +4,7 @@ fails mid-training is named and the page leads back to its step; a link alone ru
 
 from nnpy.browser.workshop_solutions import SOLUTIONS
 from tests.e2e.test_page_support import FIRST_PICTURE, percent, train_until
-from tests.e2e.test_workshop import _open, put_code
+from tests.e2e.test_workshop_page import _open, put_code
 
 ALL = "#prefill=" + ",".join(name[:-3] for name in SOLUTIONS)
 
