@@ -178,7 +178,7 @@ def test_test_digits_put_on_the_canvas_are_classified(mnist_page):
     agree = 0
     for i in range(5):
         digit = page.locator("#digits .mn-digit:not(.wrong)").nth(i)
-        true = int(re.match(r"A (\d)", digit.get_attribute("aria-label")).group(1))
+        true = int(re.search(r"for a (\d) ", digit.get_attribute("aria-label")).group(1))
         page.click("#clear-canvas")
         digit.click()
         out = probabilities(page)
