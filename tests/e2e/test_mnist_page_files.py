@@ -161,6 +161,8 @@ def test_an_import_by_keyboard_replaces_the_network_and_the_pad_and_grid_use_it(
     path = tmp_path / "three.nnpy"
     nnpy.save_model(three, str(path))
 
+    # the file buttons are disabled while the engine is busy (the pad's prediction may still run)
+    page.wait_for_function("!document.getElementById('import-model').disabled")
     page.focus("#import-model")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")

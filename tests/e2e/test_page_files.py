@@ -276,7 +276,9 @@ def test_a_model_dropped_on_the_page_loads_and_a_dropped_csv_is_data(playground,
     playground.dispatch_event(".layout", "drop", {"dataTransfer": dt})
     playground.wait_for_function("document.querySelector('#data-message').textContent.includes('points.csv')")
     wait_idle(playground)
-    assert playground.inner_text("#data-message") == f"Loaded {len(rows)} points from points.csv."
+    assert playground.inner_text("#data-message") == (
+        f"Loaded {len(rows)} points from points.csv. First row read as the header: x1,x2,label "
+        "(to read it as data, choose: CSV first row is data).")
     assert playground.is_hidden("#drop-hint")
     dt = transfer(b"x1,x2,label\n1,2,0\n3,abc,1\n", "broken.csv")
     playground.dispatch_event(".layout", "drop", {"dataTransfer": dt})
