@@ -101,6 +101,11 @@ class _LayerView:
     def params(self):
         return self.layer.params
 
+    @property
+    def grads(self):
+        """The student's layer's ``grads`` dict (the gradient-health chart reads ``grads["W"]``)."""
+        return self.layer.grads
+
 
 class _Flat:
     """Every W and b, in layer order, as one vector: ``copy()`` reads it, ``[...] = v`` writes it back."""
