@@ -158,6 +158,15 @@ def module_page(browser):
 
 
 @pytest.fixture(scope="module")
+def second_module_page(browser):
+    """A second shared page, for a module whose tests use two pages that must not share a tab."""
+    context = browser.new_context()
+    page = _watch(context.new_page())
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
 def files_context(browser):
     """A context for one module's tests of downloads and copying: downloads on, clipboard allowed."""
     context = browser.new_context(accept_downloads=True)

@@ -159,7 +159,8 @@ def test_a_teachers_link_prefills_and_hides_the_comparison(page, site_url):
 def test_compare_shows_nnpys_own_code(page, site_url):
     _open(page, site_url, "#prefill=activations")
     assert "All 7 checks" in check(page)
-    page.click("#compare")
+    page.click("#compare")  # the panel opens when the engine has sent nnpy's source
+    page.wait_for_selector("#compare-panel .compare-part", state="visible", timeout=60_000)
     text = page.inner_text("#compare-panel")
     assert "def relu_deriv(z):" in text and "nnpy.activations" in text
 

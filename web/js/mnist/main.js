@@ -120,6 +120,7 @@ function setEnabled(on) {
 function status(text) { $("train-status").textContent = text; }
 
 function fail(err) {
+  if (err && err.type === "EngineStopped") return; // said by engineStopped, with its way back
   status(`Error: ${lastLine(err)}`);
   console.error(err);
 }
