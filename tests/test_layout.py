@@ -134,7 +134,7 @@ def test_no_import_circle_in_the_browser_engines():
 def test_tests_mirror_the_tree():
     # engine tests live in tests/browser/, as the engines live in nnpy/browser/
     tests = ROOT / "tests"
-    for engine in ("playground", "playground_files", "mnist_files", "codegen", "inside"):
+    for engine in ("playground", "playground_files", "mnist_files", "codegen", "inside", "schema", "session"):
         if (PACKAGE / "browser" / f"{engine}.py").exists():
             assert (tests / "browser" / f"test_{engine}.py").exists(), engine
             assert not (tests / f"test_{engine}.py").exists(), engine

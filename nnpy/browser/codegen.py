@@ -33,10 +33,11 @@ from ..layers import DenseLayer
 from ..model import SequentialModel
 from ..torch_code import FEATURE_CODE as _FEATURE_CODE
 from ..torch_code import sequential_lines
-from .playground import DATASETS_2D, SAMPLES, check_state
+from .schema import DATASETS_2D, PAGES, PLAYGROUND, check_state, live_keys, output_layer, rebuild_keys
 
-_LIVE = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
-_FIXED = ("problem", "dataset", "classes", "noise", "seed", "train_ratio", "features", "layers")
+_LIVE = live_keys(PLAYGROUND)
+SAMPLES = PAGES[PLAYGROUND]["samples"]
+_FIXED = rebuild_keys(PLAYGROUND)
 _TORCH_OPTIMIZERS = {"sgd": "torch.optim.SGD({params}, lr={lr!r})",
                      "momentum": "torch.optim.SGD({params}, lr={lr!r}, momentum=0.9)",
                      "adam": "torch.optim.Adam({params}, lr={lr!r}, betas=(0.9, 0.999), eps=1e-08)"}
@@ -49,7 +50,7 @@ class _Run:
     """Everything a script needs: the checked state, the data, the output layer, the segments."""
 
     def __init__(self, state, epochs, data, history):
-        self.s = s = check_state(state)
+        self.s = s = check_state(PLAYGROUND, state)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or not 0 <= epochs <= MAX_EPOCHS:
             raise ValueError(f"epochs must be an integer in 0..{MAX_EPOCHS}. Received: epochs={epochs!r}")
         self.epochs = int(epochs)
@@ -67,12 +68,7 @@ class _Run:
         else:
             self.custom = True
             self._custom(data)
-        if self.regression:
-            self.out_units, self.out_act, self.loss = 1, "linear", "mse"
-        elif self.classes == 2:
-            self.out_units, self.out_act, self.loss = 1, "sigmoid", "binary_cross_entropy"
-        else:
-            self.out_units, self.out_act, self.loss = self.classes, "softmax", "softmax_cross_entropy"
+        self.out_units, self.out_act, self.loss = output_layer(s["problem"], self.classes)
         self.sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [self.out_units]
         self.acts = [layer["activation"] for layer in s["layers"]] + [self.out_act]
         self.segments = self._segments(history)
@@ -129,7 +125,7 @@ class _Run:
                 raise ValueError(f"history[{i}]: epoch must be an integer in 0..{self.epochs}. Received: {epoch!r}")
             if changes and epoch < changes[-1][0]:
                 raise ValueError(f"history[{i}]: epochs must not decrease ({epoch} after {changes[-1][0]})")
-            checked = check_state(state)
+            checked = check_state(PLAYGROUND, state)
             other = [k for k in _FIXED if checked[k] != self.s[k]]
             if other:
                 raise ValueError(f"history[{i}] (epoch {epoch}) has another {', '.join(other)}: the network "
@@ -260,7 +256,7 @@ def python_script(state, epochs, *, data=None, history=None, initial=None, notes
     """An nnpy program that reproduces the playground's run and prints its numbers beside the page's.
 
     Args:
-        state: the page's state (see :func:`nnpy.browser.playground.check_state`).
+        state: the page's state (see :func:`nnpy.browser.schema.check_state`).
         epochs: completed epochs to reproduce (the page's ``snapshot["epoch"]``).
         data: ``None`` for a generated dataset (the script regenerates it from
             the seed); for the user's own points a dict ``{"X_train", "y_train",
@@ -663,13 +659,13 @@ def initial_model(state, classes=None):
         classes: the number of classes of the user's own data (default: the
             dataset's).
     """
-    s = check_state(state)
+    s = check_state(PLAYGROUND, state)
     if s["problem"] == "regression":
-        units, out_act = 1, "linear"
+        k = 1
     else:
         fixed = DATASETS_2D[s["dataset"]][1]
         k = classes if classes is not None else (fixed or s["classes"])
-        units, out_act = (1, "sigmoid") if k == 2 else (k, "softmax")
+    units, out_act, _ = output_layer(s["problem"], k)
     rng = np.random.default_rng(s["seed"])
     sizes = [len(s["features"])] + [layer["units"] for layer in s["layers"]] + [units]
     acts = [layer["activation"] for layer in s["layers"]] + [out_act]

@@ -51,87 +51,32 @@ from ..mnist import load_mnist, preprocess_digit
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from .health import divergence_report
-from .mnist_files import read_mnist_model, save_mnist_model
 from ..model import SequentialModel
-from ..optim import OPTIMIZERS, get_optimizer
 from ..trainer import Trainer, TrainingDiverged
+from . import schema
+from .mnist_files import read_mnist_model, save_mnist_model
+from .schema import MNIST, output_layer
+from .session import Session
 
-INPUTS, CLASSES = 784, 10
-MAX_HIDDEN_LAYERS = 4
-MAX_UNITS = 1024
-HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+INPUTS, CLASSES = schema.PAGES[MNIST]["inputs"], schema.PAGES[MNIST]["classes"]
+_LAYERS = schema.setting(MNIST, "layers")
+MAX_HIDDEN_LAYERS = _LAYERS["max_layers"]
+MAX_UNITS = _LAYERS["max_units"]
+HIDDEN_ACTIVATIONS = tuple(_LAYERS["activations"])
 TRAIN_SAMPLE = 2000   # training accuracy is measured on this many training digits
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1)  # the page's choices
-DEFAULTS = {
-    "n": 10000, "test_fraction": 0.2, "seed": 0,
-    "layers": [{"units": 128, "activation": "relu"}],
-    "optimizer": "momentum", "lr": 0.1, "batch_size": 64, "dtype": "float32",
-}
-_DATA_KEYS = ("n", "test_fraction", "seed")
-_MODEL_KEYS = ("layers", "dtype")
-_LIVE_KEYS = ("optimizer", "lr", "batch_size")
-
-
-def _number(state, key, low, high, integer=False):
-    value = state[key]
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if not ok or math.isnan(value) or not low <= value <= high:
-        kind = "an integer" if integer else "a number"
-        raise ValueError(f"{key} must be {kind} in {low}..{high}. Received: {key}={value!r}")
-    return int(value) if integer else float(value)
+DEFAULTS = schema.defaults(MNIST)
+_DATA_KEYS = schema.data_keys(MNIST)
+_LIVE_KEYS = schema.live_keys(MNIST)
+_REBUILD_KEYS = schema.rebuild_keys(MNIST)
+LEARNING_RATES = tuple(schema.setting(MNIST, "lr")["options"])  # the page's choices
 
 
 def check_state(state, digits=10000):
     """The state with defaults filled in and every value checked (``digits``: how many the file has).
 
-    Raises ``ValueError`` naming the key and the value received.
+    See :func:`.schema.check_state`. Raises ``ValueError`` naming the key and the value received.
     """
-    if not isinstance(state, dict):
-        raise ValueError(f"state must be a dict. Received: {type(state).__name__}")
-    unknown = sorted(set(state) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown state keys: {', '.join(unknown)}")
-    s = {**DEFAULTS, **state}
-    if "n" not in state:
-        s["n"] = digits
-    out = {
-        "n": _number(s, "n", min(100, digits), digits, integer=True),
-        "test_fraction": _number(s, "test_fraction", 0.05, 0.5),
-        "seed": _number(s, "seed", 0, 2**31 - 1, integer=True),
-        "lr": _number(s, "lr", 1e-6, 10.0),
-        "batch_size": _number(s, "batch_size", 1, 1024, integer=True),
-    }
-    if out["lr"] <= 0:
-        raise ValueError(f"lr must be positive. Received: lr={s['lr']!r}")
-    if s["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. "
-                         f"Received: optimizer={s['optimizer']!r}")
-    out["optimizer"] = s["optimizer"]
-    if s["dtype"] not in ("float32", "float64"):
-        raise ValueError(f"dtype must be float32 or float64. Received: dtype={s['dtype']!r}")
-    out["dtype"] = s["dtype"]
-    layers = s["layers"]
-    if not isinstance(layers, (list, tuple)) or len(layers) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"layers must be a list of at most {MAX_HIDDEN_LAYERS} hidden layers. "
-                         f"Received: layers={layers!r}")
-    out["layers"] = []
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, dict) or set(layer) - {"units", "activation"}:
-            raise ValueError(f"hidden layer {i + 1} must be {{'units': int, 'activation': name}}. "
-                             f"Received: {layer!r}")
-        layer = {"activation": "relu", **layer}
-        units = _number(layer, "units", 1, MAX_UNITS, integer=True)
-        if layer["activation"] not in HIDDEN_ACTIVATIONS:
-            raise ValueError(f"hidden layer {i + 1}: activation must be one of "
-                             f"{', '.join(HIDDEN_ACTIVATIONS)}. Received: {layer['activation']!r}")
-        out["layers"].append({"units": units, "activation": layer["activation"]})
-    test = round(out["n"] * out["test_fraction"])
-    if test < CLASSES or out["n"] - test < CLASSES:
-        raise ValueError(f"n={out['n']} with test_fraction={out['test_fraction']} leaves too few "
-                         "digits to train or test on")
-    return out
+    return schema.check_state(MNIST, state, digits)
 
 
 def _as_uint8_images(X):
@@ -139,17 +84,17 @@ def _as_uint8_images(X):
     return np.rint(X.reshape(-1, 28, 28) * 255.0).astype(np.uint8)
 
 
-class MnistPlayground:
+class MnistPlayground(Session):
     """Real MNIST digits, a network the student builds, and what it learned."""
 
+    page = MNIST
+
     def __init__(self):
+        super().__init__()
         self.source = None          # the .npz (bytes or a path), kept to re-split
         self.digits_in_file = None
-        self.state = None
-        self.model = self.trainer = None
         self.X_train = self.y_train = self.X_test = self.y_test = None
         self.history = []           # one record a completed epoch
-        self.diverged = None
         self.report = None          # what went wrong in the last chunk (nnpy.browser.health)
         self._test_out = None       # (step_count, probabilities) of the test set
         self._start_weights = None  # an imported file's weights (flat): where Reset goes back to
@@ -205,47 +150,39 @@ class MnistPlayground:
         changes nothing.
         """
         self._require(model=False)
-        new = check_state(state or {}, self.digits_in_file)
-        old = self.state
-        changed = []
-        if old is None or any(new[k] != old[k] for k in _DATA_KEYS):
-            changed += ["data", "network"]
-        elif any(new[k] != old[k] for k in _MODEL_KEYS):
-            changed.append("network")
-        elif any(new[k] != old[k] for k in _LIVE_KEYS):
-            changed.append("live")
-        result = {"changed": changed, "state": new}
-        if "data" in changed:
-            dtype = np.dtype(new["dtype"])
-            splits = load_mnist(self.source, n=new["n"], test_size=new["test_fraction"],
-                                seed=new["seed"], dtype=dtype)
-            self.X_train, self.y_train, self.X_test, self.y_test = splits
-        elif "network" in changed and self.X_train.dtype != np.dtype(new["dtype"]):
-            self.X_train = self.X_train.astype(new["dtype"])
-            self.X_test = self.X_test.astype(new["dtype"])
-        self.state = new
-        if "network" in changed:
-            self._build()
-        elif "live" in changed:
-            t = self.trainer
-            t.batch_size = new["batch_size"]
-            if t.optimizer.name != new["optimizer"]:
-                t.optimizer = get_optimizer(new["optimizer"], lr=new["lr"])
-            t.lr = new["lr"]
-        if "data" in changed:
-            result["data"] = self.data_summary()
+        result = super().configure(state or {})
+        result["state"] = self.state
         result["network"] = self.network()
         return result
+
+    def check_state(self, state):
+        """Session's check, with ``n`` limited by the digits in the loaded file."""
+        return check_state(state, self.digits_in_file)
+
+    def _change(self, kind, old, result):
+        """Session's hook: a new split and network, or a new network (the dtype may change)."""
+        new = self.state
+        if kind == "data":
+            self.X_train, self.y_train, self.X_test, self.y_test = load_mnist(
+                self.source, n=new["n"], test_size=new["test_fraction"], seed=new["seed"],
+                dtype=np.dtype(new["dtype"]))
+            result["data"] = self.data_summary()
+        elif kind == "network" and self.X_train.dtype != np.dtype(new["dtype"]):
+            self.X_train = self.X_train.astype(new["dtype"])
+            self.X_test = self.X_test.astype(new["dtype"])
+        if kind in ("data", "network"):
+            self._build()
 
     def _build(self):
         s = self.state
         rng = np.random.default_rng(s["seed"])
-        sizes = [INPUTS] + [layer["units"] for layer in s["layers"]] + [CLASSES]
-        acts = [layer["activation"] for layer in s["layers"]] + ["softmax"]
+        units, out_act, loss = output_layer("classification", CLASSES)
+        sizes = [INPUTS] + [layer["units"] for layer in s["layers"]] + [units]
+        acts = [layer["activation"] for layer in s["layers"]] + [out_act]
         self.model = SequentialModel([
             DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng, dtype=s["dtype"])
             for i in range(len(acts))])
-        self.trainer = Trainer(self.model, "softmax_cross_entropy", lr=s["lr"],
+        self.trainer = Trainer(self.model, loss, lr=s["lr"],
                                optimizer=s["optimizer"], batch_size=s["batch_size"], seed=s["seed"],
                                fast=True)
         self.trainer.set_data(self.X_train, self.y_train)
@@ -549,9 +486,8 @@ class MnistPlayground:
                                  hidden_activations=HIDDEN_ACTIVATIONS, max_layers=MAX_HIDDEN_LAYERS,
                                  max_units=MAX_UNITS)
         state, with_settings = self._state_for(found)
-        saved = dict(self.__dict__)
-        try:
-            if any(state[k] != self.state[k] for k in _DATA_KEYS + _MODEL_KEYS):
+        with self.rollback():
+            if any(state[k] != self.state[k] for k in _REBUILD_KEYS):
                 result = self.configure(state)    # a new network (and a new split if asked)
             else:                                 # the same network: built afresh all the same
                 self.state = state                # (configure would only change the live settings)
@@ -562,10 +498,6 @@ class MnistPlayground:
             self._start_weights, self._from_file = weights.copy(), name
             result["network"] = self.network()
             accuracy = self._test_metrics()["accuracy"]
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
         sizes = " -> ".join(str(size) for size in result["network"]["sizes"])
         acts = ", ".join(dict.fromkeys(layer["activation"] for layer in found["layers"]))
         epochs = found["epoch"]

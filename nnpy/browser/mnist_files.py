@@ -30,8 +30,9 @@ from ..layers import DenseLayer
 from ..model import SequentialModel
 from .playground_files import describe_activation, hidden_layers
 from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from .schema import MNIST, PAGES
 
-MAX_FILE_BYTES = 64 * 2**20   # the largest page network (784-1024x4-10) is ~16 MB in float32
+MAX_FILE_BYTES = PAGES[MNIST]["max_file_bytes"]  # see nnpy/browser/schema.py
 CLASS_NAMES = [str(d) for d in range(10)]
 PIXEL_DIVISOR = 255
 

@@ -68,117 +68,40 @@ from ..datasets import FEATURES, feature_map, make_dataset
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from ..model import SequentialModel
-from ..optim import OPTIMIZERS, Regularizer, get_optimizer
+from ..trainer import Trainer, TrainingDiverged
+from . import schema
+from .codegen import playground_code
 from .health import dead_layer, dead_report, divergence_report, overflow_report
 from .playground_files import read_playground_model, save_playground_model
-from ..trainer import Trainer, TrainingDiverged
+from .schema import DATASETS_2D, PLAYGROUND, output_layer
+from .session import Session
 
 GRID = 100            # the decision boundary: GRID x GRID points
 THUMB = 20            # every neuron's heatmap: THUMB x THUMB (GRID / THUMB points averaged)
 DOMAIN = 6.0          # the plotted square is [-DOMAIN, DOMAIN]^2, as in TF Playground
-MAX_LAYERS = 10
-MAX_UNITS = 32
-MAX_CLASSES = 6
-MAX_POINTS = 5000     # the user's own data (CSV, clicks)
-MAX_CSV_CHARS = 2_000_000   # refused by length before parsing (the page refuses bigger files unread)
-HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "leaky_relu")
-DATASETS_2D = {
-    # name: (problem, number of classes or None for "classes" in the state)
-    "circle": ("classification", 2), "xor": ("classification", 2),
-    "gauss": ("classification", 2), "spiral": ("classification", None),
-    "moons": ("classification", 2), "blobs": ("classification", None),
-    "reg-plane": ("regression", 1), "reg-gauss": ("regression", 1),
-}
-SAMPLES = {"classification": 500, "regression": 1200}  # TF Playground's counts
-PAGE_SEED_MAX = 999999  # the page's seed box; noise and the train ratio are whole percents there
-LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)  # the page's choices
+_LAYERS = schema.setting(PLAYGROUND, "layers")
+MAX_LAYERS = _LAYERS["max_layers"]
+MAX_UNITS = _LAYERS["max_units"]
+MAX_CLASSES = schema.setting(PLAYGROUND, "classes")["max"]
+MAX_POINTS = schema.PAGES[PLAYGROUND]["max_points"]
+MAX_CSV_CHARS = schema.PAGES[PLAYGROUND]["max_csv_chars"]   # refused by length before parsing
+HIDDEN_ACTIVATIONS = tuple(_LAYERS["activations"])
+SAMPLES = schema.PAGES[PLAYGROUND]["samples"]
+PAGE_SEED_MAX = schema.setting(PLAYGROUND, "seed")["link_max"]  # the page's seed box; noise and the
+#                                                     train ratio are whole percents there
+DEFAULTS = schema.defaults(PLAYGROUND)
+_DATA_KEYS = schema.data_keys(PLAYGROUND)
+_LIVE_KEYS = schema.live_keys(PLAYGROUND)
+LEARNING_RATES = tuple(schema.setting(PLAYGROUND, "lr")["options"])  # the page's choices
 DEAD_EPOCHS = 10      # a hidden layer dead this many epochs running is reported
-
-DEFAULTS = {
-    "problem": "classification", "dataset": "circle", "classes": 2, "noise": 0.0, "seed": 1,
-    "train_ratio": 0.5, "batch_size": 10, "features": ["x1", "x2"],
-    "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "tanh"}],
-    "optimizer": "sgd", "lr": 0.03, "regularization": None, "reg_rate": 0.0,
-}
-_DATA_KEYS = ("problem", "dataset", "classes", "noise", "seed", "train_ratio")
-_MODEL_KEYS = ("features", "layers", "seed")  # and the output, which follows the data
-_LIVE_KEYS = ("batch_size", "optimizer", "lr", "regularization", "reg_rate")
-
-
-# ------------------------------------------------------------------ checking
-
-def _number(state, key, low, high, integer=False):
-    value = state[key]
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if not ok or not (low <= value <= high) or (isinstance(value, float) and math.isnan(value)):
-        kind = "an integer" if integer else "a number"
-        raise ValueError(f"{key} must be {kind} in {low}..{high}. Received: {key}={value!r}")
-    return int(value) if integer else float(value)
-
-
-def _choice(state, key, options):
-    value = state[key]
-    if value not in options:
-        raise ValueError(f"{key} must be one of {', '.join(map(str, options))}. Received: {key}={value!r}")
-    return value
 
 
 def check_state(state):
-    """The page's state with defaults filled in and every value checked.
+    """The page's state with defaults filled in and every value checked (:func:`.schema.check_state`).
 
     Raises ``ValueError`` naming the key and the value received.
     """
-    if not isinstance(state, dict):
-        raise ValueError(f"state must be a dict. Received: {type(state).__name__}")
-    unknown = sorted(set(state) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown state keys: {', '.join(unknown)}")
-    s = {**DEFAULTS, **state}
-    out = {}
-    out["problem"] = _choice(s, "problem", ("classification", "regression"))
-    out["dataset"] = _choice(s, "dataset", tuple(DATASETS_2D))
-    if DATASETS_2D[out["dataset"]][0] != out["problem"]:
-        raise ValueError(f"dataset {out['dataset']!r} is not a {out['problem']} dataset")
-    out["classes"] = _number(s, "classes", 2, MAX_CLASSES, integer=True)
-    out["noise"] = _number(s, "noise", 0, 0.5)
-    out["seed"] = _number(s, "seed", 0, 2**31 - 1, integer=True)
-    out["train_ratio"] = _number(s, "train_ratio", 0.1, 0.9)
-    out["batch_size"] = _number(s, "batch_size", 1, 1000, integer=True)
-    features = s["features"]
-    if not isinstance(features, (list, tuple)) or not features:
-        raise ValueError(f"features must be a non-empty list of names from {', '.join(FEATURES)}. "
-                         f"Received: features={features!r}")
-    for name in features:
-        if name not in FEATURES:
-            raise ValueError(f"unknown feature {name!r}; choose from {', '.join(FEATURES)}")
-    if len(set(features)) != len(features):
-        raise ValueError(f"features are listed twice: {features!r}")
-    out["features"] = [f for f in FEATURES if f in features]  # canonical order
-    layers = s["layers"]
-    if not isinstance(layers, (list, tuple)) or len(layers) > MAX_LAYERS:
-        raise ValueError(f"layers must be a list of at most {MAX_LAYERS} hidden layers. "
-                         f"Received: {layers!r}")
-    out["layers"] = []
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, dict) or set(layer) - {"units", "activation"}:
-            raise ValueError(f"layer {i + 1} must be {{'units': n, 'activation': name}}. Received: {layer!r}")
-        units = layer.get("units")
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or not 1 <= units <= MAX_UNITS:
-            raise ValueError(f"layer {i + 1}: units must be an integer in 1..{MAX_UNITS}. Received: {units!r}")
-        act = layer.get("activation", "tanh")
-        if act not in HIDDEN_ACTIVATIONS:
-            raise ValueError(f"layer {i + 1}: activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}. "
-                             f"Received: {act!r}")
-        out["layers"].append({"units": int(units), "activation": act})
-    out["optimizer"] = _choice(s, "optimizer", tuple(OPTIMIZERS))
-    out["lr"] = _number(s, "lr", 0, 10)
-    reg = s["regularization"]
-    reg = None if reg in (None, "none", "") else reg
-    out["regularization"] = _choice({"regularization": reg}, "regularization", (None, "l1", "l2"))
-    out["reg_rate"] = _number(s, "reg_rate", 0, 10)
-    return out
+    return schema.check_state(PLAYGROUND, state)
 
 
 def _on_page_grid(state):
@@ -217,20 +140,19 @@ def _activation_kind(name):
     return {"tanh": "signed", "sigmoid": "probability", "softmax": "probability"}.get(name, "free")
 
 
-class Playground:
+class Playground(Session):
     """One playground session: the dataset, the model and the trainer.
 
     Every public method takes plain data and returns plain data and NumPy
     arrays (see the module docstring for the state and the snapshot).
     """
 
+    page = PLAYGROUND
+
     def __init__(self):
-        self.state = None
-        self.model = None
-        self.trainer = None
+        super().__init__()
         self.source = None          # {"kind": "generated"|"custom", "name": ..., "X", "y"}
         self.X_train = self.y_train = self.X_test = self.y_test = None
-        self.diverged = None
         self.report = None          # what went wrong in the last chunk (nnpy.browser.health)
         self._dead_since = None     # the epoch from which a hidden layer was seen dead
         self._grid = _grid_points()
@@ -290,39 +212,25 @@ class Playground:
         "network": ... (if the network was rebuilt), "snapshot": ...}``.
         Raises ``ValueError`` for a bad state, leaving everything as it was.
         """
-        new = check_state(state)
-        old = self.state
-        changed = []
-        self.diverged = self.report = None  # a report is about the settings it was made under
-        if old is None or any(new[k] != old[k] for k in _DATA_KEYS):
-            changed.append("data")
-        custom_split_only = (old is not None and self.source["kind"] == "custom"
-                             and all(new[k] == old[k] for k in _DATA_KEYS if k != "train_ratio"))
-        if "data" in changed or any(new[k] != old[k] for k in _MODEL_KEYS):
-            changed.append("network")
-        elif any(new[k] != old[k] for k in _LIVE_KEYS):
-            changed.append("live")
+        return super().configure(state)
 
-        if "data" in changed:
-            if custom_split_only:
-                source = self.source
-            else:
-                source = self._generated(new)
-            splits = self._split(source, new)
-            self.source, self.state = source, new
-            (self.X_train, self.y_train, self.X_test, self.y_test) = splits
-        self.state = new
-        result = {"changed": changed}
-        if "network" in changed:
+    def _change(self, kind, old, result):
+        """Session's hook: new data, a new network, or the record of a live change; the snapshot."""
+        new = self.state
+        self.diverged = self.report = None  # a report is about the settings it was made under
+        if kind == "data":
+            custom_split_only = (old is not None and self.source["kind"] == "custom"
+                                 and all(new[k] == old[k] for k in _DATA_KEYS if k != "train_ratio"))
+            self.source = self.source if custom_split_only else self._generated(new)
+            self.X_train, self.y_train, self.X_test, self.y_test = self._split(self.source, new)
+        if kind in ("data", "network"):
             self._build()
             result["network"] = self.network()
-        elif "live" in changed:
-            self._apply_live()
+        elif kind == "live":
             self._record_live()
-        if "data" in changed:
+        if kind == "data":
             result["points"] = self.points()
         result["snapshot"] = self.snapshot()
-        return result
 
     def _generated(self, s):
         name = s["dataset"]
@@ -342,11 +250,8 @@ class Playground:
                                 seed=s["seed"])
 
     def _output(self):
-        if self.state["problem"] == "regression":
-            return 1, "linear", "mse"
-        if self.num_classes == 2:
-            return 1, "sigmoid", "binary_cross_entropy"
-        return self.num_classes, "softmax", "softmax_cross_entropy"
+        """(units, activation, loss) of the output layer: :func:`.schema.output_layer`."""
+        return output_layer(self.state["problem"], self.num_classes)
 
     def _build(self):
         """A new model and trainer from the state: the seed fixes the initial weights and the shuffling."""
@@ -386,16 +291,13 @@ class Playground:
         self._Y_train = self.trainer.prepare(self._F_train, self.y_train)[1]
         self._Y_test = self.trainer.prepare(self._F_test, self.y_test)[1]
 
-    def _apply_live(self):
-        s, t = self.state, self.trainer
-        t.batch_size = s["batch_size"]
-        if self.framework is not None:   # the course's trainer: SGD and the learning rate only
-            t.lr = s["lr"]
-            return
-        if t.optimizer.name != s["optimizer"]:
-            t.optimizer = get_optimizer(s["optimizer"], lr=s["lr"])
-        t.lr = s["lr"]
-        t.regularizer = Regularizer(s["regularization"], s["reg_rate"])
+    def apply_live(self):
+        """Session's live change; the course's trainer (a student's framework) takes SGD and the
+        learning rate only."""
+        if self.framework is None:
+            return super().apply_live()
+        self.trainer.batch_size = self.state["batch_size"]
+        self.trainer.lr = self.state["lr"]
 
     def _new_run(self):
         """Epoch 0: the history starts again with the settings in effect now."""
@@ -936,7 +838,6 @@ class Playground:
         """
         self._require()
         self._nnpy_only("The Code panel")
-        from .codegen import playground_code  # codegen imports this module
         from .notebook import is_plain_url
         if not is_plain_url(wheel_url):
             wheel_url = None   # not a plain web address: the notebook says how to install nnpy instead
@@ -965,8 +866,7 @@ class Playground:
         found = read_playground_model(bytes(data), str(name), hidden_activations=HIDDEN_ACTIVATIONS,
                                       max_layers=MAX_LAYERS, max_units=MAX_UNITS, max_classes=MAX_CLASSES)
         state, kept = self._state_for(found)
-        saved = dict(self.__dict__)
-        try:
+        with self.rollback():
             result = self.configure(state)
             if "network" not in result["changed"]:  # the same architecture: a new run all the same
                 self._build()
@@ -977,10 +877,6 @@ class Playground:
             self._new_run()
             result["network"] = self.network()
             result["snapshot"] = self.snapshot()
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
         layers = " -> ".join([str(len(found["features"]))] + [str(l["units"]) for l in found["layers"]] +
                              [str(self.model.layers[-1].out_features)])
         epoch = f", trained {found['epoch']} epochs" if found["epoch"] else ""

@@ -29,13 +29,15 @@ from ..datasets import FEATURES
 from ..layers import DenseLayer
 from ..model import SequentialModel
 from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from .schema import PAGES, PLAYGROUND, problem_of_output
 
 # The largest network the page shows (7 features, 10 hidden layers of 32, 6 classes) has
 # 9,958 weights: 78 KB in float64. A file whose architecture declares more weights than
 # MAX_WEIGHT_BYTES is refused from its JSON header, before anything of that size is
-# allocated; MAX_FILE_BYTES (weights, header and metadata) is checked before it is read.
+# allocated; MAX_FILE_BYTES (weights, header and metadata; nnpy/browser/schema.py, which
+# the page reads too) is checked before it is read.
 MAX_WEIGHT_BYTES = 2**20
-MAX_FILE_BYTES = 2 * 2**20
+MAX_FILE_BYTES = PAGES[PLAYGROUND]["max_file_bytes"]
 
 
 class NotAPlaygroundModel(ValueError):
@@ -98,12 +100,9 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
     described = hidden_layers(layers[:-1], refuse, "the playground", activations=hidden_activations,
                               max_layers=max_layers, max_units=max_units)
     units, out_act = out.out_features, out.activation.name
-    if out_act == "sigmoid" and units == 1:
-        problem, classes = "classification", 2
-    elif out_act == "softmax" and 3 <= units <= max_classes:
-        problem, classes = "classification", units
-    elif out_act == "linear" and units == 1:
-        problem, classes = "regression", 1
+    served = problem_of_output(units, out_act, max_classes)
+    if served is not None:
+        problem, classes = served
     else:
         raise refuse(f"its output is {units} {describe_activation(out.activation)} unit{'s' if units != 1 else ''}; "
                      "the playground's output is one sigmoid unit (two classes), 3 to "

@@ -106,7 +106,7 @@ def test_subset_and_split_settings(mp):
     ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam"),
     ({"n": 50}, "n must be an integer in 100..10000"),
     ({"test_fraction": 0.9}, "test_fraction must be a number in 0.05..0.5"),
-    ({"dtype": "float16"}, "dtype must be float32 or float64"),
+    ({"dtype": "float16"}, "dtype must be one of float32, float64"),
     ({"epochs": 3}, "unknown state keys: epochs"),
 ])
 def test_bad_settings_are_refused_and_change_nothing(mp, state, message):

@@ -29,7 +29,7 @@ function outputDelta(result, unit) {
   const a = at(out.a, 0, unit), y = at(result.targets, 0, unit), d = at(out.delta, 0, unit);
   if (result.logits) {
     return `<p>δ = ∂L/∂z = a − y = ${num(a, "a")} − ${paren(y, "y")} = ${num(d, "delta")}
-      <span class="muted">(${result.loss_name === "softmax_cross_entropy" ? "softmax" : "sigmoid"} with cross-entropy:
+      <span class="muted">(${actName(out.activation)} with cross-entropy:
       the loss's gradient on z is the output minus the target)</span></p>`;
   }
   const ga = at(out.grad_a, 0, unit), deriv = at(out.act_deriv, 0, unit);

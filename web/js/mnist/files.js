@@ -12,9 +12,10 @@
  *   files.setEnabled(on);
  */
 
+import { SCHEMA } from "../core/settings.js";
 import { download } from "../core/status.js";
 
-export const MAX_FILE_BYTES = 64 * 2 ** 20; // as nnpy.browser.mnist_files.MAX_FILE_BYTES
+export const MAX_FILE_BYTES = SCHEMA.pages.mnist.max_file_bytes;
 
 /** The engine's reason, without the Python type and the file name it starts with. */
 function problemOf(err, name) {

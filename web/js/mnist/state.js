@@ -18,48 +18,64 @@
  */
 
 import { capNotes, count, describe, findValue, formatValue, hashPart, hashParts, MAX_NOTES, parseValue, shorten } from "../core/hash.js";
+import { SCHEMA, row } from "../core/settings.js";
 
 export { formatValue, parseValue };
 
+// Every list, limit and default below comes from nnpy/browser/schema.py (as js/core/schema.js).
+const PAGE = SCHEMA.pages.mnist;
+const LAYERS = row("mnist", "layers");
+
 /** The hidden layers the layer editor offers, and the limits of nnpy.browser.mnist. */
-export const UNITS = [16, 32, 64, 128, 256, 512];
-export const ACTIVATIONS = [["relu", "ReLU"], ["tanh", "tanh"], ["sigmoid", "sigmoid"], ["leaky_relu", "leaky ReLU"], ["linear", "linear"]];
-export const ACTIVATION_NAMES = ACTIVATIONS.map(([name]) => name);
-export const MAX_LAYERS = 4;
-export const MAX_UNITS = 1024;
-export const OPTIMIZERS = ["sgd", "momentum", "adam"];
+export const UNITS = LAYERS.unit_options;
+export const ACTIVATIONS = LAYERS.activations.map((name, i) => [name, LAYERS.activation_labels[i]]);
+export const ACTIVATION_NAMES = LAYERS.activations;
+export const MAX_LAYERS = LAYERS.max_layers;
+export const MAX_UNITS = LAYERS.max_units;
+export const OPTIMIZERS = row("mnist", "optimizer").values;
 /** The options of the page's selects (mnist.html); the hash takes other values in range for all but epochs. */
-export const LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
-export const BATCH_SIZES = [8, 16, 32, 64, 128, 256];
-export const EPOCHS = [1, 3, 5, 10, 20, 50];
-export const DIGITS = [1000, 2000, 5000, 10000];
-export const TEST_RATIOS = [0.1, 0.2, 0.3, 0.5];
-export const MAX_DIGITS = 10000;   // the digits in data/mnist.npz
-export const MAX_SEED = 2 ** 31 - 1;
-export const MIN_TEST_DIGITS = 10; // the engine's least: one per class
+export const LEARNING_RATES = row("mnist", "lr").options;
+export const BATCH_SIZES = row("mnist", "batch_size").options;
+export const EPOCHS = row("mnist", "epochs").values;
+export const DIGITS = row("mnist", "n").options;
+export const TEST_RATIOS = row("mnist", "test_fraction").options;
+export const MAX_DIGITS = row("mnist", "n").max;   // the digits in data/mnist.npz
+export const MAX_SEED = row("mnist", "seed").max;
+export const MIN_TEST_DIGITS = PAGE.min_test_digits; // the engine's least: one per class
 export { MAX_NOTES };
 
+/** A schema row as a hash property (../core/hash.js's types), named by its link key. */
+function prop(name, extra = {}) {
+  const r = row("mnist", name);
+  const base = { name: r.link, type: r.type, def: r.default, setting: name, [r.kind]: true };
+  if (r.type === "int" || r.type === "number") Object.assign(base, { min: r.min, max: r.max });
+  if (r.type === "enum" || r.type === "choice") base.values = r.values;
+  return { ...base, ...extra };
+}
+
 /**
- * The table (the types are ../hash.js's): int/number (min, max), choice (a number among values),
- * enum (values), ints (whole numbers min..max; past maxLength the first are kept, with a note),
- * enums (a list of values).
- * `rebuild`: a change builds a new network at epoch 0; `live`: the engine takes it while training.
+ * The table (the types are ../core/hash.js's): int/number (min, max), choice (a number among
+ * values), enum (values), ints (whole numbers min..max; past maxLength the first are kept, with a
+ * note), enums (a list of values). `setting` is the schema's (and the engine's) name;
+ * `network`/`data`: a change builds a new network at epoch 0; `live`: the engine takes it while
+ * training; `page`: the engine never sees it.
  */
 export const PROPS = [
-  { name: "networkShape", type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, truncate: true, def: [128],
-    rebuild: true },
-  { name: "activations", type: "enums", values: ACTIVATION_NAMES, def: ["relu"], rebuild: true },
-  { name: "optimizer", type: "enum", values: OPTIMIZERS, def: "momentum", live: true },
-  { name: "learningRate", type: "number", min: 1e-6, max: 10, def: 0.1, live: true },
-  { name: "batchSize", type: "int", min: 1, max: 1024, def: 64, live: true },
-  { name: "epochs", type: "choice", values: EPOCHS, def: 10 },
-  { name: "digits", type: "int", min: 100, max: MAX_DIGITS, def: 10000, rebuild: true },
-  { name: "testRatio", type: "number", min: 0.05, max: 0.5, def: 0.2, rebuild: true },
-  { name: "seed", type: "int", min: 0, max: MAX_SEED, def: 0, rebuild: true },
+  { name: LAYERS.link, type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, truncate: true,
+    def: LAYERS.default.map((l) => l.units), network: true },
+  { name: LAYERS.activations_link, type: "enums", values: ACTIVATION_NAMES,
+    def: LAYERS.default.map((l) => l.activation), network: true },
+  prop("optimizer"),
+  prop("lr"),
+  prop("batch_size"),
+  prop("epochs"),
+  prop("n"),
+  prop("test_fraction"),
+  prop("seed"),
 ];
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
-const ALIASES = new Map([["layers", "networkShape"]]);
+const ALIASES = new Map(LAYERS.aliases.map((alias) => [alias, LAYERS.link]));
 
 /** The page's default setup: 784 → 128 ReLU → 10, momentum, lr 0.1, batch 64, 10 epochs a run. */
 export function defaults() {
@@ -113,9 +129,9 @@ export function parseHash(hash) {
 function settle(state, notes, { single, sawActivations }) {
   const n = state.networkShape.length;
   if (!sawActivations) {
-    state.activations = Array(n).fill(single || "relu");
+    state.activations = Array(n).fill(single || LAYERS.default_activation);
   } else if (state.activations.length !== n) {
-    const fill = single || state.activations[state.activations.length - 1] || "relu";
+    const fill = single || state.activations[state.activations.length - 1] || LAYERS.default_activation;
     const given = count(state.activations.length, "activation");
     notes.push(`The link lists ${given} for ${count(n, "hidden layer")}; ` +
       (state.activations.length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
@@ -163,5 +179,5 @@ export function changedKeys(a, b) {
 }
 
 /** Whether going from `a` to `b` builds a new network (at epoch 0), or only changes live settings. */
-export const needsRebuild = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).rebuild);
+export const needsRebuild = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).network || BY_NAME.get(k).data);
 export const changesLive = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).live);

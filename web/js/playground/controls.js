@@ -15,7 +15,8 @@
 
 import {
   ACTIVATIONS, CLASSIFICATION_DATASETS, LEARNING_RATES, MAX_CLASSES, MAX_LAYERS, MAX_UNITS,
-  MULTICLASS_DATASETS, REGRESSION_DATASETS, REGULARIZATION_RATES, countParams,
+  MULTICLASS_DATASETS, OPTIMIZERS, PROBLEMS, REGRESSION_DATASETS, REGULARIZATIONS, REGULARIZATION_RATES, SEED,
+  countParams,
 } from "./state.js";
 import { CLASS_COLORS, CLASS_NAMES, rgb } from "../core/colors.js";
 import { activationLabel } from "./network.js";
@@ -53,10 +54,12 @@ export function createControls(root, { update, actions, getState }) {
   options(el.lr, LEARNING_RATES);
   options(el.act, ["mixed", ...ACTIVATIONS], (v) => (v === "mixed" ? "(per layer)" : activationLabel(v)));
   el.act.querySelector('option[value="mixed"]').disabled = true;
-  options(el.reg, ["none", "L1", "L2"], (v) => (v === "none" ? "None" : v));
+  options(el.reg, REGULARIZATIONS, (v) => (v === "none" ? "None" : v));
   options(el.regRate, REGULARIZATION_RATES);
-  options(el.problem, ["classification", "regression"], (v) => v[0].toUpperCase() + v.slice(1));
-  options(el.optimizer, ["sgd", "momentum", "adam"], (v) => ({ sgd: "SGD", momentum: "Momentum", adam: "Adam" })[v]);
+  el.seed.min = String(SEED.min);
+  el.seed.max = String(SEED.max);
+  options(el.problem, PROBLEMS, (v) => v[0].toUpperCase() + v.slice(1));
+  options(el.optimizer, OPTIMIZERS, (v) => ({ sgd: "SGD", momentum: "Momentum", adam: "Adam" })[v] || v);
   options(el.classes, Array.from({ length: MAX_CLASSES - 1 }, (_, i) => i + 2), (v) => `${v} classes`);
 
   const chip = (name, group) => `<label class="chip"><input type="radio" name="${group}" value="${name}">` +
@@ -109,12 +112,12 @@ export function createControls(root, { update, actions, getState }) {
   }
   el.seed.addEventListener("change", () => {
     const v = Number(el.seed.value);
-    if (Number.isInteger(v) && v >= 0 && v <= 999999 && el.seed.value.trim() !== "") {
+    if (Number.isInteger(v) && v >= SEED.min && v <= SEED.max && el.seed.value.trim() !== "") {
       el.seed.removeAttribute("aria-invalid");
       update({ seed: v });
     } else {
       el.seed.setAttribute("aria-invalid", "true");
-      actions.message("The seed is a whole number from 0 to 999999.");
+      actions.message(`The seed is a whole number from ${SEED.min} to ${SEED.max}.`);
     }
   });
   el.showTest.addEventListener("change", () => update({ showTestData: el.showTest.checked }));

@@ -11,11 +11,12 @@
  * "Could not import f.nnpy: <the engine's reason>. Your model is unchanged."
  */
 
+import { SCHEMA } from "../core/settings.js";
 import { createShare } from "../core/share.js";
 import { download, messageOf } from "../core/status.js";
 
 /** The page refuses bigger files without reading them (the engine's limit is the same). */
-export const MAX_MODEL_BYTES = 2 * 2 ** 20;  // nnpy/browser/playground_files.py MAX_FILE_BYTES
+export const MAX_MODEL_BYTES = SCHEMA.pages.playground.max_file_bytes;
 
 /** The sentence for a refused import; the engine's reason usually starts with the file's name. */
 export function importFailure(name, reason) {

@@ -10,7 +10,7 @@
 import { createEngine } from "../core/engine.js";
 import { formatNumber } from "../core/numbers.js";
 import {
-  FEATURES, MULTICLASS_DATASETS, createStore, engineMatches, fromEngine, parseHash, toEngine,
+  FEATURES, createStore, engineMatches, fromEngine, outputLayerOf, parseHash, toEngine,
 } from "./state.js";
 import { inPageTarget } from "../core/hash.js";
 import { DATASET_LABELS, createControls } from "./controls.js";
@@ -103,9 +103,9 @@ const charts = createCharts($("charts"));
 const stats = createStats({ metrics: $("metrics"), confusion: $("confusion") });
 
 function structureOf(state, engineNetwork) {
-  const multi = state.problem === "classification" && MULTICLASS_DATASETS.includes(state.dataset) && state.classes > 2;
-  let outputs = state.problem === "regression" ? 1 : multi ? state.classes : 1;
-  let outputKind = state.problem === "regression" ? "linear" : multi ? "softmax" : "sigmoid";
+  const out = outputLayerOf(state);
+  let outputs = out.units;
+  let outputKind = out.activation;
   if (engineNetwork && engineNetwork.problem === state.problem) { // the user's data decides the classes
     const last = engineNetwork.layers[engineNetwork.layers.length - 1];
     outputs = last.units;

@@ -15,67 +15,77 @@
  */
 
 import { capNotes, count, describe, formatValue, hashPart, hashParts, inPageTarget, parseValue, shorten } from "../core/hash.js";
+import { SCHEMA, outputLayer, rebuildKeys } from "../core/settings.js";
 
 export { formatValue, parseValue };
 
-export const CLASSIFICATION_DATASETS = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
-export const REGRESSION_DATASETS = ["reg-plane", "reg-gauss"];
-export const MULTICLASS_DATASETS = ["spiral", "blobs"];
-export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu"];
-export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-export const REGULARIZATION_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-export const MAX_LAYERS = 10;
-export const MAX_UNITS = 32;
-export const MAX_CLASSES = 6;
+// Every list, limit and default below comes from nnpy/browser/schema.py (as js/core/schema.js).
+const PAGE = SCHEMA.pages.playground;
+const ROW = Object.fromEntries(SCHEMA.settings.playground.map((row) => [row.name, row]));
+const datasetsWhere = (test) => Object.keys(PAGE.datasets).filter((name) => test(PAGE.datasets[name]));
+export const CLASSIFICATION_DATASETS = datasetsWhere((d) => d.problem === "classification");
+export const REGRESSION_DATASETS = datasetsWhere((d) => d.problem === "regression");
+export const MULTICLASS_DATASETS = datasetsWhere((d) => d.classes === null);
+export const ACTIVATIONS = ROW.layers.activations;
+export const LEARNING_RATES = ROW.lr.options;
+export const REGULARIZATION_RATES = ROW.reg_rate.options;
+export const MAX_LAYERS = ROW.layers.max_layers;
+export const MAX_UNITS = ROW.layers.max_units;
+export const MAX_CLASSES = ROW.classes.max;
+export const PROBLEMS = ROW.problem.values;
+export const OPTIMIZERS = ROW.optimizer.values;
+export const REGULARIZATIONS = ROW.regularization.link_values;
 
 /** The input features: hash key (TF Playground's name), engine name, label. */
-export const FEATURES = [
-  { key: "x", name: "x1", label: "x₁" },
-  { key: "y", name: "x2", label: "x₂" },
-  { key: "xSquared", name: "x1^2", label: "x₁²" },
-  { key: "ySquared", name: "x2^2", label: "x₂²" },
-  { key: "xTimesY", name: "x1*x2", label: "x₁x₂" },
-  { key: "sinX", name: "sin(x1)", label: "sin(x₁)" },
-  { key: "sinY", name: "sin(x2)", label: "sin(x₂)" },
-];
+export const FEATURES = ROW.features.values.map((name, i) => ({
+  key: ROW.features.links[i], name, label: ROW.features.labels[i],
+}));
+
+/** A number setting's hash property: the engine's limits times the page's scale (whole percents). */
+function numberProp(row, extra = {}) {
+  const scale = row.scale || 1;
+  const min = Math.round(row.min * scale * 1e9) / 1e9;
+  const max = row.link_max ?? Math.round(row.max * scale * 1e9) / 1e9;
+  const type = row.type === "int" || scale !== 1 ? "int" : "number";
+  return { name: row.link, type, min, max, def: Math.round(row.default * scale * 1e9) / 1e9, ...extra };
+}
 
 /**
- * The table. type: enum (values), int/number (min, max), bool, ints (a list: min, max, maxLength),
- * enums (a list of values). `hash: false` keeps a property out of the URL.
+ * The table of the URL hash. type: enum (values), int/number (min, max), bool, ints (a list: min,
+ * max, maxLength), enums (a list of values). Built from the schema's rows: the hash uses TF
+ * Playground's key names (`link`), the engine the schema's names (`toEngine`).
  */
 export const PROPS = [
-  { name: "problem", type: "enum", values: ["classification", "regression"], def: "classification" },
-  { name: "dataset", type: "enum", values: CLASSIFICATION_DATASETS, def: "circle" },
-  { name: "regDataset", type: "enum", values: REGRESSION_DATASETS, def: "reg-plane" },
-  { name: "classes", type: "int", min: 2, max: MAX_CLASSES, def: 2 },
-  { name: "noise", type: "int", min: 0, max: 50, def: 0 },
-  { name: "percTrainData", type: "int", min: 10, max: 90, def: 50 },
-  { name: "batchSize", type: "int", min: 1, max: 100, def: 10 },
-  { name: "seed", type: "int", min: 0, max: 999999, def: 1 },
-  { name: "networkShape", type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS, def: [4, 2] },
-  { name: "activations", type: "enums", values: ACTIVATIONS, def: ["tanh", "tanh"] },
-  { name: "learningRate", type: "number", min: 0, max: 10, def: 0.03 },
-  { name: "optimizer", type: "enum", values: ["sgd", "momentum", "adam"], def: "sgd" },
-  { name: "regularization", type: "enum", values: ["none", "L1", "L2"], def: "none" },
-  { name: "regularizationRate", type: "number", min: 0, max: 10, def: 0 },
-  ...FEATURES.map((f, i) => ({ name: f.key, type: "bool", def: i < 2 })),
-  { name: "showTestData", type: "bool", def: false },
-  { name: "discretize", type: "bool", def: false },
-  { name: "embed", type: "bool", def: false, optional: true },
-  // Look inside one training step (js/inside/): the mode, its point and a chosen label (absent: the nearest point's)
-  { name: "inside", type: "bool", def: false, optional: true },
-  { name: "insideX1", type: "number", min: -1000, max: 1000, def: null, optional: true },
-  { name: "insideX2", type: "number", min: -1000, max: 1000, def: null, optional: true },
-  { name: "insideLabel", type: "number", min: -1000, max: 1000, def: null, optional: true },
+  { name: "problem", type: "enum", values: ROW.problem.values, def: ROW.problem.default },
+  { name: ROW.dataset.link, type: "enum", values: CLASSIFICATION_DATASETS, def: ROW.dataset.default },
+  { name: ROW.dataset.regression_link, type: "enum", values: REGRESSION_DATASETS, def: ROW.dataset.regression_default },
+  numberProp(ROW.classes),
+  numberProp(ROW.noise),
+  numberProp(ROW.train_ratio),
+  numberProp(ROW.batch_size),
+  numberProp(ROW.seed),
+  { name: ROW.layers.link, type: "ints", min: 1, max: MAX_UNITS, maxLength: MAX_LAYERS,
+    def: ROW.layers.default.map((l) => l.units) },
+  { name: ROW.layers.activations_link, type: "enums", values: ACTIVATIONS,
+    def: ROW.layers.default.map((l) => l.activation) },
+  numberProp(ROW.lr),
+  { name: ROW.optimizer.link, type: "enum", values: ROW.optimizer.values, def: ROW.optimizer.default },
+  { name: ROW.regularization.link, type: "enum", values: ROW.regularization.link_values,
+    def: ROW.regularization.link_values[ROW.regularization.values.indexOf(ROW.regularization.default)] },
+  numberProp(ROW.reg_rate),
+  ...FEATURES.map((f) => ({ name: f.key, type: "bool", def: ROW.features.default.includes(f.name) })),
+  // the page's own settings (never sent to the engine): what it shows, embedding, Look inside
+  ...SCHEMA.settings.playground.filter((r) => r.kind === "page").map((r) => ({
+    name: r.link, type: r.type, def: r.default, ...(r.type === "number" ? { min: r.min, max: r.max } : {}),
+    ...(r.optional ? { optional: true } : {}),
+  })),
 ];
 
+/** The seed box's limits (the engine takes larger seeds, from a model file). */
+export const SEED = PROPS.find((p) => p.name === ROW.seed.link);
+
 /** Controls a link may hide with `<name>_hide=true`. */
-export const HIDEABLE = [
-  "problem", "dataset", "regDataset", "classes", "noise", "percTrainData", "batchSize", "seed",
-  "networkShape", "activations", "learningRate", "optimizer", "regularization", "regularizationRate",
-  "features", "showTestData", "discretize", "userData", "playButton", "stepButton", "resetButton",
-  "insideButton",
-];
+export const HIDEABLE = PAGE.hideable;
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
 
@@ -129,9 +139,9 @@ export function parseHash(hash) {
   // Consistency: one activation per hidden layer.
   const n = state.networkShape.length;
   if (!sawActivations) {
-    state.activations = Array(n).fill(single || "tanh");
+    state.activations = Array(n).fill(single || ROW.layers.default_activation);
   } else if (state.activations.length !== n) {
-    const fill = single || state.activations[state.activations.length - 1] || "tanh";
+    const fill = single || state.activations[state.activations.length - 1] || ROW.layers.default_activation;
     notes.push(`The link lists ${count(state.activations.length, "activation")} for ` +
       `${count(n, "hidden layer")}; ` +
       (state.activations.length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
@@ -145,7 +155,7 @@ export function parseHash(hash) {
 }
 
 // TF Playground keys we read links with but have no use for.
-const TF_IGNORED = new Set(["cosX", "cosY", "collectStats", "initZero", "hideText", "tutorial", "stepButton"]);
+const TF_IGNORED = new Set(PAGE.ignored_links);
 
 /** The hash for a state (every property, so a link does not depend on today's defaults). */
 export function serialize(state) {
@@ -173,22 +183,25 @@ export function serializeChanged(state) {
   return "#" + parts.join("&");
 }
 
-/** The dict nnpy.browser.playground.Playground.configure takes. */
+const REG = ROW.regularization;
+const scaled = (name, state) => state[ROW[name].link] / (ROW[name].scale || 1);
+
+/** The dict nnpy.browser.playground.Playground.configure takes (the schema's names and units). */
 export function toEngine(state) {
   return {
     problem: state.problem,
     dataset: state.problem === "regression" ? state.regDataset : state.dataset,
     classes: MULTICLASS_DATASETS.includes(state.dataset) ? state.classes : 2,
-    noise: state.noise / 100,
+    noise: scaled("noise", state),
     seed: state.seed,
-    train_ratio: state.percTrainData / 100,
-    batch_size: state.batchSize,
+    train_ratio: scaled("train_ratio", state),
+    batch_size: state[ROW.batch_size.link],
     features: FEATURES.filter((f) => state[f.key]).map((f) => f.name),
     layers: state.networkShape.map((units, i) => ({ units, activation: state.activations[i] })),
     optimizer: state.optimizer,
-    lr: state.learningRate,
-    regularization: state.regularization === "none" ? null : state.regularization.toLowerCase(),
-    reg_rate: state.regularizationRate,
+    lr: state[ROW.lr.link],
+    regularization: REG.values[REG.link_values.indexOf(state.regularization)],
+    reg_rate: state[ROW.reg_rate.link],
   };
 }
 
@@ -218,39 +231,42 @@ export function fromEngine(engine, base = defaults()) {
   } else if (CLASSIFICATION_DATASETS.includes(engine.dataset)) {
     state.dataset = engine.dataset;
   }
-  state.noise = clamp("noise", engine.noise * 100);
-  state.percTrainData = clamp("percTrainData", engine.train_ratio * 100);
-  state.batchSize = clamp("batchSize", engine.batch_size);
+  for (const name of ["noise", "train_ratio", "batch_size", "lr", "reg_rate"]) {
+    const r = ROW[name];
+    state[r.link] = clamp(r.link, engine[name] * (r.scale || 1));
+  }
   state.seed = clamp("seed", engine.seed);
   const names = new Set(engine.features || []);
   for (const f of FEATURES) state[f.key] = names.has(f.name);
   if (!FEATURES.some((f) => state[f.key])) state.x = state.y = true;
   const layers = (engine.layers || []).slice(0, MAX_LAYERS);
   state.networkShape = layers.map((l) => clamp("networkShape", l.units));
-  state.activations = layers.map((l) => (ACTIVATIONS.includes(l.activation) ? l.activation : "tanh"));
-  if (["sgd", "momentum", "adam"].includes(engine.optimizer)) state.optimizer = engine.optimizer;
-  state.learningRate = clamp("learningRate", engine.lr);
-  state.regularization = engine.regularization === "l1" ? "L1" : engine.regularization === "l2" ? "L2" : "none";
-  state.regularizationRate = clamp("regularizationRate", engine.reg_rate);
+  state.activations = layers.map((l) => (ACTIVATIONS.includes(l.activation) ? l.activation : ROW.layers.default_activation));
+  if (ROW.optimizer.values.includes(engine.optimizer)) state.optimizer = engine.optimizer;
+  state.regularization = REG.link_values[Math.max(0, REG.values.indexOf(engine.regularization ?? null))];
   return state;
 }
 
 /** The engine keys that decide the data and the network (a change of any rebuilds the network). */
-export const ENGINE_REBUILD_KEYS = [
-  "problem", "dataset", "classes", "noise", "seed", "train_ratio", "features", "layers",
-];
+export const ENGINE_REBUILD_KEYS = rebuildKeys("playground");
 
 /** Whether two engine states have the same data and network (they may differ in live settings). */
 export function engineMatches(a, b) {
   return ENGINE_REBUILD_KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
+/** The output layer ({units, activation, loss}) the engine builds for a state's generated data. */
+export function outputLayerOf(state) {
+  const regression = state.problem === "regression";
+  const fixed = PAGE.datasets[state.dataset].classes;
+  return outputLayer(state.problem, regression ? 1 : fixed ?? state.classes);
+}
+
 /** Total weights and biases of the network a state describes. */
 export function countParams(state) {
   const inputs = FEATURES.filter((f) => state[f.key]).length;
-  const outputs = state.problem === "classification" && MULTICLASS_DATASETS.includes(state.dataset) &&
-    state.classes > 2 ? state.classes : 1;
-  const sizes = [inputs, ...state.networkShape, outputs];
+  const { units } = outputLayerOf(state);
+  const sizes = [inputs, ...state.networkShape, units];
   let total = 0;
   for (let i = 1; i < sizes.length; i++) total += sizes[i - 1] * sizes[i] + sizes[i];
   return total;

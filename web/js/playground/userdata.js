@@ -9,9 +9,10 @@
  *   data.setMode("add" | "remove" | "");  data.point(x1, x2);  data.csvFile(file);  data.csvDownload();
  */
 
+import { SCHEMA } from "../core/settings.js";
 import { download, messageOf } from "../core/status.js";
 
-const MAX_CSV_BYTES = 2_000_000;
+const MAX_CSV_BYTES = SCHEMA.pages.playground.max_csv_chars; // as nnpy.browser.playground (its length check)
 
 export function createUserData(messageElement, {
   loop, classValue, isFatal, onFatal, delimiter = () => ",", header = () => "auto",
