@@ -16,6 +16,7 @@ A session::
     mp.digits(only_mistakes=True)
     mp.weights()            # the first layer's weights as 28x28 images
     mp.classify(pixels, width, height)   # a drawn digit -> ten probabilities
+    mp.inside(test_index=0)  # one training step on one digit, every number (mnist_inside.py)
     mp.export_model()       # {"data": bytes of an nnpy model file, "filename": ...}
     mp.import_model(data, "digits.nnpy")   # a page export or a model saved in CPython
 
@@ -446,6 +447,19 @@ class MnistPlayground(Session):
             p = self.model.predict(x.astype(self.model.dtype)).astype(np.float64)
         p /= p.sum()
         return {"blank": False, "prediction": int(np.argmax(p)), "probabilities": p, "input": image}
+
+    # ------------------------------------------------------------ a look inside one training step
+
+    def inside(self, test_index=None, pixels=None, width=None, height=None, label=None, neurons=16):
+        """One training step on one digit (a test digit or a drawing), with its numbers; nothing
+        changes. See :func:`nnpy.browser.mnist_inside.look_inside_digit`."""
+        from .mnist_inside import look_inside_digit  # only when asked: training never loads it
+        return look_inside_digit(self, test_index, pixels, width, height, label, neurons)
+
+    def inside_update(self, test_index=None, pixels=None, width=None, height=None, label=None):
+        """Take that step for real (see :func:`nnpy.browser.mnist_inside.take_step`)."""
+        from .mnist_inside import take_step
+        return take_step(self, test_index, pixels, width, height, label)
 
     # ------------------------------------------------------------ model files: export, import
 
