@@ -96,7 +96,7 @@ def look_inside_digit(mp, test_index=None, pixels=None, width=None, height=None,
          "layers": [{"activation", "units", "z", "a", "delta", "b", "grad_b", "new_b": (u,),
                      "grad_a", "act_deriv": (u,) | None,
                      "W", "new_W": (i, u) | None  (layers after the first, up to 65,536 weights)}],
-         "first": {"neurons": k, "W", "dW", "grad_W", "new_W": (k, 28, 28),
+         "first": {"neurons": k, "W", "dW", "grad_W", "new_W", "change" (new_W - W): (k, 28, 28),
                    "state_before", "state_after": {"velocity" | "m", "v": (k, 28, 28)}}}
 
     Every number is :func:`~nnpy.browser.inside.look_inside`'s; nothing changes.
@@ -121,6 +121,7 @@ def look_inside_digit(mp, test_index=None, pixels=None, width=None, height=None,
     shown = {"neurons": k}
     for key in ("W", "dW", "grad_W", "new_W"):
         shown[key] = _images(first[key], k)
+    shown["change"] = shown["new_W"] - shown["W"]   # what the step did to each image: new W - W
     for when in ("state_before", "state_after"):
         shown[when] = {name: _images(value["W"], k) for name, value in first[when].items()}
     probabilities = step["layers"][-1]["a"][0]

@@ -112,6 +112,7 @@ def test_the_update_is_one_trainer_step_bit_for_bit(npz_bytes, setup):  # noqa: 
     assert np.array_equal(weights(mp), reference.model.flat_parameters[0])
     k = r["first"]["neurons"]
     layers = mp.model.layers
+    assert np.array_equal(r["first"]["change"], r["first"]["new_W"] - r["first"]["W"])
     assert np.array_equal(r["first"]["new_W"], layers[0].params["W"][:, :k].T.reshape(k, 28, 28))
     for L, shown in zip(layers, r["layers"]):
         assert np.array_equal(shown["new_b"], L.params["b"])

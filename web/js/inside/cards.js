@@ -13,6 +13,7 @@ import { actName, at, fmt } from "./format.js";
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 const num = (v, name) => `<span class="num" data-name="${name}" data-value="${v}">${fmt(v)}</span>`;
 const paren = (v, name) => (v < 0 ? `(${num(v, name)})` : num(v, name));
+export { esc, num, paren }; // for the MNIST page's cards (js/mnist/inside-cards.js)
 
 function neuronName(L, layer, unit, features) {
   if (layer === 0) return `Input ${features[unit]}`;
@@ -97,29 +98,11 @@ export function linkCard(result, layer, from, to, features) {
   const w = at(Lr.W, from, to), ai = at(Lr.x, 0, from), dj = at(Lr.delta, 0, to);
   const dw = at(Lr.dW, from, to), g = at(Lr.grad_W, from, to), nw = at(Lr.new_W, from, to);
   const penalty = g - dw;
-  let update;
-  if (opt.name === "adam") {
-    const m0 = at(Lr.state_before.m.W, from, to), v0 = at(Lr.state_before.v.W, from, to);
-    const m1 = at(Lr.state_after.m.W, from, to), v1 = at(Lr.state_after.v.W, from, to);
-    const t = opt.t;
-    update = `<p>Adam, step t = ${t} (β₁ = ${opt.beta1}, β₂ = ${opt.beta2}, ε = ${opt.eps}):</p>
-      <p>m ← β₁·m + (1 − β₁)·g = ${opt.beta1}×${paren(m0, "m_before")} + ${fmt(1 - opt.beta1)}×${paren(g, "g")} = ${num(m1, "m")}</p>
-      <p>v ← β₂·v + (1 − β₂)·g² = ${opt.beta2}×${paren(v0, "v_before")} + ${fmt(1 - opt.beta2)}×${paren(g, "g")}² = ${num(v1, "v")}</p>
-      <p>w ← w − s · m / (√v + ε·c), with the bias corrections c = √(1 − β₂ᵗ) = ${num(opt.correction, "correction")}
-        and s = lr · c / (1 − β₁ᵗ) = ${num(opt.scale, "scale")}:</p>
-      <p>w ← ${num(w, "w")} − ${fmt(opt.scale)} × ${paren(m1, "m")} / (√${fmt(v1)} + ${fmt(opt.eps * opt.correction)}) = ${num(nw, "new_w")}
-        <span class="muted">(the same as w − lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ),
-        but for where ε sits: nnpy's optim.py uses the paper's efficient form)</span></p>`;
-  } else if (opt.momentum) {
-    const v0 = at(Lr.state_before.velocity.W, from, to);
-    const v1 = at(Lr.state_after.velocity.W, from, to);
-    update = `<p>Momentum (μ = ${opt.momentum}):</p>
-      <p>v ← μ·v + g = ${v0 === null ? `g <span class="muted">(the first step: v starts as g)</span>` :
-        `${opt.momentum}×${paren(v0, "v_before")} + ${paren(g, "g")}`} = ${num(v1, "velocity")}</p>
-      <p>w ← w − lr·v = ${num(w, "w")} − ${opt.lr}×${paren(v1, "velocity")} = ${num(nw, "new_w")}</p>`;
-  } else {
-    update = `<p>w ← w − lr·g = ${num(w, "w")} − ${opt.lr}×${paren(g, "g")} = ${num(nw, "new_w")}</p>`;
-  }
+  const state = opt.name === "adam"
+    ? { m0: at(Lr.state_before.m.W, from, to), v0: at(Lr.state_before.v.W, from, to),
+      m1: at(Lr.state_after.m.W, from, to), v1: at(Lr.state_after.v.W, from, to) }
+    : opt.momentum ? { v0: at(Lr.state_before.velocity.W, from, to), v1: at(Lr.state_after.velocity.W, from, to) } : {};
+  const update = updateFormula(opt, w, g, nw, state);
   const gLine = Math.abs(penalty) > 0
     ? `<p>g = ∂L/∂w + the penalty's gradient = ${paren(dw, "dw")} + ${paren(penalty, "penalty")} = ${num(g, "g")}</p>`
     : `<p>g = ∂L/∂w = ${num(g, "g")} <span class="muted">(no weight penalty)</span></p>`;
@@ -134,4 +117,32 @@ export function linkCard(result, layer, from, to, features) {
     <h4>Update</h4>
     ${update}
     <p class="muted">Formula: ${esc(opt.formula)}</p>`;
+}
+
+/**
+ * The update of one weight, with the numbers: w ← w − lr·g (SGD), with the velocity (momentum,
+ * state {v0, v1}: before and after; v0 null on the first step) or both moments (Adam, state
+ * {m0, v0, m1, v1}). Every number is the engine's (the optimizer's state before and after).
+ */
+export function updateFormula(opt, w, g, nw, state) {
+  if (opt.name === "adam") {
+    const { m0, v0, m1, v1 } = state;
+    const t = opt.t;
+    return `<p>Adam, step t = ${t} (β₁ = ${opt.beta1}, β₂ = ${opt.beta2}, ε = ${opt.eps}):</p>
+      <p>m ← β₁·m + (1 − β₁)·g = ${opt.beta1}×${paren(m0, "m_before")} + ${fmt(1 - opt.beta1)}×${paren(g, "g")} = ${num(m1, "m")}</p>
+      <p>v ← β₂·v + (1 − β₂)·g² = ${opt.beta2}×${paren(v0, "v_before")} + ${fmt(1 - opt.beta2)}×${paren(g, "g")}² = ${num(v1, "v")}</p>
+      <p>w ← w − s · m / (√v + ε·c), with the bias corrections c = √(1 − β₂ᵗ) = ${num(opt.correction, "correction")}
+        and s = lr · c / (1 − β₁ᵗ) = ${num(opt.scale, "scale")}:</p>
+      <p>w ← ${num(w, "w")} − ${fmt(opt.scale)} × ${paren(m1, "m")} / (√${fmt(v1)} + ${fmt(opt.eps * opt.correction)}) = ${num(nw, "new_w")}
+        <span class="muted">(the same as w − lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ),
+        but for where ε sits: nnpy's optim.py uses the paper's efficient form)</span></p>`;
+  }
+  if (opt.momentum) {
+    const { v0, v1 } = state;
+    return `<p>Momentum (μ = ${opt.momentum}):</p>
+      <p>v ← μ·v + g = ${v0 === null || v0 === undefined ? `g <span class="muted">(the first step: v starts as g)</span>` :
+        `${opt.momentum}×${paren(v0, "v_before")} + ${paren(g, "g")}`} = ${num(v1, "velocity")}</p>
+      <p>w ← w − lr·v = ${num(w, "w")} − ${opt.lr}×${paren(v1, "velocity")} = ${num(nw, "new_w")}</p>`;
+  }
+  return `<p>w ← w − lr·g = ${num(w, "w")} − ${opt.lr}×${paren(g, "g")} = ${num(nw, "new_w")}</p>`;
 }

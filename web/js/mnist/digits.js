@@ -4,7 +4,7 @@
  * a button: it puts that digit on the drawing canvas.
  *
  *   const grid = createDigits(elements, { fetchPage: (filter, offset, limit) => engine.call(...),
- *                                         onPick: (uint8Image784) => ... });
+ *                                         onPick: (uint8Image784, { index, label }) => ... });
  *   grid.refresh();  grid.setCell(true, predicted);  grid.clearFilter();
  */
 
@@ -61,7 +61,8 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
       label.className = "mn-digit-label";
       label.innerHTML = wrong ? `<b>${p}</b> <s aria-hidden="true">${t}</s>` : `${p}`;
       b.append(c, label);
-      b.addEventListener("click", () => onPick(page.images.data.subarray(i * 784, (i + 1) * 784)));
+      b.addEventListener("click", () => onPick(page.images.data.subarray(i * 784, (i + 1) * 784),
+        { index: page.index.data[i], label: page.true.data[i] }));
       frag.append(b);
     }
     grid.replaceChildren(frag);

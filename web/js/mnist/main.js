@@ -23,6 +23,7 @@ import { LIMIT as WEIGHT_LIMIT, createWeights } from "./weights.js";
 import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
+import { createInside } from "./inside.js";
 import { createShare } from "../core/share.js";
 import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
 import { inPageTarget } from "../core/hash.js";
@@ -52,7 +53,11 @@ const digits = createDigits({
   prev: $("digits-prev"), next: $("digits-next"), pageLabel: $("digits-page"),
 }, {
   fetchPage: (request) => engine.call("digits", request),
-  onPick: (image) => { pad.putDigit(image); $("draw-canvas").scrollIntoView({ block: "nearest", behavior: "smooth" }); },
+  onPick: (image, test) => {
+    pad.putDigit(image);
+    inside.setDigit(test);
+    $("draw-canvas").scrollIntoView({ block: "nearest", behavior: "smooth" });
+  },
 });
 const weights = createWeights($("weights"));
 const pad = createDrawPad({
@@ -62,6 +67,11 @@ const pad = createDrawPad({
   classify: (alpha, width, height) => (ready ? engine.call("classify", { pixels: alpha, width, height })
     : Promise.reject(new Error(dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"))),
   note: () => (steps === 0 && !fromFile ? "The network is untrained: press Train first." : ""),
+});
+// Look inside one training step on the pad's digit (inside.js): it pauses training
+const inside = createInside(document, {
+  call: (method, args) => engine.call(method, args), pause: () => stop(), isReady: () => ready,
+  onStep: () => refreshViews().catch(fail),
 });
 const layers = createLayers($("layers"), $("add-layer"), { onChange: () => { writeHash(); rebuild(); } });
 const notes = createNotes($("notes"));
@@ -114,6 +124,7 @@ function settings() {
 function setEnabled(on) {
   for (const id of ["train-button", "reset-button", "sample-digit", "subset", "test-fraction", "seed"]) $(id).disabled = !on;
   layers.setDisabled(!on);
+  inside.setEnabled(on);
   files.setEnabled(on);
 }
 
@@ -399,6 +410,7 @@ async function refreshViews() {
   weights.render(w);
   await digits.refresh();
   if (pad.hasInk()) pad.reclassify();
+  inside.refresh();
   return ev;
 }
 
@@ -462,6 +474,7 @@ async function trainLoop() {
 
 function train() {
   if (!ready || running) return;
+  inside.close(); // the step it showed is out of date once training moves on
   running = true;
   loop = trainLoop();
 }
@@ -514,6 +527,7 @@ $("sample-digit").addEventListener("click", () => {
   if (!page || !page.true.data.length) return;
   const i = Math.floor(Math.random() * page.true.data.length);
   pad.putDigit(page.images.data.subarray(i * 784, (i + 1) * 784));
+  inside.setDigit({ index: page.index.data[i], label: page.true.data[i] });
 });
 
 document.addEventListener("keydown", (e) => {
@@ -525,7 +539,7 @@ document.addEventListener("keydown", (e) => {
 });
 
 // for the browser tests: a read-only handle on the engine
-window.nnpy = { get engine() { return engine; } };
+window.nnpy = { get engine() { return engine; }, get inside() { return inside; } };
 
 // the link's setup, before anything starts: the controls show it and the hash is written back normalised
 {

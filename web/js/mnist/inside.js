@@ -1,0 +1,269 @@
+/**
+ * Look inside one training step on one digit, on the MNIST page: the 2-D page's mode
+ * (js/inside/) for a digit. The digit is the drawing pad's: a test digit put there (clicked in
+ * the grid, or "Put a test digit here"; its MNIST label is the target unless another is chosen)
+ * or the student's own drawing (whose label the student chooses: the page never guesses it),
+ * or a test digit chosen by its number. The engine runs ONE real training step on it
+ * (MnistPlayground.inside: nnpy.browser.inside.look_inside, i.e. nnpy's forward, loss, backward
+ * and optimizer on a copy) and sends the numbers; Back and Next (buttons, ← and →, a swipe) walk
+ * through forward layer by layer, the loss, backward, the update. "Take this step" applies it
+ * (MnistPlayground.inside_update: Trainer.train_step on that digit). The mode pauses training.
+ *
+ *   const inside = createInside(document, { call, pause, isReady, onStep });
+ *   inside.setDigit({ index, label })   // a test digit was put on the pad (null: a drawing)
+ *   inside.close()                      // training starts again
+ *   inside.refresh()                    // the network changed (a new one, an import, a reset)
+ */
+
+import { stages } from "../inside/inside.js";
+import { fmt } from "../inside/format.js";
+import { neuronCard, pixelCard } from "./inside-cards.js";
+import { createView } from "./inside-view.js";
+
+const $ = (root, id) => root.getElementById(id);
+const message = (err) => ((err && (err.lastLine || err.message)) || String(err))
+  .replace(/^(ValueError|RuntimeError|TypeError|Error): /, "");
+
+function describe(stage, count, result) {
+  const name = (k) => (k === count ? "the output layer" : `layer ${k}`);
+  switch (stage.kind) {
+    case "forward":
+      return stage.layer === count
+        ? ["Forward: the output layer", "Ten outputs z = Σ w·a + b, one per digit; softmax turns them into probabilities p that add up to 1."]
+        : [`Forward: ${name(stage.layer)}`, "Each neuron adds up its inputs times its weights, plus its bias (z = Σ w·a + b), and applies its activation (a = act(z))." +
+          (stage.layer === 1 ? " Layer 1's inputs are the 784 pixels: the images show the first neurons' weights, the pattern each adds up over the digit." : "")];
+    case "loss":
+      return [`Loss: ${fmt(result.loss)}`,
+        `Softmax cross-entropy: minus the log of the probability the network gives the right digit, ${result.label}.`];
+    case "backward":
+      return stage.layer === count
+        ? ["Backward: the output layer", "At each output δ = ∂L/∂z = p − y: the probability minus the target (1 for the label, 0 for the other digits)."]
+        : [`Backward: ${name(stage.layer)}`, "δ = ∂L/∂z = (Σ w_next·δ_next)·act′(z), from the layer to its right." +
+          (stage.layer === 1 ? " Each weight's gradient is ∂L/∂w = x·δ: the images show ∂L/∂W of the first neurons, the digit's own pixels scaled by each neuron's δ." : "")];
+    default:
+      return ["Update", `The optimizer (${result.optimizer.name}, learning rate ${result.optimizer.lr}) moves every weight against its gradient: ` +
+        `${result.optimizer.formula}. The images show what this step does to the first neurons' weights (new W − W).`];
+  }
+}
+
+export function createInside(root, { call, pause, isReady, onStep }) {
+  const panel = $(root, "inside-panel");
+  const button = $(root, "inside-button");
+  const indexInput = $(root, "inside-index");
+  const labelSelect = $(root, "inside-label");
+  const stageTitle = $(root, "inside-stage"), stageText = $(root, "inside-stage-text");
+  const backButton = $(root, "inside-back"), nextButton = $(root, "inside-next");
+  const applyButton = $(root, "inside-apply");
+  const note = $(root, "inside-message");
+  const card = $(root, "inside-card");
+  const pad = $(root, "draw-canvas");
+  const view = createView($(root, "inside-view"), {
+    onNeuron: (layer, unit) => showCard(neuronCard(result, layer, unit), `${layer},${unit}`),
+    onPixel: (unit, pixel) => showCard(pixelCard(result, unit, pixel)),
+  });
+
+  let open = false;
+  let digit = null;      // {index, label} of a test digit; null: the drawing pad's ink
+  let chosen = null;     // the label chosen, or null (a test digit's own)
+  let result = null;
+  let position = 0;
+  let asked = 0;
+  let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
+
+  function renderLabels() {
+    const own = digit ? `its MNIST label, ${digit.label}` : "choose the digit you drew…";
+    labelSelect.innerHTML = `<option value="">${own}</option>` +
+      Array.from({ length: 10 }, (_, d) => `<option value="${d}">${d}</option>`).join("");
+    labelSelect.value = chosen === null ? "" : String(chosen);
+  }
+
+  function request() {
+    if (digit) return { test_index: digit.index, label: chosen };
+    const ctx = pad.getContext("2d");
+    const rgba = ctx.getImageData(0, 0, pad.width, pad.height).data;
+    const alpha = new Uint8Array(pad.width * pad.height);
+    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[i * 4 + 3];
+    return { pixels: alpha, width: pad.width, height: pad.height, label: chosen };
+  }
+
+  async function ask() {
+    const id = ++asked;
+    if (!isReady()) { note.textContent = "The network is not ready yet."; return; }
+    note.textContent = "";
+    try {
+      const answer = await call("inside", request());
+      if (id !== asked || !open) return;
+      result = answer;
+      position = Math.min(position, stages(result.layers.length).length - 1);
+      card.hidden = true;
+      render();
+    } catch (err) {
+      if (err && err.type === "EngineStopped") return; // the page says so, with its way back
+      if (id !== asked) return;
+      result = null;
+      panel.dataset.stage = "";
+      $(root, "inside-view").replaceChildren();
+      stageTitle.textContent = "";
+      stageText.textContent = "";
+      card.hidden = true;
+      backButton.disabled = nextButton.disabled = true;
+      applyButton.hidden = true;
+      note.textContent = message(err);
+    }
+  }
+
+  function render() {
+    const count = result.layers.length;
+    const all = stages(count);
+    const stage = all[position];
+    const [title, text] = describe(stage, count, result);
+    stageTitle.textContent = `${position + 1} of ${all.length} · ${title}`;
+    stageText.textContent = text;
+    const which = result.source === "test" ? `Test digit number ${result.index}` : "Your drawing";
+    const label = result.label_from === "test" ? `its MNIST label ${result.label}` : `label ${result.label} (chosen)`;
+    $(root, "inside-digit").textContent = `${which}, ${label}: the network says ${result.prediction}` +
+      ` (${(result.probabilities.data[result.prediction] * 100).toFixed(1)} %); epoch ${result.epoch}, step ${result.step}.`;
+    backButton.disabled = position === 0;
+    nextButton.disabled = position === all.length - 1;
+    applyButton.hidden = stage.kind !== "update";
+    view.render(result, stage);
+    panel.dataset.stage = stage.kind;
+    panel.dataset.position = String(position);
+  }
+
+  function go(delta) {
+    if (!result) return;
+    const next = Math.max(0, Math.min(stages(result.layers.length).length - 1, position + delta));
+    if (next === position) return;
+    position = next;
+    render();
+  }
+
+  async function apply() {
+    if (!result) return;
+    const before = result.loss;
+    applyButton.disabled = true;
+    try {
+      const out = await call("inside_update", request());
+      position = 0;
+      await ask();
+      note.textContent = out.diverged ? `The step was refused: ${out.diverged}`
+        : `Step taken: the weights are now the new ones. This digit's loss went from ${fmt(before)} to ${fmt(result.loss)}.`;
+      onStep();
+    } catch (err) {
+      if (!(err && err.type === "EngineStopped")) note.textContent = message(err);
+    } finally {
+      applyButton.disabled = false;
+    }
+  }
+
+  function showCard(html, neuron = null) {
+    card.innerHTML = `<div class="card-head"><span></span><button type="button" class="link-button" data-inside="close-card">Close</button></div>${html}`;
+    card.hidden = false;
+    if (neuron) from = neuron;
+    view.paintCard(card, result);
+    card.querySelector('[data-inside="close-card"]').addEventListener("click", closeCard);
+    card.querySelectorAll("[data-open-pixel]").forEach((b) => b.addEventListener("click", () => {
+      const [unit, pixel] = b.dataset.openPixel.split(",").map(Number);
+      showCard(pixelCard(result, unit, pixel));
+    }));
+    card.querySelectorAll("[data-open-neuron]").forEach((b) => b.addEventListener("click", () => {
+      const [layer, unit] = b.dataset.openNeuron.split(",").map(Number);
+      showCard(neuronCard(result, layer, unit), `${layer},${unit}`);
+    }));
+    card.querySelector('[data-inside="close-card"]').focus({ preventScroll: true });
+    card.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeCard() {
+    card.hidden = true;
+    const back = from && panel.querySelector(`.mn-units [data-neuron="${from}"], [data-neuron="${from}"]`);
+    from = null;
+    if (back) back.focus();
+  }
+
+  async function setOpen(value) {
+    if (value === open) return;
+    open = value;
+    panel.hidden = !open;
+    button.setAttribute("aria-pressed", String(open));
+    if (open) {
+      renderLabels();
+      panel.scrollIntoView({ block: "start", behavior: "smooth" });
+      await pause(); // training pauses: the step shown is the next one
+      await ask();
+    } else {
+      asked++;
+      result = null;
+      card.hidden = true;
+    }
+  }
+
+  button.addEventListener("click", () => setOpen(!open));
+  $(root, "inside-close").addEventListener("click", () => { setOpen(false); button.focus(); });
+  $(root, "inside-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const i = Number(indexInput.value);
+    if (indexInput.value.trim() === "" || !Number.isInteger(i) || i < 0) {
+      note.textContent = "The test digit's number must be a whole number from 0.";
+      return;
+    }
+    digit = { index: i, label: "?" };
+    chosen = null;
+    renderLabels();
+    position = 0;
+    ask().then(() => { if (result && result.source === "test") { digit.label = result.true_label; renderLabels(); } });
+  });
+  labelSelect.addEventListener("change", () => {
+    chosen = labelSelect.value === "" ? null : Number(labelSelect.value);
+    if (open) ask();
+  });
+  backButton.addEventListener("click", () => go(-1));
+  nextButton.addEventListener("click", () => go(+1));
+  applyButton.addEventListener("click", apply);
+  panel.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea")) return;
+    if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
+    else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
+    else if (e.key === "Escape" && !card.hidden) { e.preventDefault(); closeCard(); }
+  });
+  let swipe = null; // a swipe across the view: Next (to the left) or Back (to the right)
+  const viewEl = $(root, "inside-view");
+  viewEl.addEventListener("pointerdown", (e) => { if (e.pointerType !== "mouse") swipe = [e.clientX, e.clientY]; });
+  viewEl.addEventListener("pointerup", (e) => {
+    if (!swipe) return;
+    const dx = e.clientX - swipe[0], dy = e.clientY - swipe[1];
+    swipe = null;
+    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(dx < 0 ? +1 : -1);
+  });
+  // the student draws (or clears the pad): the digit is theirs now, and so is its label
+  const drawing = () => {
+    if (!digit) return;
+    digit = null;
+    chosen = null;
+    indexInput.value = "";
+    renderLabels();
+  };
+  pad.addEventListener("pointerdown", drawing);
+  pad.addEventListener("pointerup", () => { if (open && !digit) ask(); }); // the step on the drawing as it is now
+  $(root, "clear-canvas").addEventListener("click", drawing);
+  pad.addEventListener("keydown", (e) => { if (["Escape", "Delete", "Backspace"].includes(e.key)) drawing(); });
+
+  return {
+    get open() { return open; },
+    get result() { return result; },
+    get position() { return position; },
+    setOpen,
+    setDigit(test) {
+      digit = test ? { index: Number(test.index), label: Number(test.label) } : null;
+      chosen = null;
+      indexInput.value = digit ? String(digit.index) : "";
+      renderLabels();
+      position = 0;
+      if (open) ask();
+    },
+    close() { return setOpen(false); },
+    refresh() { if (open) ask(); },
+    setEnabled(on) { button.disabled = !on; },
+  };
+}
