@@ -13,13 +13,25 @@
  * Every call that replaces the model or the data bumps a generation; chunk replies from an
  * older generation are dropped, so a stale picture never follows a change.
  *
- *   const loop = createLoop(engine, { onFrame, onError, onDiverged, onPlaying });
- *   await loop.configure(toEngine(state));  // {changed, network?, points?, snapshot}
+ *   const loop = createLoop(engine, { onFrame, onError, onDiverged, onPlaying, rebuildKeys });
+ *   await loop.sync(toEngine(state));  // the first time the whole state (configure), then only the
+ *                                      // keys that changed (update): {changed, network?, points?, snapshot}
  *   loop.play(); loop.pause(); loop.step(); loop.reset(); loop.regenerate(seed);
  *   await loop.settle();   // pause and wait for the chunks in flight (before an import, say)
  *   await loop.edit("add_point", {x1, x2, label});   // and load_csv, remove_point, set_parameter
  *   loop.setFocus([layer, unit] | null);
  *   onFrame({ snapshot, network, points, fresh: {network, points} })
+ *
+ * A setting travels as a patch: the page's store says which settings changed, `sync` sends the
+ * engine `update({changes})` with only the keys whose value differs from what the engine has
+ * (a live one, such as {lr: 0.1}, reaches the running trainer between two chunks; one of
+ * `rebuildKeys` builds a new network, so it starts a new generation). Calls reach the worker in
+ * the order they are made, so the engine always ends on the page's last state.
+ *
+ * Another page's training chunk: pass `chunk: () => ({method, args})` (the call that trains a
+ * chunk), `onChunk: async (result) => stop?` (show it; a true result pauses) and `depth` (chunks
+ * asked for ahead; 1 waits for onChunk before the next). Without them the chunk is the 2-D
+ * playground's train() with a snapshot, drawn once per animation frame.
  */
 
 const DEPTH = 1; // chunks in flight (see above)
@@ -29,8 +41,13 @@ const MIN_BUDGET_MS = 30;
 const MAX_BUDGET_MS = 250;
 const CALL_TIMEOUT_MS = 30_000; // a chunk not answered by then: Python hangs or is gone (engine.js)
 
-export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = () => {}, onPlaying = () => {} }) {
+export function createLoop(engine, {
+  onFrame = () => {}, onError = () => {}, onDiverged = () => {}, onPlaying = () => {},
+  rebuildKeys = [], chunk = null, onChunk = null, depth = DEPTH,
+}) {
   let generation = 0;
+  let sent = null; // the engine state as the calls made so far leave it (null: send it whole)
+  let target = null; // the last state asked for
   let playing = false;
   let inFlight = 0;
   let budget = MIN_BUDGET_MS;
@@ -39,8 +56,6 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   let fresh = { network: false, points: false };
   let frameRequested = false;
   let drawnAt = -Infinity;
-  let lastConfig = null;
-  let configured = null; // resolves when the first configure succeeded
   const chunks = new Set(); // the training chunks in flight (settle() waits for them)
   const rate = { epochs: [], times: [] }; // for epochs/s over the last second
 
@@ -92,16 +107,22 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
   }
 
   function pump() {
-    while (playing && inFlight < DEPTH) {
+    while (playing && inFlight < depth) {
       const gen = generation;
       inFlight++;
-      const chunk = engine.call("train", { epochs: 100000, budget_ms: budget, focus }, { timeoutMs: CALL_TIMEOUT_MS })
-        .then((snap) => {
+      const { method, args } = chunk ? chunk() : { method: "train", args: { epochs: 100000, budget_ms: budget, focus } };
+      const call = engine.call(method, args, { timeoutMs: CALL_TIMEOUT_MS })
+        .then(async (result) => {
+          if (gen === generation) {
+            if (onChunk) {
+              if (await onChunk(result)) setPlaying(false);
+            } else {
+              const t = result.timing;
+              budget = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, 4 * t.snapshot_ms));
+              take(result);
+            }
+          }
           inFlight--;
-          if (gen !== generation) { pump(); return; }
-          const t = snap.timing;
-          budget = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, 4 * t.snapshot_ms));
-          take(snap);
           pump();
         })
         .catch((err) => {
@@ -109,9 +130,15 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
           setPlaying(false);
           onError(err, "train");
         })
-        .finally(() => chunks.delete(chunk));
-      chunks.add(chunk);
+        .finally(() => chunks.delete(call));
+      chunks.add(call);
     }
+  }
+
+  /** After a refused sync the engine's state is not known for sure: the next sync sends it whole. */
+  function failed(err) {
+    sent = null;
+    throw err;
   }
 
   /** A call that replaces what the page shows: a new generation. */
@@ -134,12 +161,43 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
       if (!playing || n < 2 || performance.now() - rate.times[n - 1] > 1000) return 0;
       return ((rate.epochs[n - 1] - rate.epochs[0]) * 1000) / (rate.times[n - 1] - rate.times[0]);
     },
-    /** Send the page's state; rejects (and changes nothing) if the engine refuses it. */
+    /** Which generation the shown results belong to (a result of an older one is stale). */
+    get generation() { return generation; },
+    /**
+     * Bring the engine to `state` (an engine state): the first time, or after a failure, the
+     * whole state (configure); then only the keys that differ from what the engine has (update).
+     * Resolves with the engine's answer, or null when nothing differs; rejects (and the engine
+     * keeps what it had) if the engine refuses it.
+     */
+    sync(state) {
+      target = structuredClone(state);
+      if (sent === null) {
+        sent = structuredClone(state);
+        return replace("configure", { state }).catch(failed);
+      }
+      const changes = {};
+      for (const key of Object.keys(state)) {
+        if (JSON.stringify(state[key]) !== JSON.stringify(sent[key])) changes[key] = state[key];
+      }
+      const keys = Object.keys(changes);
+      if (!keys.length) return Promise.resolve(null);
+      sent = structuredClone(state);
+      if (keys.some((k) => rebuildKeys.includes(k))) return replace("update", { changes }).catch(failed);
+      const gen = generation; // a live setting: training goes on, in the same generation
+      return engine.call("update", { changes }).then((result) => {
+        if (gen === generation) accept(result);
+        return result;
+      }, failed);
+    },
+    /** The engine holds `state` already (an import, a regenerate): later syncs diff against it. */
+    assume(state) {
+      sent = structuredClone(state);
+      target = structuredClone(state);
+    },
+    /** The whole state again, as `sync` (kept for callers of the first version). */
     configure(config) {
-      lastConfig = config;
-      const p = replace("configure", { state: config });
-      if (!configured) configured = p.catch(() => { configured = null; });
-      return p;
+      sent = null;
+      return this.sync(config);
     },
     play() {
       setPlaying(true);
@@ -186,9 +244,10 @@ export function createLoop(engine, { onFrame, onError = () => {}, onDiverged = (
       }
     },
     get focus() { return focus; },
-    /** After an engine restart: send the last state again. */
+    /** After an engine restart: send the last state again, whole. */
     resend() {
-      return lastConfig ? this.configure(lastConfig) : Promise.resolve(null);
+      sent = null;
+      return target ? this.sync(target) : Promise.resolve(null);
     },
   };
 }

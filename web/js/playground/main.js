@@ -10,7 +10,7 @@
 import { createEngine } from "../core/engine.js";
 import { formatNumber } from "../core/numbers.js";
 import {
-  FEATURES, createStore, engineMatches, fromEngine, outputLayerOf, parseHash, toEngine,
+  ENGINE_REBUILD_KEYS, FEATURES, createStore, engineMatches, fromEngine, outputLayerOf, parseHash, toEngine,
 } from "./state.js";
 import { inPageTarget } from "../core/hash.js";
 import { DATASET_LABELS, createControls } from "./controls.js";
@@ -41,7 +41,6 @@ const store = createStore(parsed.state, { onNotes: (n) => (n.length ? notes.show
 let pinned = null;      // the neuron shown in the main view after a click or tap
 let hovered = null;     // ... while the pointer or keyboard focus is on it
 let lastFrame = null;
-let sentConfig = null;  // JSON of the last engine state sent
 
 const controls = createControls(document, {
   update: (patch) => store.update(patch),
@@ -165,6 +164,7 @@ function engineStopped(err) {
     : "Your settings are kept.");
 }
 const loop = createLoop(deferredEngine, {
+  rebuildKeys: ENGINE_REBUILD_KEYS,
   onFrame: draw,
   onError: (err) => engineError(err),
   onDiverged: (report) => showReport(report),
@@ -206,12 +206,9 @@ store.subscribe((state, changed) => {
   configure();
 });
 
+/** The store's state to the engine: the loop sends only the settings that changed (a patch). */
 function configure() {
-  const config = toEngine(store.get());
-  const json = JSON.stringify(config);
-  if (json === sentConfig) return;
-  sentConfig = json;
-  loop.configure(config).then(() => inside.refresh({ network: true })).catch((err) => {
+  loop.sync(toEngine(store.get())).then((result) => result && inside.refresh({ network: true })).catch((err) => {
     if (isFatal(err)) return engineError(err);
     notes.show([`The engine refused the settings: ${messageOf(err)}`]);
   });
@@ -404,8 +401,7 @@ function dataName(name) {
 
 function regenerate(same) {
   const seed = Number.isInteger(same) ? same : Math.floor(Math.random() * 1000000);
-  const next = { ...store.get(), seed };
-  sentConfig = JSON.stringify(toEngine(next)); // the data changes, the network stays: no configure
+  loop.assume(toEngine({ ...store.get(), seed })); // regenerate changes the data, not the network
   store.update({ seed });
   loop.regenerate(seed).catch((e) => engineError(e));
 }
@@ -435,9 +431,9 @@ function showImported(result) {
   const config = toEngine(next);
   // Normally toEngine(next) is the engine's state exactly and nothing is sent (the engine puts a
   // file's data settings on the controls' grid: whole percents, a seed up to 999999). If the page
-  // rounded a live setting (a batch size over 100), configure sends it: the engine applies it live.
+  // rounded a live setting (a batch size over 100), the sync sends it: the engine applies it live.
   // Should the data settings still differ, they are kept: nothing that would rebuild is sent.
-  sentConfig = JSON.stringify(engineMatches(config, result.state)
+  loop.assume(engineMatches(config, result.state)
     ? Object.fromEntries(Object.keys(config).map((k) => [k, result.state[k] ?? null])) // None arrives as undefined
     : config);
   store.update(next);

@@ -14,8 +14,9 @@
  * `*_hide=true` (for any name in HIDEABLE) hides that control: classroom links.
  */
 
-import { capNotes, count, describe, formatValue, hashPart, hashParts, inPageTarget, parseValue, shorten } from "../core/hash.js";
+import { capNotes, count, describe, formatValue, hashPart, hashParts, parseValue, shorten } from "../core/hash.js";
 import { SCHEMA, outputLayer, rebuildKeys } from "../core/settings.js";
+import { createStore as createHashStore } from "../core/store.js";
 
 export { formatValue, parseValue };
 
@@ -272,46 +273,7 @@ export function countParams(state) {
   return total;
 }
 
-/**
- * The one place the state lives once the page runs: updates write the hash (replaceState, so the
- * back button is not flooded) and notify subscribers with the names that changed. A hash typed by
- * hand (hashchange) is parsed and applied the same way; its notes go to `onNotes`.
- */
+/** The page's store (js/core/store.js) over this table: the state in the URL hash. */
 export function createStore(initial, { onNotes = () => {} } = {}) {
-  let state = structuredClone(initial);
-  const listeners = [];
-  let written = null;
-
-  const write = () => {
-    written = serialize(state);
-    if (location.hash !== written) history.replaceState(null, "", written);
-  };
-
-  const apply = (next) => {
-    const changed = new Set();
-    for (const key of Object.keys(next)) {
-      if (JSON.stringify(next[key]) !== JSON.stringify(state[key])) changed.add(key);
-    }
-    if (!changed.size) return changed;
-    state = { ...state, ...structuredClone(next) };
-    write();
-    for (const fn of listeners) fn(state, changed);
-    return changed;
-  };
-
-  window.addEventListener("hashchange", () => {
-    if (location.hash === written) return;
-    if (inPageTarget(location.hash)) { history.replaceState(null, "", written); return; } // a skip link, not a setup
-    const { state: parsed, notes } = parseHash(location.hash);
-    onNotes(notes);
-    apply(parsed);
-    write();
-  });
-
-  write();
-  return {
-    get: () => state,
-    update: (patch) => apply(patch),
-    subscribe: (fn) => { listeners.push(fn); },
-  };
+  return createHashStore(initial, { parse: parseHash, serialize, onNotes });
 }
