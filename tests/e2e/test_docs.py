@@ -186,8 +186,8 @@ def test_mnist_parameter_table_matches_its_state_module(docs):
     example = docs.inner_text("#snippet-mnist")
     parsed = docs.evaluate("""async (h) => (await import('/js/mnist/state.js')).parseHash(h)""",
                            example.split("#", 1)[1])
-    assert parsed["notes"] == [] and parsed["state"]["networkShape"] == [64, 64]
-    assert parsed["state"]["activations"] == ["tanh", "tanh"] and parsed["state"]["optimizer"] == "adam"
+    assert parsed["notes"] == [] and parsed["state"]["layers"] == [{"units": 64, "activation": "tanh"}] * 2
+    assert parsed["state"]["optimizer"] == "adam"
 
 
 def test_workshop_parameter_table_matches_its_state_module(docs):

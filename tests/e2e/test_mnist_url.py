@@ -147,17 +147,16 @@ def test_state_module_round_trips_random_states_and_survives_garbage(mnist_page)
         for (let n = 0; n < 500; n++) {
             const layers = int(0, S.MAX_LAYERS);
             const s = {
-                networkShape: Array.from({ length: layers }, () => (rand() < 0.5 ? pick(S.UNITS) : int(1, S.MAX_UNITS))),
-                activations: [],
+                layers: Array.from({ length: layers }, () => ({
+                    units: rand() < 0.5 ? pick(S.UNITS) : int(1, S.MAX_UNITS), activation: pick(S.ACTIVATION_NAMES) })),
                 optimizer: pick(S.OPTIMIZERS),
-                learningRate: rand() < 0.5 ? pick(S.LEARNING_RATES) : pick([1e-6, 10, 0.05, 2.5e-5, 0.123456789, 7]),
-                batchSize: rand() < 0.5 ? pick(S.BATCH_SIZES) : int(1, 1024),
+                lr: rand() < 0.5 ? pick(S.LEARNING_RATES) : pick([1e-6, 10, 0.05, 2.5e-5, 0.123456789, 7]),
+                batch_size: rand() < 0.5 ? pick(S.BATCH_SIZES) : int(1, 1024),
                 epochs: pick(S.EPOCHS),
-                digits: rand() < 0.5 ? pick(S.DIGITS) : int(200, S.MAX_DIGITS),
-                testRatio: rand() < 0.5 ? pick(S.TEST_RATIOS) : pick([0.05, 0.5, 0.25, 0.125, 0.333]),
+                n: rand() < 0.5 ? pick(S.DIGITS) : int(200, S.MAX_DIGITS),
+                test_fraction: rand() < 0.5 ? pick(S.TEST_RATIOS) : pick([0.05, 0.5, 0.25, 0.125, 0.333]),
                 seed: rand() < 0.5 ? int(0, 999999) : pick([0, S.MAX_SEED, 123456789]),
             };
-            s.activations = s.networkShape.map(() => pick(S.ACTIVATION_NAMES));
             const back = S.parseHash(S.serialize(s));
             if (back.notes.length || !same(back.state, s)) bad.push([S.serialize(s), back]);
             if (!same(S.fromEngine(S.toEngine(s), s), s)) bad.push(['engine', s]);
@@ -181,8 +180,8 @@ def test_state_module_round_trips_random_states_and_survives_garbage(mnist_page)
                 const { state, notes } = S.parseHash(h);
                 const again = S.parseHash(S.serialize(state));
                 if (again.notes.length || !same(again.state, state)) broken.push([h, 'not valid after parsing', again.notes]);
-                if (state.activations.length !== state.networkShape.length) broken.push([h, 'activations']);
-                if (state.networkShape.length > S.MAX_LAYERS) broken.push([h, 'layers']);
+                if (state.layers.some((l) => !S.ACTIVATION_NAMES.includes(l.activation))) broken.push([h, 'activations']);
+                if (state.layers.length > S.MAX_LAYERS) broken.push([h, 'layers']);
                 if (notes.length > S.MAX_NOTES || notes.some((t) => t.length > 200)) broken.push([h, 'notes', notes]);
             } catch (e) {
                 broken.push([h, String(e)]);
@@ -205,11 +204,13 @@ def test_state_module_round_trips_random_states_and_survives_garbage(mnist_page)
     assert result["defaults"] == DEFAULT_HASH
     teacher = result["teacher"]  # the README's wording: layers= and one activation= for all
     assert teacher["notes"] == []
-    assert (teacher["state"]["networkShape"], teacher["state"]["activations"]) == ([64, 64], ["tanh", "tanh"])
-    assert (teacher["state"]["optimizer"], teacher["state"]["learningRate"]) == ("adam", 0.001)
-    assert result["tooMany"]["state"]["networkShape"] == [64] * 4 and "6 hidden layers" in result["tooMany"]["notes"][0]
-    assert result["few"]["state"]["activations"] == ["tanh"] * 3 and "1 activation for 3" in result["few"]["notes"][0]
-    assert result["tooFewTest"]["state"]["testRatio"] == 0.2 and result["tooFewTest"]["state"]["digits"] == 100
+    assert teacher["state"]["layers"] == [{"units": 64, "activation": "tanh"}] * 2
+    assert (teacher["state"]["optimizer"], teacher["state"]["lr"]) == ("adam", 0.001)
+    too_many = result["tooMany"]
+    assert [l["units"] for l in too_many["state"]["layers"]] == [64] * 4 and "6 hidden layers" in too_many["notes"][0]
+    few = result["few"]
+    assert [l["activation"] for l in few["state"]["layers"]] == ["tanh"] * 3 and "1 activation for 3" in few["notes"][0]
+    assert result["tooFewTest"]["state"]["test_fraction"] == 0.2 and result["tooFewTest"]["state"]["n"] == 100
     many = result["many"]["notes"]
     assert len(many) == 5 and many[-1] == "… and 36 more problems with the link."
 

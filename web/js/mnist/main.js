@@ -1,20 +1,31 @@
 /**
- * The MNIST page's bootstrap: starts the "mnist" engine (nnpy.browser.mnist with SciPy's BLAS)
- * and fetches the digits at the same time, then wires the controls, the training loop and the
- * views. Views never talk to the engine; this module does. Model files (files.js): an import
- * sets the controls from the engine's new state without firing their change events, so the
- * imported weights are not rebuilt away.
+ * The MNIST page's bootstrap, on the page core: store -> loop -> engine, as the 2-D page.
  *
- * The setup lives in the URL hash (state.js): read on load (a bad part gets a note and its
- * default), written with history.replaceState whenever a control changes or a model is imported,
- * and applied like the controls when the reader edits it (hashchange). The controls are the
- * truth; the hash is written from them.
+ * - The store (../core/store.js over state.js's table) holds the setup in the schema's names
+ *   ({layers, optimizer, lr, batch_size, epochs, n, test_fraction, seed}) and mirrors it in the
+ *   URL hash. Controls only write patches into it ({lr: 0.3}) and are drawn from it: nothing is
+ *   read back from the DOM.
+ * - Every store change goes to the engine through the loop (../core/loop.js): `loop.sync` sends
+ *   the keys that changed; a live one (optimizer, learning rate, batch size) reaches the running
+ *   trainer between two chunks, any other builds a new network at epoch 0 (training stops). The
+ *   loop's calls reach the worker in order, so the engine always ends on the store's last state
+ *   and the summary shows the network the engine answered with.
+ * - The loop trains in chunks (engine "train" with a time budget, until the run's last epoch),
+ *   one at a time: each chunk is shown, and an epoch's end refreshes the views, before the next.
+ * - Views get their data through the loop (loop.query); none calls the engine.
  *
  * Performance marks: "nnpy:engine-ready" (engine.js), "nnpy:mnist-ready" once digits and network
  * are in place and the Train button works.
  */
 
 import { createEngine } from "../core/engine.js";
+import { createLoop } from "../core/loop.js";
+import { createStore } from "../core/store.js";
+import { rebuildKeys } from "../core/settings.js";
+import { inPageTarget } from "../core/hash.js";
+import { createShare } from "../core/share.js";
+import { createNotes, failureHint } from "../core/status.js";
+import { formatLoss, formatNumber } from "../core/numbers.js";
 import { DigitsMissing, fetchDigits } from "./data.js";
 import { createCharts } from "./charts.js";
 import { createConfusion } from "./confusion.js";
@@ -24,18 +35,15 @@ import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
 import { createInside } from "./inside.js";
-import { createShare } from "../core/share.js";
-import { MAX_SEED, changesLive, fromEngine, needsRebuild, parseHash, serialize, toEngine } from "./state.js";
-import { inPageTarget } from "../core/hash.js";
-import { createNotes, failureHint } from "../core/status.js";
-import { formatLoss, formatNumber } from "../core/numbers.js";
+import {
+  BATCH_SIZES, DIGITS, EPOCHS, LEARNING_RATES, MAX_SEED, OPTIMIZERS, TEST_RATIOS, fromEngine, parseHash, serialize,
+  toEngine,
+} from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
 const CHUNK_MS = 200;
-// A training chunk that has not answered in this long means Python hangs or is gone (engine.js):
-// a chunk takes CHUNK_MS plus, at an epoch's end, an evaluation of the test digits.
-const CALL_TIMEOUT_MS = 30_000;
+const REBUILD = rebuildKeys("mnist");
 const STAGES = {
   "build-info": "Reading the build", pyodide: "Starting Python (Pyodide)", numpy: "Loading NumPy",
   scipy: "Loading SciPy (fast matrix products)", nnpy: "Installing nnpy", import: "Importing nnpy and SciPy",
@@ -44,6 +52,30 @@ const STAGES = {
 const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)} %`;
 const lastLine = (err) => ((err && (err.lastLine || err.message)) || String(err))
   .replace(/^(DataError|ValueError|RuntimeError|TypeError|Error): /, "");
+const NOT_READY = () => (page.dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet");
+
+/** What the page knows beyond the settings: where the engine and the run stand. */
+const page = { ready: false, dataMissing: false };
+const run = { epoch: 0, steps: 0, history: [], fromFile: null, target: null, samples: 0, ms: 0, failed: false };
+
+// ---------------------------------------------------------------- store and engine
+const notes = createNotes($("notes"));
+const parsed = parseHash(inPageTarget(location.hash) ? "" : location.hash); // "#train-button" is no setup
+showNotes(parsed.notes);
+const store = createStore(parsed.state, { parse: parseHash, serialize, onNotes: showNotes });
+const engine = createEngine({ engine: "mnist", onProgress: showProgress, onStopped: engineStopped });
+const loop = createLoop(engine, {
+  rebuildKeys: REBUILD,
+  depth: 1,
+  chunk: () => ({ method: "train", args: { budget_ms: CHUNK_MS, until_epoch: run.target } }),
+  onChunk: showChunk,
+  onPlaying: playing,
+  onError: (err, what) => {
+    if (what === "train") run.failed = true; // said in the status line, which the summary must not overwrite
+    fail(err);
+  },
+});
+const query = (method, args) => loop.query(method, args);
 
 // ---------------------------------------------------------------- views
 const charts = createCharts($("charts"));
@@ -52,7 +84,7 @@ const digits = createDigits({
   grid: $("digits"), onlyMistakes: $("only-mistakes"), showAll: $("digits-all"), caption: $("digits-caption"),
   prev: $("digits-prev"), next: $("digits-next"), pageLabel: $("digits-page"),
 }, {
-  fetchPage: (request) => engine.call("digits", request),
+  fetchPage: (request) => query("digits", request),
   onPick: (image, test) => {
     pad.putDigit(image);
     inside.setDigit(test);
@@ -64,17 +96,16 @@ const pad = createDrawPad({
   canvas: $("draw-canvas"), hint: $("canvas-hint"), seen: $("seen-canvas"), prediction: $("prediction"),
   probs: $("probs"), clearButton: $("clear-canvas"),
 }, {
-  classify: (alpha, width, height) => (ready ? engine.call("classify", { pixels: alpha, width, height })
-    : Promise.reject(new Error(dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"))),
-  note: () => (steps === 0 && !fromFile ? "The network is untrained: press Train first." : ""),
+  classify: (alpha, width, height) => (page.ready ? query("classify", { pixels: alpha, width, height })
+    : Promise.reject(new Error(NOT_READY()))),
+  note: () => (run.steps === 0 && !run.fromFile ? "The network is untrained: press Train first." : ""),
 });
 // Look inside one training step on the pad's digit (inside.js): it pauses training
 const inside = createInside(document, {
-  call: (method, args) => engine.call(method, args), pause: () => stop(), isReady: () => ready,
+  call: (method, args) => query(method, args), pause: () => loop.settle(), isReady: () => page.ready,
   onStep: () => refreshViews().catch(fail),
 });
-const layers = createLayers($("layers"), $("add-layer"), { onChange: () => { writeHash(); rebuild(); } });
-const notes = createNotes($("notes"));
+const layers = createLayers($("layers"), $("add-layer"), { onChange: (next) => store.update({ layers: next }) });
 const share = createShare({
   button: $("share-button"), panel: $("share-panel"), link: $("share-link"), copy: $("share-copy"),
   copied: $("share-copied"), close: $("share-close"),
@@ -83,46 +114,60 @@ const files = createModelFiles({
   exportButton: $("export-model"), importButton: $("import-model"), input: $("model-file"),
   bar: $("file-status"), text: $("file-status-text"), dismiss: $("file-status-close"), dropHint: $("drop-hint"),
 }, {
-  exportModel: () => engine.call("export_model").then((out) => ({ data: out.data.data, filename: out.filename })),
+  exportModel: () => query("export_model").then((out) => ({ data: out.data.data, filename: out.filename })),
   importModel: (bytes, name) => importModel(bytes, name),
-  notReady: () => (ready ? "" : dataMissing ? "the digits are missing, so there is no network" : "the network is not ready yet"),
+  notReady: () => (page.ready ? "" : NOT_READY()),
 });
 
-// ---------------------------------------------------------------- state
-let engine = null;
-let ready = false;        // digits loaded and a network built
-let dataMissing = false;
-let running = false;
-let loop = null;          // the training loop's promise while it runs
-let target = null;        // train until this epoch
-let epoch = 0;
-let steps = 0;
-let history = [];
-let fromFile = null;      // the imported file's name while its network is shown
+// ---------------------------------------------------------------- controls: store -> DOM, DOM -> store
+/** Fill a select with the schema's options (labelled), keeping any extra option a file added. */
+function fillOptions(select, values, label = String) {
+  select.replaceChildren(...values.map((v) => new Option(label(v), String(v))));
+}
+fillOptions($("optimizer"), OPTIMIZERS, (v) => ({ sgd: "SGD", momentum: "Momentum", adam: "Adam" })[v] || v);
+fillOptions($("lr"), LEARNING_RATES);
+fillOptions($("batch-size"), BATCH_SIZES);
+fillOptions($("epochs"), EPOCHS);
+fillOptions($("subset"), DIGITS, (v) => v.toLocaleString("en") + (v === DIGITS[DIGITS.length - 1] ? " (all)" : ""));
+fillOptions($("test-fraction"), TEST_RATIOS, (v) => `${Number((v * 100).toFixed(1))} %`);
+$("seed").max = String(MAX_SEED);
 
-/** The seed the seed box holds: a whole number in 0..MAX_SEED (anything else typed becomes one). */
-function seedValue() {
-  return Math.min(MAX_SEED, Math.max(0, Math.floor(Number($("seed").value) || 0)));
+/** The controls that write each setting, and how a value reads from them. */
+const CONTROLS = [
+  ["optimizer", "optimizer", String], ["lr", "lr", Number], ["batch-size", "batch_size", Number],
+  ["epochs", "epochs", Number], ["subset", "n", Number], ["test-fraction", "test_fraction", Number],
+];
+for (const [id, key, read] of CONTROLS) {
+  $(id).addEventListener("change", () => store.update({ [key]: read($(id).value) }));
+}
+$("seed").addEventListener("change", () => {
+  const seed = Math.min(MAX_SEED, Math.max(0, Math.floor(Number($("seed").value) || 0)));
+  $("seed").value = String(seed); // anything typed becomes the whole number the store holds
+  store.update({ seed });
+});
+
+/** Show `value` in a select, adding an option for a value the page does not list (from a file or a link). */
+function choose(select, value, label) {
+  const v = String(value);
+  if (![...select.options].some((o) => o.value === v)) select.append(new Option(label, v));
+  select.value = v;
 }
 
-/** The page's setup as the controls show it (a state.js state). */
-function controlsState() {
-  const hidden = layers.get();
-  return {
-    networkShape: hidden.map((l) => l.units), activations: hidden.map((l) => l.activation),
-    optimizer: $("optimizer").value, learningRate: Number($("lr").value), batchSize: Number($("batch-size").value),
-    epochs: Number($("epochs").value), digits: Number($("subset").value), testRatio: Number($("test-fraction").value),
-    seed: seedValue(),
-  };
-}
-
-/** What the engine's configure takes, from the controls. */
-function settings() {
-  return toEngine(controlsState());
+/** Draw the controls from the store's state (setting a control fires no change event). */
+function renderControls(s) {
+  choose($("subset"), s.n, s.n.toLocaleString("en"));
+  choose($("test-fraction"), s.test_fraction, `${Number((s.test_fraction * 100).toFixed(1))} %`);
+  $("seed").value = String(s.seed);
+  choose($("optimizer"), s.optimizer, s.optimizer);
+  choose($("lr"), s.lr, String(s.lr));
+  choose($("batch-size"), s.batch_size, String(s.batch_size));
+  choose($("epochs"), s.epochs, String(s.epochs));
+  if (JSON.stringify(layers.get()) !== JSON.stringify(s.layers)) layers.set(s.layers);
 }
 
 function setEnabled(on) {
   for (const id of ["train-button", "reset-button", "sample-digit", "subset", "test-fraction", "seed"]) $(id).disabled = !on;
+  for (const id of ["optimizer", "lr", "batch-size", "epochs"]) $(id).disabled = !on && page.importing;
   layers.setDisabled(!on);
   inside.setEnabled(on);
   files.setEnabled(on);
@@ -136,25 +181,64 @@ function fail(err) {
   console.error(err);
 }
 
+/** Show a link's notes, or hide the last link's when this one is fine. */
+function showNotes(list) {
+  if (list.length) notes.show(list);
+  else notes.hide();
+}
+
+store.subscribe((state, changed) => {
+  renderControls(state);
+  share.refresh();
+  if (page.ready) sync(changed);
+});
+renderControls(store.get());
+
+// ---------------------------------------------------------------- the engine follows the store
+/** Send the store's state to the engine (only what changed); show what the engine answers. */
+function sync(changed = new Set()) {
+  const rebuild = [...changed].some((k) => REBUILD.includes(k));
+  if (rebuild) loop.pause(); // a new network: training stops, as at a Reset
+  const live = [...changed].filter((k) => !REBUILD.includes(k) && k !== "epochs");
+  return loop.sync(toEngine(store.get())).then((out) => {
+    if (!out) return out;
+    if (out.data) showSplit(out.data);
+    if (out.changed.includes("network")) {
+      if (!isLatest(out)) return out; // a later change is on its way: show that one
+      return newNetwork(out.network).then(() => { status("New network: press Train."); return out; });
+    }
+    if (live.length) status(loop.playing ? `Changed while training: ${live.map(describeSetting).join(", ")}.` : "");
+    return out;
+  }, fail);
+}
+
+/** Whether an engine answer is for the store's current network (not one changed since). */
+function isLatest(out) {
+  const want = toEngine(store.get());
+  return REBUILD.every((k) => k === "dtype" || JSON.stringify(out.state[k]) === JSON.stringify(want[k]));
+}
+
+function describeSetting(key) {
+  const s = store.get();
+  return { optimizer: `optimizer ${s.optimizer}`, lr: `learning rate ${s.lr}`, batch_size: `batch size ${s.batch_size}` }[key] || key;
+}
+
 // ---------------------------------------------------------------- start-up
+function showProgress({ stage, fraction }) {
+  $("engine-progress").value = fraction;
+  $("engine-progress").textContent = pct(fraction, 0);
+  $("engine-stage").textContent = `${STAGES[stage] || stage}… ${Math.round(fraction * 100)} %`;
+}
+
 const STARTING_HINT = document.querySelector("#engine-status .engine-hint").textContent;
 
-function startEngine() {
+function waitForEngine() {
   const box = $("engine-status");
   box.hidden = false;
   box.classList.remove("failed");
   box.querySelector(".engine-hint").textContent = STARTING_HINT;
   $("engine-retry").hidden = true;
   $("engine-progress").hidden = false;
-  engine = createEngine({
-    engine: "mnist",
-    onStopped: engineStopped,
-    onProgress: ({ stage, fraction }) => {
-      $("engine-progress").value = fraction;
-      $("engine-progress").textContent = pct(fraction, 0);
-      $("engine-stage").textContent = `${STAGES[stage] || stage}… ${Math.round(fraction * 100)} %`;
-    },
-  });
   return engine.ready.then((info) => {
     box.hidden = true;
     const i = info.info;
@@ -187,7 +271,7 @@ function loadDigits() {
   }, (err) => {
     $("data-load").hidden = true;
     if (err instanceof DigitsMissing) {
-      dataMissing = true;
+      page.dataMissing = true;
       const banner = $("data-missing");
       banner.querySelector(".banner-text").textContent = err.message;
       banner.hidden = false;
@@ -203,34 +287,32 @@ async function init() {
   digitsFile.catch(() => {}); // reported by loadDigits
   let bytes;
   try {
-    await startEngine();
+    await waitForEngine();
     bytes = await digitsFile;
   } catch (err) {
     if (!(err instanceof DigitsMissing) && !$("engine-status").classList.contains("failed")) fail(err);
     return;
   }
   $("data-summary").textContent = "Reading the digits…";
-  const loaded = await engine.call("load_data", { data: bytes });
+  const loaded = await query("load_data", { data: bytes });
   $("data-summary").textContent = `${loaded.digits.toLocaleString("en")} digits loaded.`;
-  let sent;
-  do { // a hash edited while the first network was built is applied too
-    sent = JSON.stringify(settings());
-    await configure(true);
-  } while (JSON.stringify(settings()) !== sent);
-  ready = true;
+  const out = await loop.configure(toEngine(store.get())); // the whole state, the first time
+  if (out.data) showSplit(out.data);
+  await newNetwork(out.network);
+  page.ready = true;
   setEnabled(true);
+  await sync(); // a change made while the first network was built
   performance.mark("nnpy:mnist-ready");
   status("Ready: press Train.");
 }
 
-$("engine-retry").addEventListener("click", () => { engine.terminate(); ready = false; init(); });
+$("engine-retry").addEventListener("click", () => { page.ready = false; engine.restart(); init(); });
 
-/** The engine died after it ran (engine.js noticed): say so; Restart starts Python again with the controls' settings. */
+/** The engine died after it ran (engine.js noticed): say so; Restart starts Python again with the store's settings. */
 function engineStopped(err) {
-  running = false;
-  ready = false;
+  page.ready = false;
+  loop.pause();
   setEnabled(false);
-  setPlaying(false);
   const box = $("engine-status");
   box.hidden = false;
   box.classList.add("failed");
@@ -244,157 +326,37 @@ function engineStopped(err) {
   status("Python stopped: restart it to train.");
 }
 
-// ---------------------------------------------------------------- configuring
-async function configure(fresh) {
-  const out = await engine.call("configure", { state: settings() });
-  if (out.data) showSplit(out.data);
-  if (fresh || out.changed.includes("network")) {
-    target = null;
-    showNetwork(out.network);
-    charts.clear(out.network.history);
-    digits.reset();
-    confusion.clearSelection();
-    await refreshViews();
-  }
-  return out;
-}
-
+// ---------------------------------------------------------------- what the engine answered
 function showSplit(d) {
   $("data-summary").textContent = `${d.train.toLocaleString("en")} training and ${d.test.toLocaleString("en")} test digits ` +
     `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
 }
 
-function showNetwork(net) {
-  epoch = net.epoch;
-  steps = 0;
-  history = net.history;
-  fromFile = net.from_file;
+/** A network at epoch 0 (new, reset or imported): its summary, empty charts, fresh views. */
+function newNetwork(net) {
+  // Train pressed while this network was on its way: the run trains it for the store's epochs
+  const target = loop.playing ? net.epoch + store.get().epochs : null;
+  Object.assign(run, { epoch: net.epoch, steps: 0, history: net.history, fromFile: net.from_file, target });
   $("net-summary").textContent = `${net.sizes.join(" → ")}: ${net.params.toLocaleString("en")} weights and biases` +
-    (fromFile ? `, from ${fromFile}.` : ".");
+    (run.fromFile ? `, from ${run.fromFile}.` : ".");
   showEpoch(0);
   showMetrics(null);
+  charts.clear(net.history);
+  digits.reset();
+  confusion.clearSelection();
+  $("diverged").hidden = true;
+  return refreshViews().catch(fail);
 }
 
-let reconfiguring = Promise.resolve();
-async function rebuild() {
-  if (!ready) return;
-  await stop();
-  reconfiguring = reconfiguring.then(() => configure(false)).then(() => status("New network: press Train."), fail);
-  return reconfiguring;
-}
-
-for (const id of ["subset", "test-fraction", "seed"]) {
-  $(id).addEventListener("change", () => {
-    if (id === "seed" && $("seed").value !== String(seedValue())) $("seed").value = String(seedValue());
-    writeHash();
-    rebuild();
-  });
-}
-
-// ---------------------------------------------------------------- model files
-/** Show `value` in a select, adding an option for a value the page does not list (from a file). */
-function choose(select, value, label) {
-  const v = String(value);
-  if (![...select.options].some((o) => o.value === v)) select.append(new Option(label, v));
-  select.value = v;
-}
-
-/** The controls for a state.js state. Setting them fires no change event: nothing is rebuilt. */
-function showControls(s) {
-  choose($("subset"), s.digits, s.digits.toLocaleString("en"));
-  choose($("test-fraction"), s.testRatio, `${Number((s.testRatio * 100).toFixed(1))} %`);
-  $("seed").value = String(s.seed);
-  choose($("optimizer"), s.optimizer, s.optimizer);
-  choose($("lr"), s.learningRate, String(s.learningRate));
-  choose($("batch-size"), s.batchSize, String(s.batchSize));
-  choose($("epochs"), s.epochs, String(s.epochs));
-  layers.set(s.networkShape.map((units, i) => ({ units, activation: s.activations[i] })));
-}
-
-const LIVE = ["optimizer", "lr", "batch-size", "epochs"];
-async function importModel(bytes, name) {
-  await stop();
-  const run = reconfiguring.then(async () => {
-    setEnabled(false); // no setting may reach the engine between the import and the controls showing it
-    for (const id of LIVE) $(id).disabled = true;
-    try {
-      const out = await engine.call("import_model", { data: bytes, name }); // throws: nothing changed
-      showControls(fromEngine(out.state, controlsState()));
-      writeHash();
-      if (out.data) showSplit(out.data);
-      target = null;
-      showNetwork(out.network);
-      charts.clear(out.network.history);
-      digits.reset();
-      confusion.clearSelection();
-      $("diverged").hidden = true;
-      status("Imported: draw a digit, or press Train to train it further.");
-      await refreshViews().catch(fail); // the model is in: a view that fails to draw does not undo that
-      return out.message;
-    } finally {
-      setEnabled(true);
-      for (const id of LIVE) $(id).disabled = false;
-    }
-  });
-  reconfiguring = run.catch(() => {});
-  return run;
-}
-/** Send a live setting (optimizer, learning rate, batch size) to the engine; training goes on. */
-function applyLive(what) {
-  if (!ready) return;
-  engine.call("configure", { state: settings() }).then(() => {
-    status(running ? `Changed while training: ${what}.` : "");
-  }, fail);
-}
-for (const id of ["optimizer", "lr", "batch-size"]) {
-  $(id).addEventListener("change", () => {
-    writeHash();
-    applyLive(`${$(id).closest("label").querySelector("span").textContent.toLowerCase()} ${$(id).selectedOptions[0].textContent}`);
-  });
-}
-$("epochs").addEventListener("change", () => writeHash());
-
-// ---------------------------------------------------------------- the URL hash
-let written = null; // the hash this page wrote last (replaceState fires no hashchange; this is a second guard)
-
-/** The hash from the controls, with replaceState: the back button does not step through settings. */
-function writeHash() {
-  written = serialize(controlsState());
-  if (location.hash !== written) window.history.replaceState(null, "", written); // `history` here is the training record
-  share.refresh();
-}
-
-/** Show a link's notes, or hide the last link's when this one is fine. */
-function showNotes(list) {
-  if (list.length) notes.show(list);
-  else notes.hide();
-}
-
-/** A hash typed or pasted by the reader: set the controls and apply them as their change events would. */
-function applyHash() {
-  if (location.hash === written) return;
-  if (inPageTarget(location.hash)) { window.history.replaceState(null, "", written); return; } // a skip link, not a setup
-  const { state, notes: list } = parseHash(location.hash);
-  showNotes(list);
-  const before = controlsState();
-  showControls(state);
-  writeHash();
-  const after = controlsState();
-  if (needsRebuild(before, after)) rebuild();
-  else if (changesLive(before, after)) applyLive("the link's settings");
-}
-window.addEventListener("hashchange", applyHash);
-
-// ---------------------------------------------------------------- training
 function showEpoch(progress) {
-  $("epoch").value = String(epoch);
-  $("epoch").textContent = target ? `${epoch} / ${target}` : String(epoch);
+  $("epoch").value = String(run.epoch);
+  $("epoch").textContent = run.target ? `${run.epoch} / ${run.target}` : String(run.epoch);
   $("epoch-progress").value = progress;
   $("epoch-progress").textContent = pct(progress, 0);
 }
 
 function showMetrics(ev) {
-  const r = history[history.length - 1];
+  const r = run.history[run.history.length - 1];
   $("train-acc").textContent = r ? pct(r.train_accuracy) : "–";
   $("train-loss").textContent = r ? formatLoss(r.train_loss, 4) : "–";
   $("test-acc").textContent = ev ? pct(ev.test_accuracy, 2) : "–";
@@ -403,103 +365,70 @@ function showMetrics(ev) {
 }
 
 async function refreshViews() {
-  const ev = await engine.call("evaluate");
+  const ev = await query("evaluate");
   showMetrics(ev);
   confusion.render(ev);
-  const w = await engine.call("weights", { limit: WEIGHT_LIMIT });
-  weights.render(w);
+  weights.render(await query("weights", { limit: WEIGHT_LIMIT }));
   await digits.refresh();
   if (pad.hasInk()) pad.reclassify();
   inside.refresh();
   return ev;
 }
 
-function setPlaying(on) {
+// ---------------------------------------------------------------- training (the loop runs it)
+function train() {
+  if (!page.ready || loop.playing) return;
+  inside.close(); // the step it showed is out of date once training moves on
+  if (run.target === null || run.epoch >= run.target) run.target = run.epoch + store.get().epochs;
+  loop.play();
+}
+
+/** The loop started or stopped (Train, Stop, the run's end, divergence, a new network). */
+function playing(on) {
   const b = $("train-button");
   b.classList.toggle("playing", on);
   b.setAttribute("aria-label", on ? "Stop training" : "Train");
   b.setAttribute("aria-pressed", String(on));
-}
-
-async function trainLoop() {
-  if (target === null || epoch >= target) target = epoch + Number($("epochs").value);
-  setPlaying(true);
-  $("diverged").hidden = true;
-  showEpoch($("epoch-progress").value);
-  let samples = 0;
-  let ms = 0;
-  let failed = false;
-  try {
-    while (running) {
-      const chunk = await engine.call("train", { budget_ms: CHUNK_MS, until_epoch: target }, { timeoutMs: CALL_TIMEOUT_MS });
-      epoch = chunk.epoch;
-      steps = chunk.step_count;
-      samples += chunk.steps * Number($("batch-size").value);
-      ms += chunk.train_ms;
-      showEpoch(chunk.epoch_progress);
-      if (chunk.loss !== null) charts.chunk(chunk.epoch + chunk.epoch_progress, chunk.loss);
-      for (const r of chunk.epochs) { history.push(r); charts.epoch(r); }
-      if (chunk.epochs.length) { // shown with the new epoch number; evaluate() below refines it
-        const r = chunk.epochs[chunk.epochs.length - 1];
-        showMetrics({ test_accuracy: r.test_accuracy, test_loss: r.test_loss });
-      }
-      status(`Training: ${Math.round((samples / ms) * 1000).toLocaleString("en")} digits a second.`);
-      if (chunk.epochs.length) await refreshViews();
-      if (chunk.report) {
-        if (chunk.history) { // training went back to earlier weights: the later epochs never happened
-          history = chunk.history;
-          charts.clear(history);
-          target = null;
-        }
-        showReport(chunk.report);
-        break;
-      }
-      if (chunk.done) break;
-    }
-  } catch (err) {
-    if (err.type !== "EngineStopped") { // a dead engine is said by engineStopped
-      failed = true; // said in the status line, which the summary below must not overwrite
-      fail(err);
-    }
+  if (on) {
+    run.failed = false;
+    $("diverged").hidden = true;
+    run.samples = run.ms = 0;
+    showEpoch($("epoch-progress").value);
+    return;
   }
-  running = false;
-  setPlaying(false);
-  if (!ready) return; // the engine stopped (engineStopped said so)
-  const ev = await refreshViews().catch(fail);
-  if (ev && !failed) {
+  const gen = loop.generation;
+  loop.settle().then(() => (gen === loop.generation ? refreshViews() : null)).then((ev) => {
+    if (!ev || gen !== loop.generation || run.failed) return; // a new network replaced this one, or an error is said
     const where = ev.epoch_progress > 0 ? `${(ev.epoch + ev.epoch_progress).toFixed(2)} epochs` : `epoch ${ev.epoch}`;
     status(`Stopped after ${where}: ${pct(ev.test_accuracy, 2)} of the test digits right. The network is kept: draw a digit, or train on.`);
+  }, fail);
+}
+
+/** One chunk landed: show it. Returns true when training should stop (run done, diverged). */
+async function showChunk(chunk) {
+  run.epoch = chunk.epoch;
+  run.steps = chunk.step_count;
+  run.samples += chunk.steps * store.get().batch_size;
+  run.ms += chunk.train_ms;
+  showEpoch(chunk.epoch_progress);
+  if (chunk.loss !== null) charts.chunk(chunk.epoch + chunk.epoch_progress, chunk.loss);
+  for (const r of chunk.epochs) { run.history.push(r); charts.epoch(r); }
+  if (chunk.epochs.length) { // shown with the new epoch number; evaluate() below refines it
+    const r = chunk.epochs[chunk.epochs.length - 1];
+    showMetrics({ test_accuracy: r.test_accuracy, test_loss: r.test_loss });
   }
+  status(`Training: ${Math.round((run.samples / run.ms) * 1000).toLocaleString("en")} digits a second.`);
+  if (chunk.epochs.length) await refreshViews().catch(fail);
+  if (chunk.report) {
+    if (chunk.history) { // training went back to earlier weights: the later epochs never happened
+      run.history = chunk.history;
+      charts.clear(run.history);
+      run.target = null;
+    }
+    showReport(chunk.report);
+  }
+  return Boolean(chunk.report || chunk.done);
 }
-
-function train() {
-  if (!ready || running) return;
-  inside.close(); // the step it showed is out of date once training moves on
-  running = true;
-  loop = trainLoop();
-}
-
-/** Stop after the chunk under way; resolves when the loop has ended (the model is kept). */
-async function stop() {
-  running = false;
-  if (loop) await loop;
-  loop = null;
-}
-
-$("train-button").addEventListener("click", () => (running ? stop() : train()));
-async function reset() {
-  if (!ready) return;
-  await stop();
-  const out = await engine.call("reset");
-  target = null;
-  showNetwork(out.network);
-  charts.clear();
-  await refreshViews();
-  $("diverged").hidden = true;
-  status(fromFile ? `The network starts again from ${fromFile}'s weights.` : "The network starts again (same seed).");
-}
-$("reset-button").addEventListener("click", () => reset().catch(fail));
-$("diverged-reset").addEventListener("click", () => reset().catch(fail));
 
 // ---------------------------------------------------------------- when training blows up
 // The engine's report (nnpy/browser/health.py) holds the words and the ways back that work here.
@@ -515,37 +444,61 @@ function showReport(report) {
   banner.hidden = false;
 }
 $("diverged-lower").addEventListener("click", () => {
-  const lr = String(shownReport.lower);
-  choose($("lr"), lr, lr);
-  writeHash();
-  applyLive(`learning rate ${lr}`);
   $("diverged").hidden = true;
+  store.update({ lr: shownReport.lower }); // a live setting: the loop sends it before the next chunk
   train();
 });
+
+async function reset() {
+  if (!page.ready) return;
+  loop.pause();
+  const out = await loop.reset();
+  await newNetwork(out.network);
+  charts.clear();
+  status(run.fromFile ? `The network starts again from ${run.fromFile}'s weights.` : "The network starts again (same seed).");
+}
+
+// ---------------------------------------------------------------- model files
+async function importModel(bytes, name) {
+  await loop.settle(); // the epoch shown is the engine's: nothing trains behind the import
+  page.importing = true;
+  setEnabled(false); // no setting may reach the engine between the import and the controls showing it
+  try {
+    const out = await loop.edit("import_model", { data: bytes, name }); // throws: nothing changed
+    const next = fromEngine(out.state, store.get());
+    loop.assume(toEngine(next)); // the engine holds it already: the store's change sends nothing
+    store.update(next);
+    if (out.data) showSplit(out.data);
+    await newNetwork(out.network); // the model is in: a view that fails to draw does not undo that
+    status("Imported: draw a digit, or press Train to train it further.");
+    return out.message;
+  } finally {
+    page.importing = false;
+    setEnabled(true);
+  }
+}
+
+// ---------------------------------------------------------------- buttons and keys
+$("train-button").addEventListener("click", () => (loop.playing ? loop.pause() : train()));
+$("reset-button").addEventListener("click", () => reset().catch(fail));
+$("diverged-reset").addEventListener("click", () => reset().catch(fail));
 $("sample-digit").addEventListener("click", () => {
-  const page = digits.lastPage();
-  if (!page || !page.true.data.length) return;
-  const i = Math.floor(Math.random() * page.true.data.length);
-  pad.putDigit(page.images.data.subarray(i * 784, (i + 1) * 784));
-  inside.setDigit({ index: page.index.data[i], label: page.true.data[i] });
+  const shown = digits.lastPage();
+  if (!shown || !shown.true.data.length) return;
+  const i = Math.floor(Math.random() * shown.true.data.length);
+  pad.putDigit(shown.images.data.subarray(i * 784, (i + 1) * 784));
+  inside.setDigit({ index: shown.index.data[i], label: shown.true.data[i] });
 });
 
 document.addEventListener("keydown", (e) => {
   const t = e.target;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (t.closest && t.closest("input, select, textarea, button, canvas, a")) return;
-  if (e.key === " ") { e.preventDefault(); running ? stop() : train(); }
+  if (e.key === " ") { e.preventDefault(); loop.playing ? loop.pause() : train(); }
   else if (e.key === "r" || e.key === "R") reset().catch(fail);
 });
 
-// for the browser tests: a read-only handle on the engine
-window.nnpy = { get engine() { return engine; }, get inside() { return inside; } };
-
-// the link's setup, before anything starts: the controls show it and the hash is written back normalised
-{
-  const { state, notes: list } = parseHash(inPageTarget(location.hash) ? "" : location.hash);
-  showNotes(list);
-  showControls(state);
-  writeHash();
-}
 init();
+
+// for the browser tests: read-only handles
+window.nnpy = { store, loop, engine, inside };

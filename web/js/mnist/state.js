@@ -5,12 +5,15 @@
  * parseHash(serialize(s)) gives s back. Pure functions: no DOM, nothing from the hash is evaluated.
  *
  *   const { state, notes } = parseHash(location.hash);  // notes: short readable strings
+ *   state  // {layers: [{units, activation}], optimizer, lr, batch_size, epochs, n, test_fraction, seed}
  *   history.replaceState(null, "", serialize(state));
- *   engine.call("configure", { state: toEngine(state) });
+ *   engine.call("configure", { state: toEngine(state) });   // the same names: toEngine only drops epochs
  *
- * Keys are the 2-D page's where the meaning is the same (networkShape, activations, optimizer,
- * learningRate, batchSize, seed); epochs, digits and testRatio are this page's own. `layers=` is
- * read as networkShape, and `activation=` (one for every layer) as on the 2-D page.
+ * One vocabulary: the state uses the schema's names (nnpy/browser/schema.py), the engine's too.
+ * The hash uses link names, the 2-D page's where the meaning is the same (networkShape,
+ * activations, optimizer, learningRate, batchSize, seed); epochs, digits and testRatio are this
+ * page's own. `layers=` is read as networkShape, and `activation=` (one for every layer) as on the
+ * 2-D page.
  *
  * Limits: enumerations (optimizer, activations, epochs) take exactly the page's options; numbers
  * take what nnpy.browser.mnist.check_state takes (a model file can bring 100 units or lr 0.05,
@@ -79,9 +82,30 @@ const ALIASES = new Map(LAYERS.aliases.map((alias) => [alias, LAYERS.link]));
 
 /** The page's default setup: 784 → 128 ReLU → 10, momentum, lr 0.1, batch 64, 10 epochs a run. */
 export function defaults() {
-  const state = {};
-  for (const p of PROPS) state[p.name] = Array.isArray(p.def) ? [...p.def] : p.def;
+  return fromLinks(linkDefaults());
+}
+
+function linkDefaults() {
+  const links = {};
+  for (const p of PROPS) links[p.name] = Array.isArray(p.def) ? [...p.def] : p.def;
+  return links;
+}
+
+/** Hash keys -> the state (schema names): networkShape and activations become layers. */
+function fromLinks(links) {
+  const state = { layers: links[LAYERS.link].map((units, i) => ({ units, activation: links[LAYERS.activations_link][i] })) };
+  for (const p of PROPS) if (p.setting) state[p.setting] = links[p.name];
   return state;
+}
+
+/** The state -> hash keys. */
+function toLinks(state) {
+  const links = {
+    [LAYERS.link]: state.layers.map((l) => l.units),
+    [LAYERS.activations_link]: state.layers.map((l) => l.activation),
+  };
+  for (const p of PROPS) if (p.setting) links[p.name] = state[p.setting];
+  return links;
 }
 
 /**
@@ -91,16 +115,16 @@ export function defaults() {
  * @returns {{state: object, notes: string[]}}
  */
 export function parseHash(hash) {
-  const state = defaults();
+  const links = linkDefaults();
   const notes = [];
   let single = null;          // activation=tanh: one activation for every layer
   let sawActivations = false;
   for (const { key, raw, note } of hashParts(hash, ALIASES)) {
     if (note) { notes.push(note); continue; }
-    if (key === "activation") {
+    if (key === LAYERS.activation_link) {
       const hit = findValue(ACTIVATION_NAMES, raw);
       if (hit) single = hit;
-      else notes.push(`Ignored “activation=${shorten(raw)}”: expected one of ${ACTIVATION_NAMES.join(", ")}.`);
+      else notes.push(`Ignored “${key}=${shorten(raw)}”: expected one of ${ACTIVATION_NAMES.join(", ")}.`);
       continue;
     }
     const p = BY_NAME.get(ALIASES.get(key) || key);
@@ -118,44 +142,46 @@ export function parseHash(hash) {
       notes.push(`The link has ${value.length} hidden layers; the page takes ${p.maxLength}, so the rest are dropped.`);
       value = value.slice(0, p.maxLength);
     }
-    state[p.name] = value;
-    if (p.name === "activations") sawActivations = true;
+    links[p.name] = value;
+    if (p.name === LAYERS.activations_link) sawActivations = true;
   }
-  settle(state, notes, { single, sawActivations });
-  return { state, notes: capNotes(notes) };
+  settle(links, notes, { single, sawActivations });
+  return { state: fromLinks(links), notes: capNotes(notes) };
 }
 
 /** Make the parsed values agree with one another: an activation per layer, enough test digits. */
-function settle(state, notes, { single, sawActivations }) {
-  const n = state.networkShape.length;
+function settle(links, notes, { single, sawActivations }) {
+  const shape = LAYERS.link, acts = LAYERS.activations_link;
+  const n = links[shape].length;
   if (!sawActivations) {
-    state.activations = Array(n).fill(single || LAYERS.default_activation);
-  } else if (state.activations.length !== n) {
-    const fill = single || state.activations[state.activations.length - 1] || LAYERS.default_activation;
-    const given = count(state.activations.length, "activation");
+    links[acts] = Array(n).fill(single || LAYERS.default_activation);
+  } else if (links[acts].length !== n) {
+    const fill = single || links[acts][links[acts].length - 1] || LAYERS.default_activation;
+    const given = count(links[acts].length, "activation");
     notes.push(`The link lists ${given} for ${count(n, "hidden layer")}; ` +
-      (state.activations.length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
-    state.activations = Array.from({ length: n }, (_, i) => state.activations[i] || fill);
+      (links[acts].length < n ? `the missing ones are ${fill}.` : "the extra ones are dropped."));
+    links[acts] = Array.from({ length: n }, (_, i) => links[acts][i] || fill);
   }
-  if (state.digits * state.testRatio < MIN_TEST_DIGITS) {
-    const def = BY_NAME.get("testRatio").def;
-    notes.push(`testRatio=${state.testRatio} of ${state.digits} digits leaves fewer than ${MIN_TEST_DIGITS} to test on; using ${def}.`);
-    state.testRatio = def;
+  const digits = row("mnist", "n").link, ratio = row("mnist", "test_fraction").link;
+  if (links[digits] * links[ratio] < MIN_TEST_DIGITS) {
+    const def = BY_NAME.get(ratio).def;
+    notes.push(`${ratio}=${links[ratio]} of ${links[digits]} digits leaves fewer than ${MIN_TEST_DIGITS} to test on; using ${def}.`);
+    links[ratio] = def;
   }
 }
 
 /** The hash for a state: every property, in PROPS order, so a link does not depend on today's defaults. */
 export function serialize(state) {
-  return "#" + PROPS.map((p) => hashPart(p, state[p.name])).join("&");
+  const links = toLinks(state);
+  return "#" + PROPS.map((p) => hashPart(p, links[p.name])).join("&");
 }
 
-/** The dict nnpy.browser.mnist.MnistPlayground.configure takes. */
+/** The engine's settings (what nnpy.browser.mnist.MnistPlayground.configure takes): the same names. */
+export const ENGINE_KEYS = SCHEMA.settings.mnist.filter((r) => r.kind !== "page" && r.name !== "dtype").map((r) => r.name);
+
+/** The dict nnpy.browser.mnist.MnistPlayground.configure takes: the state without the page's own settings. */
 export function toEngine(state) {
-  return {
-    n: state.digits, test_fraction: state.testRatio, seed: state.seed,
-    layers: state.networkShape.map((units, i) => ({ units, activation: state.activations[i] })),
-    optimizer: state.optimizer, lr: state.learningRate, batch_size: state.batchSize,
-  };
+  return Object.fromEntries(ENGINE_KEYS.map((k) => [k, structuredClone(state[k])]));
 }
 
 /**
@@ -163,21 +189,5 @@ export function toEngine(state) {
  * which the engine does not know, come from `base`. toEngine(fromEngine(s)) has s's values.
  */
 export function fromEngine(engine, base = defaults()) {
-  const layers = engine.layers || [];
-  return {
-    ...base,
-    networkShape: layers.map((l) => l.units),
-    activations: layers.map((l) => l.activation),
-    optimizer: engine.optimizer, learningRate: engine.lr, batchSize: engine.batch_size,
-    digits: engine.n, testRatio: engine.test_fraction, seed: engine.seed,
-  };
+  return { ...base, ...toEngine(engine) };
 }
-
-/** The names of the properties that differ between two states. */
-export function changedKeys(a, b) {
-  return PROPS.filter((p) => JSON.stringify(a[p.name]) !== JSON.stringify(b[p.name])).map((p) => p.name);
-}
-
-/** Whether going from `a` to `b` builds a new network (at epoch 0), or only changes live settings. */
-export const needsRebuild = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).network || BY_NAME.get(k).data);
-export const changesLive = (a, b) => changedKeys(a, b).some((k) => BY_NAME.get(k).live);
