@@ -6,7 +6,7 @@
  *   editor.set([{units: 128, activation: "relu"}]);  editor.get();
  */
 
-import { ACTIVATIONS, MAX_LAYERS, UNITS } from "./state.js";
+import { ACTIVATIONS, DEFAULT_ACTIVATION, DEFAULT_UNITS, MAX_LAYERS, UNITS } from "./state.js";
 
 /** The sizes offered for a layer: the usual ones, and its own if an imported file had another. */
 const sizes = (units) => (UNITS.includes(units) ? UNITS : [...UNITS, units].sort((a, b) => a - b));
@@ -51,8 +51,8 @@ export function createLayers(list, addButton, { onChange }) {
 
   addButton.addEventListener("click", () => {
     if (layers.length >= MAX_LAYERS) return;
-    const units = layers.length ? Math.max(16, layers[layers.length - 1].units / 2) : 128;
-    layers.push({ units, activation: "relu" });
+    const units = layers.length ? Math.max(UNITS[0], layers[layers.length - 1].units / 2) : DEFAULT_UNITS;
+    layers.push({ units, activation: DEFAULT_ACTIVATION });
     render();
     onChange(get());
   });

@@ -33,6 +33,8 @@ const LAYERS = row("mnist", "layers");
 export const UNITS = LAYERS.unit_options;
 export const ACTIVATIONS = LAYERS.activations.map((name, i) => [name, LAYERS.activation_labels[i]]);
 export const ACTIVATION_NAMES = LAYERS.activations;
+export const DEFAULT_ACTIVATION = LAYERS.default_activation;
+export const DEFAULT_UNITS = LAYERS.default[0].units; // a first layer added to none
 export const MAX_LAYERS = LAYERS.max_layers;
 export const MAX_UNITS = LAYERS.max_units;
 export const OPTIMIZERS = row("mnist", "optimizer").values;
