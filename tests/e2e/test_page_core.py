@@ -16,7 +16,7 @@ import random
 import pytest
 
 from nnpy.browser import schema
-from test_page_support import hash_params, open_page, wait_idle
+from test_page_support import hash_params, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -114,7 +114,8 @@ def test_mnist_a_live_setting_travels_as_a_patch_of_what_changed(page, site_url)
 # ------------------------------------------------------------------ the 2-D playground
 
 def test_playground_fast_changes_never_leave_the_engine_on_another_network(page, site_url):
-    open_page(page, site_url, "#dataset=circle&networkShape=4,2")
+    page.goto(site_url + "/#dataset=circle&networkShape=4,2")
+    page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=240_000)
     rng = random.Random(3)
     for round_ in range(4):
         for _ in range(14):
