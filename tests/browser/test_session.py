@@ -82,7 +82,8 @@ def test_a_change_that_fails_half_way_is_rolled_back():
     assert s.__dict__ == before
 
 
-def _npz():
+def tiny_mnist_npz():
+    """300 random 28x28 "digits", 30 of each class: enough for the engine's checks, not to learn."""
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
     np.savez(buf, images=rng.integers(0, 256, (300, 784), dtype=np.uint8),
@@ -92,7 +93,7 @@ def _npz():
 
 def test_the_mnist_engine_takes_the_same_patches():
     mp = MnistPlayground()
-    mp.load_data(data=_npz())
+    mp.load_data(data=tiny_mnist_npz())
     mp.configure({"n": 300, "layers": [{"units": 8}]})
     mp.train(steps=3, budget_ms=None)
     model = mp.model

@@ -12,6 +12,7 @@ reaches the engine as a patch of the keys that changed, not the whole state.
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,8 @@ from nnpy.browser import schema
 from test_page_support import hash_params, wait_idle
 
 pytestmark = pytest.mark.e2e
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "before_page_core"
 
 MNIST_SUMMARY = "document.getElementById('net-summary').textContent"
 QUIET = """() => window.nnpy && !window.nnpy.loop.playing && window.nnpy.engine._pending.size === 0"""
@@ -155,3 +158,28 @@ def test_playground_fast_changes_never_leave_the_engine_on_another_network(page,
         assert page.evaluate("window.nnpy.loop.network.params") == engine["params"]
         assert page.inner_text(".net-params").startswith(f"{engine['params']:,} ")
     page.assert_no_errors()
+
+
+# ------------------------------------------------------------------ links made before the page core
+
+def test_links_from_before_give_the_same_page(page, site_url):
+    """Old URL hashes (tests/data/before_page_core/links.json, read by the state modules of commit
+    7a45d9f in node) parse to the same engine state, the same link and the same notes."""
+    old = json.loads((DATA / "links.json").read_text())
+    page.goto(site_url + "/docs.html")
+    now = page.evaluate("""async (old) => {
+        const P = await import('/js/playground/state.js');
+        const M = await import('/js/mnist/state.js');
+        return {
+            playground: old.playground.map(({ hash }) => {
+                const r = P.parseHash(hash);
+                return { hash, engine: P.toEngine(r.state), link: P.serialize(r.state), notes: r.notes };
+            }),
+            mnist: old.mnist.map(({ hash }) => {
+                const r = M.parseHash(hash);
+                return { hash, engine: M.toEngine(r.state), epochs: r.state.epochs, link: M.serialize(r.state),
+                         notes: r.notes };
+            }),
+        };
+    }""", old)
+    assert now == old
