@@ -28,8 +28,8 @@ import numpy as np
 
 from ..layers import DenseLayer
 from ..model import SequentialModel
-from .playground_files import describe_activation, hidden_layers
-from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from ..saved_models import save_model_bytes
+from .model_files import describe_activation, hidden_layers, read_page_file, saved_epoch
 from .schema import MNIST, PAGES
 
 MAX_FILE_BYTES = PAGES[MNIST]["max_file_bytes"]  # see nnpy/browser/schema.py
@@ -61,26 +61,6 @@ def save_mnist_model(model, state, epoch, test_accuracy=None):
     return save_model_bytes(model, export_metadata(state, epoch, test_accuracy)), export_filename(sizes, epoch)
 
 
-def file_bytes(data, name, max_bytes=MAX_FILE_BYTES):
-    """``data`` (bytes, or a uint8 array from the page) as bytes, its size checked before any copy.
-
-    Raises ``TypeError`` for anything else and :class:`ModelFileError` (naming
-    ``name``) for a file over ``max_bytes``.
-    """
-    if isinstance(data, np.ndarray):
-        size = data.nbytes
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        size = memoryview(data).nbytes
-    else:
-        raise TypeError(f"data must be the file's bytes. Received: {type(data).__name__}")
-    if size > max_bytes:
-        raise ModelFileError(f"is {size / 2**20:.1f} MB; a model file for the MNIST page is at most "
-                             f"{max_bytes // 2**20} MB", name)
-    if isinstance(data, np.ndarray):
-        return data.astype(np.uint8, copy=False).tobytes()
-    return bytes(data)
-
-
 def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_activations, max_layers,
                      max_units):
     """Load ``data`` (a model file's bytes) and check that the MNIST page can show its network.
@@ -103,18 +83,9 @@ def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_ac
         NotAnMnistModel: a valid model the page cannot show.
         Both messages start with ``name``.
     """
-    data = file_bytes(data, name)
-    try:
-        model, meta = load_model_bytes(data, return_metadata=True, max_bytes=MAX_FILE_BYTES)
-    except ModelFileError as exc:
-        raise ModelFileError(exc.problem, name) from None  # "name: is a pickle file; ...", as in CPython
-
-    def refuse(why):
-        return NotAnMnistModel(f"{name} holds a network the MNIST page cannot show: {why}")
-
+    model, meta, refuse = read_page_file(data, name, page="the MNIST page", refusal=NotAnMnistModel,
+                                         max_bytes=MAX_FILE_BYTES, what="a model file for the MNIST page")
     layers = model.layers
-    if not all(isinstance(layer, DenseLayer) for layer in layers):
-        raise refuse("only dense layers fit the page")
     n_in = layers[0].in_features
     if n_in != inputs:
         features = meta.get("features")
@@ -145,8 +116,7 @@ def read_mnist_model(data, name="the file", *, dtype, inputs, classes, hidden_ac
         raise refuse(f"some weights are too large for {np.dtype(dtype).name}, which the page computes in")
 
     state = meta.get("mnist") if isinstance(meta.get("mnist"), dict) else None
-    epoch = meta.get("epoch")
-    epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0 else None
+    epoch = saved_epoch(meta)
     acc = meta.get("test_accuracy")
     acc = float(acc) if isinstance(acc, (int, float)) and not isinstance(acc, bool) and 0 <= acc <= 1 else None
     return {"model": copy, "layers": described, "state": state, "epoch": epoch, "test_accuracy": acc}

@@ -24,11 +24,11 @@ import json
 
 import numpy as np
 
-from ..activations import get_activation
 from ..datasets import FEATURES
 from ..layers import DenseLayer
 from ..model import SequentialModel
-from ..saved_models import ModelFileError, load_model_bytes, save_model_bytes
+from ..saved_models import ModelFileError, save_model_bytes
+from .model_files import describe_activation, hidden_layers, read_page_file, saved_epoch
 from .schema import PAGES, PLAYGROUND, problem_of_output
 
 # The largest network the page shows (7 features, 10 hidden layers of 32, 6 classes) has
@@ -80,21 +80,10 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
     a valid model and :class:`NotAPlaygroundModel` for a network the
     playground cannot show; both name ``name``.
     """
-    size = len(data)
-    if size > MAX_FILE_BYTES:
-        raise ModelFileError(f"is {size / 2**20:.1f} MB; a playground model file is at most "
-                             f"{MAX_FILE_BYTES // 2**20} MB", name)
-    try:
-        model, meta = load_model_bytes(bytes(data), return_metadata=True, max_bytes=MAX_WEIGHT_BYTES)
-    except ModelFileError as exc:
-        raise ModelFileError(exc.problem, name) from None  # "name: is a pickle file; ...", as in CPython
-
-    def refuse(why):
-        return NotAPlaygroundModel(f"{name} holds a network the playground cannot show: {why}")
-
+    model, meta, refuse = read_page_file(data, name, page="the playground", refusal=NotAPlaygroundModel,
+                                         max_bytes=MAX_FILE_BYTES, what="a playground model file",
+                                         max_weight_bytes=MAX_WEIGHT_BYTES)
     layers = model.layers
-    if not all(isinstance(layer, DenseLayer) for layer in layers):
-        raise refuse("only dense layers fit the playground")
     features = _features(meta, layers[0].in_features, refuse)
     out = layers[-1]
     described = hidden_layers(layers[:-1], refuse, "the playground", activations=hidden_activations,
@@ -120,10 +109,8 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
         copy.layers[0].params["W"][...] = copy.layers[0].params["W"][rows]
     state = meta.get("playground") if isinstance(meta.get("playground"), dict) else None
     source = meta.get("data") if isinstance(meta.get("data"), dict) else None
-    epoch = meta.get("epoch")
-    epoch = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0 else None
     return {"model": copy, "features": canonical, "layers": described, "problem": problem,
-            "classes": classes, "state": state, "data": source, "epoch": epoch}
+            "classes": classes, "state": state, "data": source, "epoch": saved_epoch(meta)}
 
 
 def _features(meta, n_inputs, refuse):
@@ -149,32 +136,3 @@ def _features(meta, n_inputs, refuse):
     if not features:
         raise refuse("it takes no inputs")
     return features
-
-
-def hidden_layers(hidden, refuse, page, *, activations, max_layers, max_units):
-    """``[{"units", "activation"}]`` of a page's hidden layers, or ``refuse(why)`` raised.
-
-    Shared by the playground and the MNIST page (:mod:`nnpy.browser.mnist_files`):
-    at most ``max_layers`` layers of at most ``max_units`` units, each with
-    one of ``activations`` in its default configuration (the pages have no
-    LeakyReLU slope control).
-    """
-    if len(hidden) > max_layers:
-        raise refuse(f"{len(hidden)} hidden layers; {page} has at most {max_layers}")
-    described = []
-    for i, layer in enumerate(hidden):
-        act = layer.activation
-        if act.name not in activations or act.get_config() != get_activation(act.name).get_config():
-            raise refuse(f"hidden layer {i + 1} uses {describe_activation(act)}; {page}'s hidden layers use "
-                         f"{', '.join(activations)} (LeakyReLU with its default slope)")
-        if layer.out_features > max_units:
-            raise refuse(f"hidden layer {i + 1} has {layer.out_features} units; {page} has at most {max_units}")
-        described.append({"units": layer.out_features, "activation": act.name})
-    return described
-
-
-def describe_activation(activation):
-    """``tanh``, ``leaky_relu (alpha 0.2)``: the name, and any setting that is not the default's."""
-    config = activation.get_config()
-    extra = ", ".join(f"{k} {v!r}" for k, v in config.items() if k != "name")
-    return config["name"] + (f" ({extra})" if extra else "")
