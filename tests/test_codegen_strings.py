@@ -12,7 +12,8 @@ import random
 import numpy as np
 import pytest
 
-from nnpy.browser.codegen import _q, playground_code, python_script, pytorch_script
+from nnpy.browser.code_panel import playground_code
+from nnpy.browser.codegen import _q, python_script, pytorch_script
 from nnpy.browser.playground import Playground
 
 NASTY = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\u2028", "\u2029",

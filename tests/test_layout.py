@@ -125,8 +125,6 @@ def browser_cycles():
     return cycles(engines)
 
 
-@pytest.mark.xfail(strict=True, reason="nnpy.browser.codegen <-> playground (<-> notebook): the page-core "
-                                       "work of issue 10 breaks this circle; then remove this marker")
 def test_no_import_circle_in_the_browser_engines():
     assert browser_cycles() == []
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from nnpy.browser.codegen import playground_code
+from nnpy.browser.code_panel import playground_code
 from nnpy.browser.notebook import is_plain_url, python_notebook
 from nnpy.browser.playground import Playground
 

@@ -16,7 +16,8 @@ of ``(epoch, state)`` pairs, the first at epoch 0, each giving the state in
 effect from that many completed epochs on. Edits of the data or of single
 weights in the middle of a run are not replayed; the scripts say so.
 
-The page's engine calls :func:`playground_code` with its ``Playground``.
+The Code panel's bundle (these scripts, the notebook and the weight files) is
+:func:`nnpy.browser.code_panel.playground_code`.
 """
 
 import base64
@@ -685,74 +686,3 @@ def initial_weights(model, initial, metadata=None):
         raise ValueError(f"initial has {flat.size} weights; the model has {copy.count_params()}")
     copy.flat_parameters[0][...] = flat
     return to_safetensors(copy, metadata)
-
-
-def _shown(pg):
-    """The loss and accuracy the page shows now (as its snapshot computes them)."""
-    regression = pg.state["problem"] == "regression"
-    with np.errstate(all="ignore"):
-        metrics = pg._metrics(regression, pg.num_classes)
-    return {part: {"loss": metrics[part]["loss"], "accuracy": metrics[part].get("accuracy")}
-            for part in ("train", "test")}
-
-
-def playground_code(playground, history=None, wheel_url=None):
-    """Everything the page's code view offers, for a configured ``Playground``.
-
-    Args:
-        playground: the page's engine, configured.
-        history: its live setting changes (see :func:`python_script`).
-        wheel_url: the page's nnpy wheel, which the notebook installs where
-            nnpy is missing (Colab); see :func:`nnpy.browser.notebook.python_notebook`.
-
-    Returns:
-        ``{"python": str, "pytorch": str, "notebook": str, "weights": bytes,
-        "trained": bytes, "files": {"python": name, "pytorch": name,
-        "notebook": name, "weights": name, "trained": name}}``: the nnpy
-        script, the PyTorch script, the nnpy script as a notebook (``.ipynb``
-        JSON), the initial weights as safetensors (which the PyTorch script
-        reads), the current (trained) weights as safetensors, and a file name
-        for each.
-    """
-    from .notebook import python_notebook  # the notebook module imports this one
-
-    pg = playground
-    if pg.model is None:
-        raise RuntimeError("the playground is not configured yet: call configure(state) first")
-    custom = pg.source["kind"] == "custom"
-    data = None
-    if custom:
-        data = {"X_train": pg.X_train, "y_train": pg.y_train, "X_test": pg.X_test, "y_test": pg.y_test,
-                "classes": pg.num_classes, "name": pg.source["name"]}
-    stem = f"nnpy-{'data' if custom else pg.state['dataset']}-seed{pg.state['seed']}"
-    files = {"python": f"{stem}.py", "pytorch": f"{stem}-torch.py", "notebook": f"{stem}.ipynb",
-             "weights": f"{stem}-initial.safetensors",
-             "trained": f"{stem}-epoch{pg.trainer.epoch}.safetensors"}
-    notes = []
-    epochs = pg.trainer.epoch
-    report = getattr(pg, "report", None)
-    if report and report["kind"] == "diverged" and report["epoch"] is not None:
-        notes += [""] + _wrap(
-            f"The page's training blew up in epoch {report['failed_epoch']}, and the page went back "
-            f"to its weights after epoch {epochs}, the last good ones: this script stops there. "
-            "Train on at the same rate to see the blow-up.")
-    unreplayed = list(getattr(pg, "_unreplayed", ()))
-    if unreplayed:
-        notes += [""] + _wrap(
-            "The page's run had edits this script does not replay (" + "; ".join(unreplayed) + "): it "
-            "trains on the data and with the settings in effect now, from the weights the run started "
-            "from, so its numbers differ from the page's.")
-    meta = {"features": list(pg.state["features"]), "state": json.dumps(pg.state, sort_keys=True),
-            "weights": "initial"}
-    shown = _shown(pg)
-    return {
-        "python": python_script(pg.state, epochs, data=data, history=history, initial=pg._initial, notes=notes,
-                                page=shown),
-        "pytorch": pytorch_script(pg.state, epochs, data=data, history=history, weights_file=files["weights"],
-                                  notes=notes),
-        "notebook": python_notebook(pg.state, epochs, data=data, history=history, initial=pg._initial,
-                                    notes=notes, page=shown, wheel_url=wheel_url),
-        "weights": initial_weights(pg.model, pg._initial, meta),
-        "trained": to_safetensors(pg.model, {**meta, "weights": f"after {epochs} epochs"}),
-        "files": files,
-    }

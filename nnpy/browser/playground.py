@@ -70,7 +70,7 @@ from ..metrics import confusion_matrix
 from ..model import SequentialModel
 from ..trainer import Trainer, TrainingDiverged
 from . import schema
-from .codegen import playground_code
+from .code_panel import playground_code
 from .health import dead_layer, dead_report, divergence_report, overflow_report
 from .playground_files import read_playground_model, save_playground_model
 from .schema import DATASETS_2D, PLAYGROUND, output_layer
@@ -833,7 +833,7 @@ class Playground(Session):
         """The nnpy and PyTorch scripts for this run, its notebook, and the weight files they use.
 
         ``{"python", "pytorch", "notebook": str, "weights", "trained": bytes (safetensors),
-        "files": {kind: file name}}`` (see :func:`nnpy.browser.codegen.playground_code`);
+        "files": {kind: file name}}`` (see :func:`nnpy.browser.code_panel.playground_code`);
         ``wheel_url``, the page's nnpy wheel, goes into the notebook's install cell.
         """
         self._require()

@@ -247,12 +247,6 @@ def step_ids():
     return list(STEPS)
 
 
-def load_checks():
-    """Register every check (the step modules add theirs to STEPS as they are imported)."""
-    from . import workshop_checks_basics, workshop_checks_model  # noqa: F401
-    return STEPS
-
-
 def run_step(step, m):
     """Run every check of ``step``; returns [(check, None | CheckFailed | exception)]."""
     results = []

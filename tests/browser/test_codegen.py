@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from nnpy.browser.codegen import initial_model, playground_code, python_script, pytorch_script
+from nnpy.browser.code_panel import playground_code
+from nnpy.browser.codegen import initial_model, python_script, pytorch_script
 from nnpy.interop import from_safetensors, state_dict_from_torch
 from nnpy.browser.playground import Playground
 
