@@ -11,7 +11,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import build
@@ -22,6 +21,7 @@ from nnpy.browser.mnist import MnistPlayground
 from nnpy.browser.playground import Playground
 from nnpy.datasets import DATASETS, FEATURES
 from nnpy.optim import OPTIMIZERS
+from test_session import tiny_mnist_npz
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,18 +67,9 @@ def test_engines_build_the_output_the_rule_says():
         units, act, loss = schema.output_layer(problem, classes)
         assert (net["layers"][-1]["units"], net["layers"][-1]["activation"], net["loss"]) == (units, act, loss)
     mp = MnistPlayground()
-    mp.load_data(path=None, data=_tiny_npz())
+    mp.load_data(path=None, data=tiny_mnist_npz())
     net = mp.configure({"layers": [{"units": 8}], "n": 200})["network"]
     assert (net["sizes"][-1], net["activations"][-1]) == schema.output_layer("classification", 10)[:2]
-
-
-def _tiny_npz():
-    import io
-    rng = np.random.default_rng(0)
-    buf = io.BytesIO()
-    np.savez(buf, images=rng.integers(0, 256, (300, 784), dtype=np.uint8),
-             labels=np.tile(np.arange(10, dtype=np.uint8), 30))
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize("page", [schema.PLAYGROUND, schema.MNIST])
