@@ -63,17 +63,22 @@ setInterval(() => {
 """
 
 
-def serve():
-    server = build.make_server(ROOT / "dist", "127.0.0.1", 0, quiet=True)
+def serve(site=ROOT / "dist"):
+    server = build.make_server(Path(site), "127.0.0.1", 0, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, "http://127.0.0.1:%d/" % server.server_port
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=os.environ.get("NNPY_CHROMIUM", "/usr/bin/chromium"),
+                                      args=FLAGS, headless=True)
 
 
 def open_page(browser, url, hash_):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(INIT)
     page.goto(url + hash_)
-    page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=120_000)
+    page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=300_000)
     return page
 
 
@@ -123,16 +128,20 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per run (after 2 s warm-up)")
     parser.add_argument("--runs", type=int, default=3, help="runs per setting, alternating")
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser.add_argument("--reference", metavar="DIR",
+                        help="another build (e.g. of an older commit): measure both side by side, "
+                             "alternating, and print the ratio (nothing is written)")
     args = parser.parse_args(argv)
     if not (ROOT / "dist" / "build-info.json").is_file():
         sys.exit("dist/ is not built: run python3 build.py first")
+    if args.reference:
+        return compare(args)
     server, url = serve()
     results = {label: {"rate": [], "tasks": [], "longest": []} for label, *_ in CASES}
     long_run = {"early": [], "late": [], "tasks": [], "worker_early": [], "worker_late": []}
     loads = [os.getloadavg()[0]]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("NNPY_CHROMIUM", "/usr/bin/chromium"),
-                                    args=FLAGS, headless=True)
+        browser = launch(p)
         version = browser.version
         for run_index in range(args.runs):
             for label, hash_, target, tf in CASES:
@@ -166,6 +175,41 @@ def main(argv=None):
     print(table)
     if args.write:
         write_readme(table)
+
+
+def compare(args):
+    """dist/ against ``--reference`` on the same cases, alternating within each run: epochs/s of each
+    and their ratio (this / reference), so the machine's load falls on both alike."""
+    here, here_url = serve()
+    ref, ref_url = serve(args.reference)
+    rates = {(label, site): [] for label, *_ in CASES for site in ("dist", "reference")}
+    loads = [os.getloadavg()[0]]
+    with sync_playwright() as p:
+        browser = launch(p)
+        version = browser.version
+        for run_index in range(args.runs):
+            for label, hash_, *_ in CASES:
+                order = [("dist", here_url), ("reference", ref_url)]
+                for site, url in order if run_index % 2 == 0 else order[::-1]:
+                    page = open_page(browser, url, hash_)
+                    total = 2.0 + args.seconds
+                    samples, _ = run(page, lambda s: len(s) > 2 and s[-1][0] - s[0][0] >= total * 1000)
+                    rates[(label, site)].append(rate_over(samples, 2.0))
+                    print(f"run {run_index + 1}: {label}: {site}: {rates[(label, site)][-1]:.1f} epochs/s", flush=True)
+                    page.close()
+                    loads.append(os.getloadavg()[0])
+        browser.close()
+    here.shutdown()
+    ref.shutdown()
+    print(f"\n{time.strftime('%Y-%m-%d')}, headless Chromium {version}, 2 cores (shared; 1-min load average "
+          f"{statistics.median(loads):.1f} ({min(loads):.1f}–{max(loads):.1f})), {args.runs} runs per setting, "
+          f"dist/ and {args.reference} alternating, {args.seconds:.0f} s each after a 2 s warm-up; median (min–max).\n")
+    print("| setting | dist/ epochs/s | reference epochs/s | dist / reference (per run) |")
+    print("|---|---|---|---|")
+    for label, *_ in CASES:
+        a, b = rates[(label, "dist")], rates[(label, "reference")]
+        ratios = [x / y for x, y in zip(a, b)]
+        print(f"| {label} | {median_range(a)} | {median_range(b)} | {median_range(ratios, '{:.2f}')} |")
 
 
 def format_table(results, long_run, loads, version, args):
