@@ -92,6 +92,38 @@ def test_playground_import_message_and_neuron_card(playground):
     assert_accessible(playground, "index.html with a neuron's card open")
 
 
+def test_playground_look_inside_each_stage_its_cards_and_the_matrices(playground):
+    """Look inside (issue 13): each of the four stages, a neuron card, a link card, the matrix view."""
+    page = playground
+    page.click("#inside-button")
+    page.fill("#inside-x1", "1.5")
+    page.fill("#inside-x2", "-2")
+    page.click("#inside-form button[type=submit]")
+    page.wait_for_function("() => window.nnpy.inside.result !== null", timeout=120_000)
+    seen = set()
+    while True:
+        stage = page.get_attribute("#inside-panel", "data-stage")
+        if stage not in seen:
+            seen.add(stage)
+            assert_accessible(page, f"index.html, Look inside at the {stage} stage")
+        if page.is_disabled("#inside-next"):
+            break
+        page.click("#inside-next")
+    assert seen == {"forward", "loss", "backward", "update"}
+    page.click("[data-neuron='1,0']")
+    assert_accessible(page, "index.html, Look inside with a neuron card open")
+    page.click("[data-open-link='1,0,0']")
+    assert_accessible(page, "index.html, Look inside with a link card open")
+    page.click("#inside-matrices-box summary")
+    page.wait_for_selector("#inside-matrices [data-matrix]", timeout=120_000)  # the update stage's matrices
+    assert_accessible(page, "index.html, Look inside with the matrix view open")
+    page.click("#inside-health-box summary")
+    page.wait_for_selector("#inside-health[data-samples]", state="attached", timeout=120_000)
+    assert_accessible(page, "index.html, Look inside with gradient health open")
+    page.click("#inside-close")
+    page.wait_for_selector("#inside-panel", state="hidden")
+
+
 def test_playground_on_a_phone(playground):
     playground.set_viewport_size({"width": 390, "height": 844})
     try:
@@ -162,3 +194,38 @@ def test_workshop_page_and_its_check_results(page, site_url):
     page.click("#check")
     page.wait_for_function(f"window.nnpyWorkshop.runs > {runs}", timeout=180_000)
     assert_accessible(page, "workshop.html with check results")
+
+
+def test_mnist_look_inside_each_stage_and_its_cards(mnist):
+    """The MNIST page's Look inside (issue 13): a drawing waiting for its label, each stage on a
+    test digit, a neuron's card and a pixel's weight card, and at phone width."""
+    page = mnist
+    page.click("#clear-canvas")
+    stroke(page, [(0.5, 0.2), (0.5, 0.8)])
+    page.click("#inside-button")
+    page.wait_for_function("/Which digit did you draw/.test(document.getElementById('inside-message').textContent)")
+    assert_accessible(page, "mnist.html, Look inside asking for the drawing's label")
+    page.click("#sample-digit")
+    page.wait_for_function("() => window.nnpy.inside.result !== null && window.nnpy.inside.result.source === 'test'",
+                           timeout=120_000)
+    seen = set()
+    while True:
+        stage = page.get_attribute("#inside-panel", "data-stage")
+        if stage not in seen:
+            seen.add(stage)
+            assert_accessible(page, f"mnist.html, Look inside at the {stage} stage")
+        if page.is_disabled("#inside-next"):
+            break
+        page.click("#inside-next")
+    assert seen == {"forward", "loss", "backward", "update"}
+    page.click("#inside-view [data-neuron='1,0']")
+    assert_accessible(page, "mnist.html, Look inside with a neuron's card open")
+    page.click("#inside-view canvas[data-weights='0']", position={"x": 30, "y": 30})
+    page.wait_for_selector("#inside-card [data-open-neuron]")
+    assert_accessible(page, "mnist.html, Look inside with a pixel's weight card open")
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        assert_accessible(page, "mnist.html, Look inside at 390 px")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("#inside-close")

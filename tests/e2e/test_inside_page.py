@@ -232,8 +232,8 @@ def test_matrix_view_shows_the_next_mini_batch_beside_nnpys_code(page, site_url)
     page.click("#inside-matrices-box summary")
     page.wait_for_selector("[data-matrix='Z1']")
     expected = replica(page).inside_batch()
-    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='Z1'] tr")].map(
-        (tr) => [...tr.cells].map((td) => td.textContent))""")
+    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='Z1'] tbody tr")].map(
+        (tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent))""")
     Z1 = expected["layers"][0]["z"]
     assert len(cells) == Z1.shape[0] == 10 and len(cells[0]) == Z1.shape[1]
     for i, row in enumerate(cells):
@@ -246,8 +246,8 @@ def test_matrix_view_shows_the_next_mini_batch_beside_nnpys_code(page, site_url)
     for _ in range(2 * len(expected["layers"])):
         page.click("#inside-next")
     assert page.get_attribute("#inside-panel", "data-stage") == "backward"
-    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='dW1'] tr")].map(
-        (tr) => [...tr.cells].map((td) => td.textContent))""")
+    cells = page.evaluate("""() => [...document.querySelectorAll("[data-matrix='dW1'] tbody tr")].map(
+        (tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent))""")
     dW1 = expected["layers"][0]["dW"]
     assert all(close_to(cells[i][j], dW1[i, j]) for i in range(dW1.shape[0]) for j in range(dW1.shape[1]))
     page.click("#inside-next")

@@ -124,7 +124,8 @@ export function createDiagram(element, { onNeuron, onLink }) {
           stroke: "#5f6368", "stroke-width": 1 }, g);
         el("title", {}, g).textContent = label;
         if (showText && on && value !== null) {
-          el("text", { x, y: y + r + 11, class: "inside-value" }, g).textContent = `${word}${fmt(value)}`;
+          // beside the button, not in it: its accessible name is the full label (the value is in it too)
+          el("text", { x, y: y + r + 11, class: "inside-value", "aria-hidden": "true" }, svg).textContent = `${word}${fmt(value)}`;
         }
         const open = () => onNeuron(c, i);
         g.addEventListener("click", open);

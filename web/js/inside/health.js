@@ -34,7 +34,7 @@ export function createHealth(element) {
       axes: [
         { size: 24, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" } },
         { size: 44, font: "10px system-ui, sans-serif", grid: { stroke: "#eceff1" },
-          values: (u, v) => v.map((x) => (log ? x.toExponential(0) : Math.round(x * 100) + "%")) },
+          values: (u, v) => v.map((x) => (x == null ? "" : log ? x.toExponential(0) : Math.round(x * 100) + "%")) }, // uPlot may pass null ticks
       ],
       series: [{ label: "epoch" }, ...series],
     };
@@ -65,7 +65,7 @@ export function createHealth(element) {
     }
     const last = health.grad[n - 1];
     note.textContent = `${n} samples, one a snapshot of training. Latest mean |∂L/∂W|: ` +
-      last.map((g, i) => `${name(i)} ${g.toExponential(2)}`).join(", ") + "." +
+      last.map((g, i) => `${name(i)} ${g == null ? "–" : g.toExponential(2)}`).join(", ") + "." +
       (relu.length ? ` Dead ReLU units now: ${relu.map((i) => `${name(i)} ${Math.round(health.dead[n - 1][i] * 100)} %`).join(", ")}.`
         : " No ReLU layers: no dead units to count.");
   }

@@ -23,9 +23,11 @@ function table(name, array, { transpose = false } = {}) {
   const get = (i, j) => (transpose ? array.data[j * shape[1] + i] : array.data[i * shape[1] + j]);
   const max = maxAbs(array);
   const rows = Math.min(n, MAX_ROWS), cols = Math.min(m, MAX_COLS);
+  // row and column numbers as headers, so a screen reader names each cell by its place
   let html = `<figure class="matrix"><figcaption>${esc(name)} <span class="muted">(${n}×${m})</span></figcaption><table data-matrix="${esc(name)}">`;
+  html += `<thead><tr><td></td>${Array.from({ length: cols }, (_, j) => `<th scope="col">${j + 1}</th>`).join("")}</tr></thead><tbody>`;
   for (let i = 0; i < rows; i++) {
-    html += "<tr>";
+    html += `<tr><th scope="row">${i + 1}</th>`;
     for (let j = 0; j < cols; j++) {
       const v = get(i, j);
       const t = Math.min(1, Math.abs(v) / max);
@@ -33,7 +35,7 @@ function table(name, array, { transpose = false } = {}) {
     }
     html += "</tr>";
   }
-  html += "</table>";
+  html += "</tbody></table>";
   if (rows < n || cols < m) {
     html += `<p class="muted matrix-cut">Showing ${rows} of ${n} rows and ${cols} of ${m} columns.</p>`;
   }
@@ -42,7 +44,7 @@ function table(name, array, { transpose = false } = {}) {
 
 function code(parts) {
   return parts.map((p) => `<figure class="source"><figcaption><code>${esc(p.file)}</code>, from line ${p.start}</figcaption>
-    <pre><code>${esc(p.code)}</code></pre></figure>`).join("");
+    <pre tabindex="0"><code>${esc(p.code)}</code></pre></figure>`).join("");
 }
 
 export function createMatrices(element) {
