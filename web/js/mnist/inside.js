@@ -69,6 +69,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   let position = 0;
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
+  let stepping = false;  // Take this step is refreshing the page's views
 
   function renderLabels() {
     const own = digit ? `its MNIST label, ${digit.label}` : "choose the digit you drew…";
@@ -145,11 +146,12 @@ export function createInside(root, { call, pause, isReady, onStep }) {
     applyButton.disabled = true;
     try {
       const out = await call("inside_update", request());
+      stepping = true; // the page's views follow the new weights; this view asks once, below
+      try { await onStep(); } finally { stepping = false; }
       position = 0;
       await ask();
       note.textContent = out.diverged ? `The step was refused: ${out.diverged}`
         : `Step taken: the weights are now the new ones. This digit's loss went from ${fmt(before)} to ${fmt(result.loss)}.`;
-      onStep();
     } catch (err) {
       if (!(err && err.type === "EngineStopped")) note.textContent = message(err);
     } finally {
@@ -263,7 +265,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       if (open) ask();
     },
     close() { return setOpen(false); },
-    refresh() { if (open) ask(); },
+    refresh() { if (open && !stepping) ask(); },
     setEnabled(on) { button.disabled = !on; },
   };
 }
