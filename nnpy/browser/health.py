@@ -15,7 +15,8 @@ the page a *report*, plain data the page shows as it is::
 
 The policy behind the words lives in the framework: a blow-up goes back to
 the last good weights (:class:`nnpy.trainer.GoodWeights`), and
-:func:`dead_layer` finds a network that can no longer learn.
+:func:`dead_layer` finds a network that can no longer learn; :class:`DeadWatch`
+is the one rule both engines follow before they say so.
 """
 
 import math
@@ -26,6 +27,9 @@ from ..trainer import TrainingDiverged
 
 # A hidden unit whose output varies less than this over the whole training set is dead.
 DEAD_SPREAD = 1e-7
+# A layer dead at every check for this many optimizer steps, or this many epochs, is reported.
+DEAD_STEPS = 100
+DEAD_EPOCHS = 10
 
 
 def lower_rate(lr, choices):
@@ -104,6 +108,49 @@ def dead_layer(model, X):
     return None
 
 
+class DeadWatch:
+    """The rule both pages follow before they call a network dead.
+
+    A hidden layer found dead (:func:`dead_layer`) at every check for
+    ``DEAD_STEPS`` (100) optimizer steps, or for ``DEAD_EPOCHS`` (10) epochs,
+    whichever comes first, is reported. Why wait at all: a dead layer passes
+    no gradient back, but momentum and Adam still move the weights before it
+    by what they remember of earlier gradients, which could revive a unit;
+    that memory fades as 0.9 to the power of the steps taken (below 3e-5
+    after 100 steps). Counting steps rather than epochs alone suits both
+    pages: the 2-D page's epoch is a few dozen steps, an MNIST epoch over a
+    hundred; the epochs bound the wait when batches are large (few steps an
+    epoch). A layer seen alive in between starts the count again.
+
+    The engines call :meth:`check` when they look (the 2-D page after each
+    chunk of epochs, the MNIST page at each epoch's end) and :meth:`clear`
+    when the network or its weights change by any means other than training.
+    """
+
+    def __init__(self):
+        self.since = None   # (epoch, step) of the first check of the current dead run
+
+    def clear(self):
+        self.since = None
+
+    def check(self, model, X, epoch, steps):
+        """``(layer from 1, activation name)`` of the dead layer once it stayed dead long enough, else ``None``.
+
+        ``X`` the training inputs the check runs on, ``epoch`` and ``steps``
+        the trainer's completed epochs and optimizer steps.
+        """
+        with np.errstate(all="ignore"):
+            dead = dead_layer(model, X)
+        if dead is None:
+            self.since = None
+            return None
+        if self.since is None or self.since[0] > epoch or self.since[1] > steps:  # went back in time
+            self.since = (epoch, steps)
+        if epoch - self.since[0] >= DEAD_EPOCHS or steps - self.since[1] >= DEAD_STEPS:
+            return dead
+        return None
+
+
 def fresh_rate(lr, choices=()):
     """The learning rate to start again with after a network died: ten times lower, at most 0.1.
 
@@ -114,28 +161,29 @@ def fresh_rate(lr, choices=()):
     return min(lower_rate(lr, choices), 0.1)
 
 
-def dead_report(layer, activation, epoch, lr, choices=(), relu_layers=False):
+def dead_report(layer, activation, epoch, lr, choices=(), relu_layers=False, sample="point"):
     """The report for a network whose hidden layer ``layer`` (from 1) died.
 
     ``relu_layers``: the network has ReLU layers (then "leaky" is offered).
+    ``sample``: what the page calls one input ("point", "digit").
     The "fresh" and "leaky" actions both start from fresh weights at
     ``report["lower"]`` (:func:`fresh_rate`).
     """
     rate = fresh_rate(lr, choices)
     if activation == "relu":
-        why = (f"Every ReLU in hidden layer {layer} has died: its input is negative for every point, "
+        why = (f"Every ReLU in hidden layer {layer} has died: its input is negative for every {sample}, "
                "so it outputs 0 and passes no gradient back.")
     elif activation in ("tanh", "sigmoid"):
         why = (f"Every unit in hidden layer {layer} is saturated: it is stuck at its limit for every "
-               "point, so it passes almost no gradient back.")
+               f"{sample}, so it passes almost no gradient back.")
     else:
-        why = f"Every unit in hidden layer {layer} outputs the same value for every point."
+        why = f"Every unit in hidden layer {layer} outputs the same value for every {sample}."
     actions = ["fresh"] + (["leaky"] if relu_layers else []) + ["reset"]
     ways = (f"Start again from fresh weights at a learning rate of {_rate(rate)}, or switch to leaky "
             "ReLU, whose units never die, or reset the network." if relu_layers else
             f"Start again from fresh weights at a learning rate of {_rate(rate)}, or reset the network.")
     return {"kind": "dead", "epoch": epoch, "actions": actions, "lower": rate,
-            "message": f"The network stopped learning: its output is the same for every point. {why} "
+            "message": f"The network stopped learning: its output is the same for every {sample}. {why} "
                        f"Training longer will not change that. {ways}"}
 
 

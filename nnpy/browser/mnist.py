@@ -19,6 +19,7 @@ A session::
     mp.inside(test_index=0)  # one training step on one digit, every number (mnist_inside.py)
     mp.export_model()       # {"data": bytes of an nnpy model file, "filename": ...}
     mp.import_model(data, "digits.nnpy")   # a page export or a model saved in CPython
+    mp.load_weights(params, epoch, history) # weights the page kept, after its Python was restarted
 
 The state dict (every key optional)::
 
@@ -37,6 +38,12 @@ Model files (:mod:`nnpy.browser.mnist_files`): an export loads in CPython with
 ``nnpy.load_model`` and runs with ``python -m nnpy predict``; an import shows
 the file's network, with its weights, at epoch 0, and Reset then goes back
 to those weights rather than to the seed's.
+
+What the page keeps: each training chunk in which an epoch ended hands over
+the weights after that epoch (``"kept"``), so that when the page's Python
+stops, a restarted one goes on from them (:meth:`MnistPlayground.load_weights`).
+A network that dies (:class:`~nnpy.browser.health.DeadWatch`, the 2-D page's
+rule) stops training with a report, as a blow-up does.
 """
 
 import math
@@ -51,7 +58,7 @@ from ..data import DataError
 from ..mnist import load_mnist, preprocess_digit
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
-from .health import divergence_report
+from .health import DeadWatch, dead_report, divergence_report
 from ..model import SequentialModel
 from ..trainer import Trainer, TrainingDiverged
 from . import schema
@@ -80,6 +87,26 @@ def check_state(state, digits=10000):
     return schema.check_state(MNIST, state, digits)
 
 
+_RECORD_KEYS = ("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+
+
+def _check_history(history, epoch):
+    """Epoch records from the page (``train()["epochs"]``'s form), checked: one for each epoch 1..``epoch``."""
+    if not isinstance(history, (list, tuple)) or len(history) != epoch:
+        raise ValueError(f"history must be a list of {epoch} epoch records. Received: "
+                         f"{len(history) if isinstance(history, (list, tuple)) else type(history).__name__}")
+    out = []
+    for i, record in enumerate(history):
+        ok = isinstance(record, dict) and set(record) == set(_RECORD_KEYS) and record["epoch"] == i + 1
+        ok = ok and all(isinstance(record[k], (int, float)) and not isinstance(record[k], bool)
+                        for k in _RECORD_KEYS)
+        if not ok:
+            raise ValueError(f"history[{i}] must be the record of epoch {i + 1} "
+                             f"({', '.join(_RECORD_KEYS)}). Received: {record!r}")
+        out.append({"epoch": i + 1, **{k: float(record[k]) for k in _RECORD_KEYS[1:]}})
+    return out
+
+
 def _as_uint8_images(X):
     """Images in ``[0, 1]`` back to the file's ``0..255`` values (exact for k/255)."""
     return np.rint(X.reshape(-1, 28, 28) * 255.0).astype(np.uint8)
@@ -100,6 +127,8 @@ class MnistPlayground(Session):
         self._test_out = None       # (step_count, probabilities) of the test set
         self._start_weights = None  # an imported file's weights (flat): where Reset goes back to
         self._from_file = None      # that file's name
+        self._dead = DeadWatch()    # whether a hidden layer stayed dead (the rule both pages follow)
+        self._kept = None           # (epoch, flat weights) after the latest epoch trained
 
     # ------------------------------------------------------------ set-up
 
@@ -194,6 +223,8 @@ class MnistPlayground(Session):
         self.diverged = self.report = None
         self._test_out = None
         self._start_weights = self._from_file = None
+        self._dead.clear()
+        self._kept = None
         self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
 
     def reset(self):
@@ -232,10 +263,13 @@ class MnistPlayground(Session):
 
     # ------------------------------------------------------------ training
 
-    def train(self, steps=None, budget_ms=250, until_epoch=None):
+    def train(self, steps=None, budget_ms=250, until_epoch=None, keep=True):
         """Train a chunk: up to ``steps`` mini-batch steps, until ``budget_ms`` is spent, and
         never past the end of epoch ``until_epoch``. At least one step runs (unless
         ``until_epoch`` is already reached).
+
+        ``keep=False`` hands no weights over (``"kept"`` is None; the page
+        keeps them, bench/mnist_kept.py measures what that costs).
 
         Each epoch that ends in the chunk is evaluated (test loss and accuracy,
         training accuracy on a fixed sample of up to 2,000 training digits) and
@@ -248,11 +282,18 @@ class MnistPlayground(Session):
         ``until_epoch`` is reached, "diverged": None or a message,
         "report": None or what went wrong (see :mod:`nnpy.browser.health`),
         "history": all epoch records, when training went back to earlier weights,
-        "train_ms": time spent training}``.
+        "kept": None, or the weights for the page to keep: ``{"epoch": e,
+        "params": the flat weights after epoch e}`` (the latest epoch ended
+        in this chunk, or the one training went back to), ``{"epoch": None,
+        "params": None}`` when no good weights are left, "train_ms": time
+        spent training}``.
 
         When training blows up, the trainer goes back to its last good weights
         (:class:`~nnpy.trainer.GoodWeights`): ``epoch`` is theirs, the records
         of the epochs after them leave ``history``, and the report says so.
+        A hidden layer that stayed dead (:class:`~nnpy.browser.health.DeadWatch`,
+        checked at each epoch's end on the training-accuracy sample) ends
+        the chunk with a report too.
         """
         self._require()
         if steps is not None and (isinstance(steps, bool) or int(steps) != steps or steps < 1):
@@ -282,12 +323,21 @@ class MnistPlayground(Session):
                 self._epoch_steps += 1
                 self._epoch_samples += min(trainer.batch_size, len(self.y_train) - self._epoch_samples)
                 if ended:
-                    epochs.append(self._end_epoch())
+                    epochs.append(self._end_epoch(keep))
+                    if self._check_dead():
+                        break
                 if (steps is not None and done >= steps) or \
                         (deadline is not None and time.perf_counter() >= deadline):
                     break
         if done or went_back is not None:
             self._test_out = None
+        kept = None
+        if keep and (went_back is not None or (self.report is not None and self.report["kind"] == "diverged")):
+            usable = went_back is not None and "lower" in self.report["actions"]
+            kept = ({"epoch": trainer.epoch, "params": self.model.flat_parameters[0].copy()} if usable
+                    else {"epoch": None, "params": None})
+        elif keep and epochs:
+            kept = {"epoch": self._kept[0], "params": self._kept[1]}
         return {
             "epoch": trainer.epoch,
             "epoch_progress": self._epoch_samples / len(self.y_train),
@@ -299,6 +349,7 @@ class MnistPlayground(Session):
             "diverged": self.diverged,
             "report": self.report,
             "history": None if went_back is None else list(self.history),
+            "kept": kept,
             "train_ms": train_s * 1000.0,
         }
 
@@ -312,7 +363,7 @@ class MnistPlayground(Session):
             self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
         return epoch
 
-    def _end_epoch(self):
+    def _end_epoch(self, keep=True):
         test = self._test_metrics()
         sample_pred = np.argmax(self.model.predict(self._X_sample), axis=1)
         record = {
@@ -324,7 +375,66 @@ class MnistPlayground(Session):
         }
         self._epoch_loss, self._epoch_steps, self._epoch_samples = 0.0, 0, 0
         self.history.append(record)
+        self._one_answer = bool(np.all(sample_pred == sample_pred[0]))  # necessary for a dead layer
+        flat = self.model.flat_parameters[0]
+        if not keep:
+            self._kept = None
+        elif self._kept is None:
+            self._kept = (record["epoch"], flat.copy())
+        else:  # one buffer, allocated once: a copy an epoch (16 MB for the largest network)
+            np.copyto(self._kept[1], flat)
+            self._kept = (record["epoch"], self._kept[1])
         return record
+
+    def _check_dead(self):
+        """Report a hidden layer that stayed dead (the 2-D page's rule); True if one did.
+
+        A dead layer makes the output the same for every digit, so while the
+        sample's answers differ no layer is dead and the check's forward pass
+        is saved (learning networks pay nothing).
+        """
+        t = self.trainer
+        if not self._one_answer:
+            self._dead.clear()
+            return False
+        dead = self._dead.check(self.model, self._X_sample, t.epoch, t.step_count)
+        if dead is None:
+            return False
+        relu = any(layer["activation"] == "relu" for layer in self.state["layers"])
+        self.report = dead_report(dead[0], dead[1], t.epoch, t.lr, LEARNING_RATES, relu, sample="digit")
+        return True
+
+    def load_weights(self, params, epoch=0, history=()):
+        """Put back weights the page kept (``model.flat_parameters`` order), at ``epoch``.
+
+        The page's way back after its Python stopped: the new engine is
+        configured with the page's settings (and given the imported file
+        again, if the network came from one), then the weights after the last
+        epoch the page was handed (``train()["kept"]``), with the records of
+        the epochs up to it (``history``, as ``network()["history"]`` gives
+        them). The optimizer starts afresh; Reset still goes back to the
+        starting weights. Raises ``ValueError`` for weights of the wrong size
+        or not finite, or records that do not fit, and changes nothing then.
+
+        Returns ``{"network": network()}``.
+        """
+        self._require()
+        flat = self.model.flat_parameters[0]
+        params = np.asarray(params).reshape(-1)
+        if params.shape != flat.shape or not np.issubdtype(params.dtype, np.number) \
+                or not np.isfinite(params).all():
+            raise ValueError(f"params must be {flat.size} finite numbers for this network. "
+                             f"Received: {params.size}")
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"epoch must be an integer >= 0. Received: epoch={epoch!r}")
+        records = _check_history(history, int(epoch))
+        start, name = self._start_weights, self._from_file
+        self._build()
+        self._start_weights, self._from_file = start, name
+        self.model.flat_parameters[0][...] = params
+        self.trainer.epoch = int(epoch)
+        self.history = records
+        return {"network": self.network()}
 
     # ------------------------------------------------------------ what the network learned
 

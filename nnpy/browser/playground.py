@@ -71,7 +71,7 @@ from ..model import SequentialModel
 from ..trainer import Trainer, TrainingDiverged
 from . import schema
 from .code_panel import playground_code
-from .health import dead_layer, dead_report, divergence_report, overflow_report
+from .health import DeadWatch, dead_report, divergence_report, overflow_report
 from .playground_files import read_playground_model, save_playground_model
 from .schema import DATASETS_2D, PLAYGROUND, output_layer
 from .session import Session
@@ -93,7 +93,6 @@ DEFAULTS = schema.defaults(PLAYGROUND)
 _DATA_KEYS = schema.data_keys(PLAYGROUND)
 _LIVE_KEYS = schema.live_keys(PLAYGROUND)
 LEARNING_RATES = tuple(schema.setting(PLAYGROUND, "lr")["options"])  # the page's choices
-DEAD_EPOCHS = 10      # a hidden layer dead this many epochs running is reported
 
 
 def check_state(state):
@@ -154,7 +153,7 @@ class Playground(Session):
         self.source = None          # {"kind": "generated"|"custom", "name": ..., "X", "y"}
         self.X_train = self.y_train = self.X_test = self.y_test = None
         self.report = None          # what went wrong in the last chunk (nnpy.browser.health)
-        self._dead_since = None     # the epoch from which a hidden layer was seen dead
+        self._dead = DeadWatch()    # whether a hidden layer stayed dead (the rule both pages follow)
         self._grid = _grid_points()
         self._grid_features = None  # float32 (GRID*GRID, n_features)
         self._initial = None        # the weights the run started from (Reset goes back to them)
@@ -276,13 +275,15 @@ class Playground(Session):
             self.trainer = self.framework.trainer(self.model, loss or self.trainer.loss.name, s["lr"],
                                                   s["batch_size"], s["seed"])
             self._set_training_data()
-            self.diverged = self.report = self._dead_since = self.framework_error = None
+            self.diverged = self.report = self.framework_error = None
+            self._dead.clear()
             return
         self.trainer = Trainer(self.model, loss or self.trainer.loss, lr=s["lr"], optimizer=s["optimizer"],
                                regularization=s["regularization"], reg_rate=s["reg_rate"],
                                batch_size=s["batch_size"], seed=s["seed"], fast=True)
         self._set_training_data()
-        self.diverged = self.report = self._dead_since = None
+        self.diverged = self.report = None
+        self._dead.clear()
 
     def _set_training_data(self):
         self._F_train = feature_map(self.X_train, self.state["features"])
@@ -530,7 +531,8 @@ class Playground(Session):
         param[index] = value
         if not self._mid_run(f"{name}{list(index)} of layer {layer + 1} set to {value!r} by hand"):
             self._initial = self.model.flat_parameters[0].copy()  # before training: the run starts here
-        self.diverged = self.report = self._dead_since = None
+        self.diverged = self.report = None
+        self._dead.clear()
         return {"snapshot": self.snapshot()}
 
     def load_weights(self, params, epoch=0):
@@ -571,8 +573,8 @@ class Playground(Session):
         grow too large to compute), the trainer goes back to its last good
         weights (:class:`~nnpy.trainer.GoodWeights`), training stops, and the
         snapshot's ``report`` says so with the ways back that work. A hidden
-        layer that stayed dead (see :func:`~nnpy.browser.health.dead_layer`) for
-        ``DEAD_EPOCHS`` epochs is reported too; training goes on.
+        layer that stayed dead (the rule of :class:`~nnpy.browser.health.DeadWatch`)
+        is reported too; training goes on.
         """
         self._require()
         epochs = int(epochs)
@@ -623,23 +625,17 @@ class Playground(Session):
             return
         self._history = [(e, st) for e, st in self._history if e <= epoch]
         self._record_live()
-        self._dead_since = None
+        self._dead.clear()
         if self.trainer.optimizer.name != "sgd":
             self._mid_run(f"the optimizer's state started afresh after going back to epoch {epoch}")
 
     def _check_dead(self):
-        """Report a hidden layer that stayed dead for ``DEAD_EPOCHS`` epochs."""
-        with np.errstate(all="ignore"):
-            dead = dead_layer(self.model, self._F_train)
-        epoch = self.trainer.epoch
-        if dead is None:
-            self._dead_since = None
-            return
-        if self._dead_since is None or self._dead_since > epoch:
-            self._dead_since = epoch
-        if epoch - self._dead_since >= DEAD_EPOCHS:
+        """Report a hidden layer that stayed dead (:class:`~nnpy.browser.health.DeadWatch`)."""
+        trainer = self.trainer
+        dead = self._dead.check(self.model, self._F_train, trainer.epoch, trainer.step_count)
+        if dead is not None:
             relu = any(layer["activation"] == "relu" for layer in self.state["layers"])
-            self.report = dead_report(dead[0], dead[1], epoch, self.trainer.lr, LEARNING_RATES, relu)
+            self.report = dead_report(dead[0], dead[1], trainer.epoch, trainer.lr, LEARNING_RATES, relu)
 
     def _student_failed(self, exc):
         from .my_framework import StudentCodeFailed

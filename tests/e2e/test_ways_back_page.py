@@ -111,6 +111,7 @@ def test_pause_stops_where_it_is_and_the_epoch_shown_is_the_engines(playground):
     play(page)
     page.wait_for_function("() => Number(document.querySelector('#epoch').textContent.replace(/,/g, '')) >= 200",
                            timeout=120_000)
+    page.wait_for_function("/^[\\d,]+ epochs\\/s$/.test(document.querySelector('#rate').textContent)")  # the speed, while training
     at_click = page.evaluate("""() => { const epoch = window.nnpy.loop.snapshot.epoch;
         document.querySelector('#play-button').click();
         return epoch; }""")
@@ -124,6 +125,7 @@ def test_pause_stops_where_it_is_and_the_epoch_shown_is_the_engines(playground):
     assert shown - at_click in (0, last_chunk), (at_click, shown, last_chunk)
     page.wait_for_timeout(1500)
     assert epoch(page) == shown and not is_playing(page)
+    assert page.inner_text("#rate") == ""  # no speed is shown once training stopped
     assert page.evaluate("async () => (await window.nnpy.engine.call('snapshot', {})).epoch") == shown
 
 
@@ -138,6 +140,7 @@ def test_a_worker_that_ends_while_training_is_reported_and_restart_goes_on_from_
     page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
     assert "Python stopped" in page.inner_text("#engine-status") and "worker ended" in page.inner_text("#engine-status")
     assert not is_playing(page)
+    assert page.inner_text("#rate") == ""  # no speed is shown once training stopped
     held = page.evaluate("() => ({ epoch: window.nnpy.loop.snapshot.epoch, params: [...window.nnpy.loop.snapshot.params.data] })")
     assert f"weights after epoch {held['epoch']:,} are kept" in page.inner_text("#engine-status")
     link = page.evaluate("location.hash")
@@ -161,9 +164,15 @@ def mnist_page(second_module_page):
     second_module_page.assert_no_errors()
 
 
+def open_mnist(page, url):
+    """A fresh load of the MNIST page (a goto that changes only the hash would keep the page and its network)."""
+    page.goto("about:blank")
+    page.goto(url)
+
+
 def test_mnist_after_a_blow_up_going_on_at_a_lower_rate_trains_again(mnist_page, site_url):
     page = mnist_page
-    page.goto(site_url + "/mnist.html#networkShape=64,64,64&activations=linear,linear,linear&optimizer=sgd"
+    open_mnist(page, site_url + "/mnist.html#networkShape=64,64,64&activations=linear,linear,linear&optimizer=sgd"
                          "&learningRate=10&epochs=1&digits=2000")
     page.wait_for_function(MNIST_READY, timeout=180_000)
     page.click("#train-button")
@@ -187,22 +196,86 @@ def test_mnist_after_a_blow_up_going_on_at_a_lower_rate_trains_again(mnist_page,
     assert f"learningRate={rate}" in page.evaluate("location.hash")
 
 
-def test_mnist_a_worker_that_ends_while_training_is_reported_and_restart_trains_with_the_same_settings(
-        mnist_page, site_url):
+def mnist_epoch(page):
+    return int(page.inner_text("#epoch").split(" ")[0])
+
+
+@pytest.mark.parametrize("button,activation", [("#diverged-fresh", "relu"), ("#diverged-leaky", "leaky_relu")])
+def test_mnist_a_dead_network_gets_a_message_and_its_ways_back_learn(mnist_page, site_url, button, activation):
     page = mnist_page
-    page.goto(site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=1&digits=1000")
+    open_mnist(page, site_url + "/mnist.html#networkShape=32,32&activations=relu,relu&learningRate=10&digits=2000&epochs=20")
     page.wait_for_function(MNIST_READY, timeout=180_000)
     page.click("#train-button")
+    text = banner(page)
+    page.wait_for_function(MNIST_STOPPED, timeout=60_000)  # the engine stopped training with its report
+    assert "stopped learning" in text and "for every digit" in text and re.search(r"ReLU in hidden layer \d has died", text)
+    assert page.get_attribute("#diverged", "role") == "status"
+    assert visible_buttons(page) == ["Start again at learning rate 0.1", "Switch to leaky ReLU at rate 0.1",
+                                     "Reset the network"]
+    assert float(page.inner_text("#test-acc").split()[0]) < 20  # one answer for every digit
+    page.click(button)
+    # the new run: the starting weights (or a new network of leaky ReLUs) at 0.1, training
     page.wait_for_function("document.querySelector('#train-button').classList.contains('playing')")
+    assert page.is_hidden("#diverged") and page.input_value("#lr") == "0.1"
+    assert hash_params(page)["learningRate"] == "0.1" and hash_params(page)["activations"] == f"{activation},{activation}"
+    page.wait_for_function("Number(document.querySelector('#epoch').textContent.split(' ')[0]) >= 3", timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_function(MNIST_STOPPED, timeout=60_000)
+    assert page.is_hidden("#diverged") and mnist_epoch(page) >= 3
+    assert float(page.inner_text("#test-acc").split()[0]) > 60
+    layers = [s.input_value() for s in page.locator("#layers select[data-key=activation]").all()]
+    assert layers == [activation, activation]
+
+
+def test_mnist_a_worker_that_ends_while_training_is_reported_and_restart_goes_on_from_the_kept_weights(
+        mnist_page, site_url):
+    page = mnist_page
+    open_mnist(page, site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=20&digits=1000")
+    page.wait_for_function(MNIST_READY, timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_function("Number(document.querySelector('#epoch').textContent.split(' ')[0]) >= 2", timeout=180_000)
+    # end the worker as a browser does under memory pressure: no message, no error event
     page.evaluate("() => window.nnpy.engine._worker.terminate()")
     page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
-    text = page.inner_text("#engine-status")
-    assert "Python stopped" in text and "worker ended" in text and "settings are kept" in text
     page.wait_for_function(MNIST_STOPPED)
+    held = page.evaluate("""() => { const w = window.nnpy.kept.weights;
+        return { epoch: w.epoch, params: [...w.params], history: w.history }; }""")
+    assert held["epoch"] >= 2 and len(held["history"]) == held["epoch"]
+    text = page.inner_text("#engine-status")
+    assert "Python stopped" in text and "worker ended" in text
+    assert f"settings and the network's weights after epoch {held['epoch']} are kept" in text
+    link = page.evaluate("location.hash")
     page.click("#engine-retry")
     page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
     page.wait_for_function("!document.querySelector('#train-button').disabled", timeout=180_000)
+    assert page.inner_text("#train-status") == f"Python restarted: the network is back at epoch {held['epoch']}. Press Train to go on."
     assert page.inner_text("#net-summary").startswith("784 → 32 → 10") and page.input_value("#lr") == "0.03"
+    assert page.evaluate("location.hash") == link and mnist_epoch(page) == held["epoch"]
+    # the new engine has the kept weights: its first layer as images, and the test accuracy of that epoch
+    images = page.evaluate("async () => [...(await window.nnpy.engine.call('weights', { limit: 32 })).images.data]")
+    W = [held["params"][i * 32 + j] for j in range(32) for i in range(784)]  # W (784, 32) -> one image a unit
+    assert images == W
+    assert float(page.get_attribute("#test-acc", "data-value")) == held["history"][-1]["test_accuracy"]
+    page.click("#train-button")
+    page.wait_for_function(f"Number(document.querySelector('#epoch').textContent.split(' ')[0]) >= {held['epoch'] + 1}",
+                           timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_function(MNIST_STOPPED, timeout=60_000)
+    assert float(page.inner_text("#test-acc").split()[0]) > 50
+
+
+def test_mnist_a_worker_that_ends_before_an_epoch_is_done_restarts_from_the_starting_weights(mnist_page, site_url):
+    page = mnist_page
+    open_mnist(page, site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=1&digits=1000")
+    page.wait_for_function(MNIST_READY, timeout=180_000)
+    page.evaluate("() => window.nnpy.engine._worker.terminate()")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    text = page.inner_text("#engine-status")
+    assert "settings are kept; the network goes back to its starting weights" in text
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    page.wait_for_function("!document.querySelector('#train-button').disabled", timeout=180_000)
+    assert page.inner_text("#train-status") == "Ready: press Train." and mnist_epoch(page) == 0
     page.click("#train-button")
     page.wait_for_function(MNIST_STOPPED + " && document.querySelector('#epoch').textContent === '1 / 1'",
                            timeout=180_000)
@@ -210,7 +283,7 @@ def test_mnist_a_worker_that_ends_while_training_is_reported_and_restart_trains_
 
 
 def test_mnist_a_python_error_while_training_is_reported_and_stays_said(page, site_url):
-    page.goto(site_url + "/mnist.html#networkShape=32&epochs=5&digits=1000")
+    open_mnist(page, site_url + "/mnist.html#networkShape=32&epochs=5&digits=1000")
     page.wait_for_function(MNIST_READY, timeout=180_000)
     page.click("#train-button")
     page.wait_for_function("document.querySelector('#train-button').classList.contains('playing')")

@@ -35,6 +35,7 @@ import { createDrawPad } from "./draw.js";
 import { createLayers } from "./layers.js";
 import { createModelFiles } from "./files.js";
 import { createInside } from "./inside.js";
+import { createKept } from "./kept.js";
 import {
   BATCH_SIZES, DIGITS, EPOCHS, LEARNING_RATES, MAX_SEED, OPTIMIZERS, TEST_RATIOS, fromEngine, parseHash, serialize,
   toEngine,
@@ -76,6 +77,7 @@ const loop = createLoop(engine, {
   },
 });
 const query = (method, args) => loop.query(method, args);
+const kept = createKept(); // the weights (and file) a restarted Python goes on from
 
 // ---------------------------------------------------------------- views
 const charts = createCharts($("charts"));
@@ -204,6 +206,7 @@ function sync(changed = new Set()) {
     if (!out) return out;
     if (out.data) showSplit(out.data);
     if (out.changed.includes("network")) {
+      kept.newNetwork();
       if (!isLatest(out)) return out; // a later change is on its way: show that one
       return newNetwork(out.network).then(() => { status("New network: press Train."); return out; });
     }
@@ -281,7 +284,7 @@ function loadDigits() {
   });
 }
 
-async function init() {
+async function init(restore = null) {
   setEnabled(false);
   const digitsFile = loadDigits();
   digitsFile.catch(() => {}); // reported by loadDigits
@@ -299,14 +302,21 @@ async function init() {
   const out = await loop.configure(toEngine(store.get())); // the whole state, the first time
   if (out.data) showSplit(out.data);
   await newNetwork(out.network);
+  let put = null; // after a restart: the network the page kept (kept.js)
+  let lost = "";
+  try {
+    put = await kept.restore(restore, { edit: (method, args) => loop.edit(method, args),
+      resend: () => loop.configure(toEngine(store.get())) });
+  } catch (err) { lost = ` The kept network could not be put back (${lastLine(err)}): it starts again.`; }
+  if (put) { await newNetwork(put.network); run.steps = put.steps; }
   page.ready = true;
   setEnabled(true);
   await sync(); // a change made while the first network was built
   performance.mark("nnpy:mnist-ready");
-  status("Ready: press Train.");
+  status(put ? `Python restarted: the network is back at epoch ${run.epoch}. Press Train to go on.` : `Ready: press Train.${lost}`);
 }
 
-$("engine-retry").addEventListener("click", () => { page.ready = false; engine.restart(); init(); });
+$("engine-retry").addEventListener("click", () => { page.ready = false; engine.restart(); init(kept.take()); });
 
 /** The engine died after it ran (engine.js noticed): say so; Restart starts Python again with the store's settings. */
 function engineStopped(err) {
@@ -318,8 +328,7 @@ function engineStopped(err) {
   box.classList.add("failed");
   box.querySelector(".engine-title").textContent = "Python stopped, so training stopped.";
   $("engine-stage").textContent = lastLine(err);
-  box.querySelector(".engine-hint").textContent = "Your settings are kept; the network starts again from its " +
-    "starting weights, which this page does not hold. Restart Python to go on.";
+  box.querySelector(".engine-hint").textContent = kept.describe();
   $("engine-progress").hidden = true;
   $("engine-retry").textContent = "Restart Python";
   $("engine-retry").hidden = false;
@@ -413,6 +422,7 @@ async function showChunk(chunk) {
   showEpoch(chunk.epoch_progress);
   if (chunk.loss !== null) charts.chunk(chunk.epoch + chunk.epoch_progress, chunk.loss);
   for (const r of chunk.epochs) { run.history.push(r); charts.epoch(r); }
+  kept.chunk(chunk, chunk.history || run.history);
   if (chunk.epochs.length) { // shown with the new epoch number; evaluate() below refines it
     const r = chunk.epochs[chunk.epochs.length - 1];
     showMetrics({ test_accuracy: r.test_accuracy, test_loss: r.test_loss });
@@ -441,6 +451,9 @@ function showReport(report) {
     button.hidden = !report.actions.includes(button.dataset.action);
   }
   $("diverged-lower").textContent = `Go on at learning rate ${formatNumber(report.lower)}`;
+  $("diverged-fresh").textContent = `Start again at learning rate ${formatNumber(report.lower)}`;
+  $("diverged-leaky").textContent = `Switch to leaky ReLU at rate ${formatNumber(report.lower)}`;
+  banner.setAttribute("role", report.kind === "dead" ? "status" : "alert");
   banner.hidden = false;
 }
 $("diverged-lower").addEventListener("click", () => {
@@ -448,11 +461,24 @@ $("diverged-lower").addEventListener("click", () => {
   store.update({ lr: shownReport.lower }); // a live setting: the loop sends it before the next chunk
   train();
 });
+// a network that died: start again from the starting weights at the report's rate, or with leaky ReLU
+$("diverged-fresh").addEventListener("click", () => {
+  $("diverged").hidden = true;
+  store.update({ lr: shownReport.lower });
+  reset().then(train, fail);
+});
+$("diverged-leaky").addEventListener("click", () => {
+  $("diverged").hidden = true;
+  const leaky = store.get().layers.map((l) => (l.activation === "relu" ? { ...l, activation: "leaky_relu" } : l));
+  store.update({ lr: shownReport.lower, layers: leaky }); // a new network: the store's sync builds it
+  loop.settle().then(() => sync()).then(train, fail);
+});
 
 async function reset() {
   if (!page.ready) return;
   loop.pause();
   const out = await loop.reset();
+  kept.startAgain();
   await newNetwork(out.network);
   charts.clear();
   status(run.fromFile ? `The network starts again from ${run.fromFile}'s weights.` : "The network starts again (same seed).");
@@ -465,6 +491,7 @@ async function importModel(bytes, name) {
   setEnabled(false); // no setting may reach the engine between the import and the controls showing it
   try {
     const out = await loop.edit("import_model", { data: bytes, name }); // throws: nothing changed
+    kept.imported(bytes, name);
     const next = fromEngine(out.state, store.get());
     loop.assume(toEngine(next)); // the engine holds it already: the store's change sends nothing
     store.update(next);
@@ -501,4 +528,4 @@ document.addEventListener("keydown", (e) => {
 init();
 
 // for the browser tests: read-only handles
-window.nnpy = { store, loop, engine, inside };
+window.nnpy = { store, loop, engine, inside, get kept() { return kept.take(); } };

@@ -168,7 +168,11 @@ const loop = createLoop(deferredEngine, {
   onFrame: draw,
   onError: (err) => engineError(err),
   onDiverged: (report) => showReport(report),
-  onPlaying: (playing) => { controls.setPlaying(playing); codePanel.setPlaying(playing); },
+  onPlaying: (playing) => {
+    controls.setPlaying(playing);
+    codePanel.setPlaying(playing);
+    if (!playing) $("rate").textContent = ""; // a speed is shown while training only
+  },
 });
 
 const deferred = Boolean(store.get().embed);
@@ -289,7 +293,7 @@ function draw(frame) {
   const epoch = String(snapshot.epoch).padStart(6, "0");
   $("epoch").textContent = epoch.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const rate = loop.epochsPerSecond();
-  $("rate").textContent = rate > 0 ? `${Math.round(rate)} epochs/s` : "";
+  $("rate").textContent = frame.playing && rate > 0 ? `${Math.round(rate)} epochs/s` : "";
   stats.render(snapshot);
   charts.push(snapshot);
   charts.draw(!frame.playing);
