@@ -128,3 +128,19 @@ def test_an_activation_the_course_has_not_is_refused():
     p.configure({**SPIRAL, "layers": [{"units": 4, "activation": "leaky_relu"}]})
     out = p.use_framework(dict(SOLUTIONS))
     assert not out["ok"] and "no leaky_relu" in out["message"]
+
+
+def test_after_python_restarts_the_students_framework_takes_back_the_weights_the_page_held():
+    state = {"dataset": "xor", "layers": [{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "tanh"}]}
+    old = Playground()
+    old.use_framework(dict(SOLUTIONS))
+    old.configure(state)
+    held = old.train(20)                           # the last snapshot the page showed
+    new = Playground()                             # the restart: the student's modules, the settings, the weights
+    assert new.use_framework(dict(SOLUTIONS))["ok"]
+    new.configure(state)
+    snap = new.load_weights(held["params"], held["epoch"])["snapshot"]
+    assert snap["epoch"] == held["epoch"] and np.array_equal(snap["params"], held["params"])
+    assert snap["loss"] == held["loss"] and new.train(5)["epoch"] == held["epoch"] + 5
+    with pytest.raises(ValueError, match="finite numbers for this network"):
+        new.load_weights(held["params"][:-1], 3)

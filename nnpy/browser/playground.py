@@ -546,7 +546,7 @@ class Playground(Session):
         self._require()
         flat = self.model.flat_parameters[0]
         params = np.asarray(params, dtype=np.float64).reshape(-1)
-        if params.shape != flat.shape or not np.isfinite(params).all():
+        if params.size != flat.size or not np.isfinite(params).all():  # (a student's model has no .shape)
             raise ValueError(f"params must be {flat.size} finite numbers for this network. "
                              f"Received: {params.size}")
         if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:

@@ -3,7 +3,7 @@ the 2-D playground trains the spiral on it to >= 90 % test accuracy; a student's
 fails mid-training is named and the page leads back to its step; a link alone runs nnpy."""
 
 from nnpy.browser.workshop_solutions import SOLUTIONS
-from tests.e2e.test_page_support import FIRST_PICTURE, percent, train_until
+from tests.e2e.test_page_support import FIRST_PICTURE, epoch, percent, train_until, wait_idle
 from tests.e2e.test_workshop_page import _open, put_code
 
 ALL = "#prefill=" + ",".join(name[:-3] for name in SOLUTIONS)
@@ -57,3 +57,39 @@ def test_a_link_alone_trains_on_nnpy(page, site_url):
     other.wait_for_function(FIRST_PICTURE, timeout=300_000)
     assert other.locator("#my-framework").is_hidden()
     assert other.evaluate("sessionStorage.getItem('nnpy.workshop.train')") is None
+
+
+ON_YOURS = "works with nnpy's own framework; this page trains on yours now"
+
+
+def trains_on(page):
+    """Which framework the engine trains on: Look inside runs on nnpy's only, and says so on the student's."""
+    return page.evaluate("""async () => {
+        try { await window.nnpy.engine.call('inside', { point: [0, 0] }); return 'nnpy'; }
+        catch (err) { return err.message.includes("%s") ? 'yours' : err.message; }
+    }""" % ON_YOURS)
+
+
+def test_after_python_is_restarted_the_playground_trains_on_the_students_framework_again_then_on_nnpy(page, site_url):
+    _train_mine(page, site_url)
+    assert trains_on(page) == "yours"
+    train_until(page, lambda p: epoch(p) >= 20, timeout=300, what="epoch 20")
+    # the worker ends, as a browser ends one under memory pressure; the student restarts Python
+    page.evaluate("() => window.nnpy.engine._worker.terminate()")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    held = page.evaluate("() => ({ epoch: window.nnpy.loop.snapshot.epoch, params: [...window.nnpy.loop.snapshot.params.data] })")
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=300_000)
+    wait_idle(page, timeout=120)
+    assert trains_on(page) == "yours" and "Training with your framework" in page.inner_text("#my-framework")
+    now = page.evaluate("async () => { const s = await window.nnpy.engine.call('snapshot', {}); "
+                        "return { epoch: s.epoch, params: [...s.params.data] }; }")
+    assert now == held and epoch(page) == held["epoch"]
+    train_until(page, lambda p: epoch(p) >= held["epoch"] + 20, timeout=300, what=f"epoch {held['epoch'] + 20}")
+    assert trains_on(page) == "yours" and page.locator("#diverged").is_hidden()
+    # and back to nnpy's framework: the page reloads without the student's code, and trains
+    page.click("#my-framework button:has-text(\"Use nnpy's framework\")")
+    page.wait_for_function(FIRST_PICTURE, timeout=300_000)
+    assert page.locator("#my-framework").is_hidden() and trains_on(page) == "nnpy"
+    start = epoch(page)
+    train_until(page, lambda p: epoch(p) >= start + 20, timeout=300, what="20 epochs on nnpy")

@@ -147,6 +147,8 @@ const status = createEngineStatus($("engine-status"), {
     watchEngine();
     const weights = heldWeights && heldWeights.params ? heldWeights : null;
     heldWeights = null;
+    // the student's framework first, as at start-up: the new Python knows only nnpy's
+    if (mine) myFramework.useMyFramework(deferredEngine, mine, $("my-framework"));
     loop.resend().then(() => weights && loop.edit("load_weights", weights)).catch((e) => engineError(e));
   },
 });
