@@ -104,7 +104,8 @@ def test_a_repeated_key_and_too_many_activations_get_the_right_note_on_both_page
         for (const [name, mod] of [['playground', S], ['mnist', M]]) {
           const twice = mod.parseHash('#seed=3&learningRate=0.1&seed=5');
           const extra = mod.parseHash('#networkShape=4,4&activations=relu,tanh,sigmoid');
-          out[name] = { seed: twice.state.seed, twice: twice.notes, extra: extra.notes, acts: extra.state.activations };
+          const acts = extra.state.activations || extra.state.layers.map((l) => l.activation); // the MNIST state has layers
+          out[name] = { seed: twice.state.seed, twice: twice.notes, extra: extra.notes, acts };
         }
         out.alias = M.parseHash('#networkShape=64&layers=32');
         return out; }""")
@@ -114,7 +115,7 @@ def test_a_repeated_key_and_too_many_activations_get_the_right_note_on_both_page
         assert r["twice"] == ["Ignored “seed=5”: the link already gives seed (“seed=3”), and the first one counts."]
         assert r["extra"] == ["The link lists 3 activations for 2 hidden layers; the extra ones are dropped."]
         assert r["acts"] == ["relu", "tanh"]
-    assert got["alias"]["state"]["networkShape"] == [64]
+    assert [layer["units"] for layer in got["alias"]["state"]["layers"]] == [64]
     assert "already gives networkShape" in got["alias"]["notes"][0]
 
 
