@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from test_mnist import READY, stroke
-from test_page_support import open_page, pause, play, wait_idle
+from test_page_support import open_page, pause, play, set_hash, wait_idle
 from test_pyscript import BOOT_TIMEOUT_MS, CELL_FINISHED
 
 pytestmark = pytest.mark.e2e
@@ -124,6 +124,21 @@ def test_playground_look_inside_each_stage_its_cards_and_the_matrices(playground
     page.wait_for_selector("#inside-panel", state="hidden")
 
 
+def test_playground_ways_back_messages(playground):
+    """The message after a blow-up and the one for a dead network, with their buttons (issue 12)."""
+    page = playground
+    for link, words in [("#problem=regression&regDataset=reg-plane&learningRate=10&activations=relu,relu",
+                         "grew too large"),
+                        ("#dataset=spiral&learningRate=10&networkShape=4,2&activations=relu,relu", "stopped learning")]:
+        set_hash(page, link)
+        page.click("#play-button")
+        page.wait_for_selector("#diverged", state="visible", timeout=120_000)
+        assert words in page.inner_text("#diverged")
+        pause(page)
+        assert_accessible(page, f"index.html with the message: {words}")
+    set_hash(page, "#dataset=spiral&networkShape=6,4")
+
+
 def test_playground_on_a_phone(playground):
     playground.set_viewport_size({"width": 390, "height": 844})
     try:
@@ -164,6 +179,18 @@ def test_mnist_draw_pad_share_and_import_message(mnist):
                                                  "buffer": b"not a model file"}])
     mnist.wait_for_function("document.getElementById('file-status-text').textContent.length > 0")
     assert_accessible(mnist, "mnist.html with an import message")
+
+
+def test_mnist_ways_back_message(page, site_url):
+    """The MNIST page's message after a blow-up, with its buttons (issue 12)."""
+    page.goto(site_url + "/mnist.html#networkShape=64,64,64&activations=linear,linear,linear&optimizer=sgd"
+                         "&learningRate=10&epochs=1&digits=2000")
+    page.wait_for_function(READY, timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_selector("#diverged", state="visible", timeout=120_000)
+    page.wait_for_function("!document.getElementById('train-button').classList.contains('playing')", timeout=60_000)
+    assert "grew too large" in page.inner_text("#diverged")
+    assert_accessible(page, "mnist.html with the message after a blow-up")
 
 
 def test_docs_page(page, site_url):
