@@ -198,16 +198,16 @@ class Trainer:
         count as diverged too.
         """
         if len(updates) == 1:
-            (param, delta), = updates
-        else:   # every parameter is a view of the model's flat vector; the deltas join in one
+            param = updates[0][0]
+        else:   # every parameter is a view of the model's flat vector: its norm covers them all
             param = self.model.flat_parameters[0]
-            delta = np.concatenate([d.ravel() for _, d in updates])
-        size = math.sqrt(np.vdot(delta, delta))
+        # |delta|_2 over every parameter's delta, without joining them (a copy of every weight)
+        size = math.sqrt(sum(float(np.vdot(d, d)) for _, d in updates))
         if size < _LIMITS[param.dtype.char]:
             bound = math.sqrt(np.vdot(param, param)) + size
             if bound < _LIMITS[param.dtype.char]:
                 return
-        if not np.isfinite(delta).all():
+        if not all(np.isfinite(d).all() for _, d in updates):
             raise _UpdateRefused("the gradient or the update is not finite", "gradient")
         raise _UpdateRefused("the update would overflow the weights", "overflow")
 
