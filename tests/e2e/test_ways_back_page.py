@@ -213,6 +213,10 @@ def test_mnist_a_dead_network_gets_a_message_and_its_ways_back_learn(mnist_page,
     assert visible_buttons(page) == ["Start again at learning rate 0.1", "Switch to leaky ReLU at rate 0.1",
                                      "Reset the network"]
     assert float(page.inner_text("#test-acc").split()[0]) < 20  # one answer for every digit
+    # the status line beside the message does not tell the student to train on
+    page.wait_for_function("document.querySelector('#train-status').textContent.startsWith('Stopped after')")
+    status = page.inner_text("#train-status")
+    assert "train on" not in status and status.endswith("The message below says why, and the ways on.")
     page.click(button)
     # the new run: the starting weights (or a new network of leaky ReLUs) at 0.1, training
     page.wait_for_function("document.querySelector('#train-button').classList.contains('playing')")

@@ -57,7 +57,7 @@ const NOT_READY = () => (page.dataMissing ? "the digits are missing, so there is
 
 /** What the page knows beyond the settings: where the engine and the run stand. */
 const page = { ready: false, dataMissing: false };
-const run = { epoch: 0, steps: 0, history: [], fromFile: null, target: null, samples: 0, ms: 0, failed: false };
+const run = { epoch: 0, steps: 0, history: [], fromFile: null, target: null, samples: 0, ms: 0, failed: false, reported: false };
 
 // ---------------------------------------------------------------- store and engine
 const notes = createNotes($("notes"));
@@ -400,6 +400,7 @@ function playing(on) {
   b.setAttribute("aria-pressed", String(on));
   if (on) {
     run.failed = false;
+    run.reported = false;
     $("diverged").hidden = true;
     run.samples = run.ms = 0;
     showEpoch($("epoch-progress").value);
@@ -409,7 +410,9 @@ function playing(on) {
   loop.settle().then(() => (gen === loop.generation ? refreshViews() : null)).then((ev) => {
     if (!ev || gen !== loop.generation || run.failed) return; // a new network replaced this one, or an error is said
     const where = ev.epoch_progress > 0 ? `${(ev.epoch + ev.epoch_progress).toFixed(2)} epochs` : `epoch ${ev.epoch}`;
-    status(`Stopped after ${where}: ${pct(ev.test_accuracy, 2)} of the test digits right. The network is kept: draw a digit, or train on.`);
+    const right = `Stopped after ${where}: ${pct(ev.test_accuracy, 2)} of the test digits right.`;
+    // a report (dead network, blow-up) stopped it: its message says what to do, training on is not it
+    status(run.reported ? `${right} The message below says why, and the ways on.` : `${right} The network is kept: draw a digit, or train on.`);
   }, fail);
 }
 
@@ -445,6 +448,7 @@ async function showChunk(chunk) {
 let shownReport = null;
 function showReport(report) {
   shownReport = report;
+  run.reported = true;
   const banner = $("diverged");
   banner.querySelector(".banner-text").textContent = report.message;
   for (const button of banner.querySelectorAll("button[data-action]")) {
