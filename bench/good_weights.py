@@ -29,9 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import nnpy  # noqa: E402
+from _runner import write_section  # noqa: E402
 from train_step import load_package, time_interleaved  # noqa: E402
-
-START, END = "<!-- bench/good_weights.py: start -->", "<!-- bench/good_weights.py: end -->"
 
 
 def cases():
@@ -73,7 +72,7 @@ def run(before, rounds):
 
 def table(rows, rounds):
     load = os.getloadavg()[0]
-    lines = [START, "## Keeping the last good weights (bench/good_weights.py)", "",
+    lines = ["## Keeping the last good weights (bench/good_weights.py)", "",
              "Whole epochs (`Trainer.train_epochs(1)`) with the divergence guard's per-epoch copy of the "
              "weights against the trainer before it (commit 6ea1497), from the same weights, interleaved "
              f"in {rounds} rounds of about 50 ms; median ms per epoch and the median (min–max) of the "
@@ -84,7 +83,7 @@ def table(rows, rounds):
     for name, old, new, ratio, low, high in rows:
         lines.append(f"| {name} | {old:.3f} | {new:.3f} | **{ratio:.3f}** ({low:.2f}–{high:.2f}) |")
     lines += ["", "Run: `python bench/good_weights.py --before DIR --write` (with "
-              "`git archive 6ea1497 nnpy | tar -x -C DIR`).", END]
+              "`git archive 6ea1497 nnpy | tar -x -C DIR`)."]
     return "\n".join(lines)
 
 
@@ -98,15 +97,7 @@ def main():
     text = table(run(before, args.rounds), args.rounds)
     print(text)
     if args.write:
-        readme = ROOT / "bench" / "README.md"
-        old = readme.read_text()
-        if START in old:
-            head, rest = old.split(START, 1)
-            new = head + text + rest.split(END, 1)[1]
-        else:
-            new = old.rstrip("\n") + "\n\n" + text + "\n"
-        readme.write_text(new)
-
+        write_section("good_weights.py", text)
 
 if __name__ == "__main__":
     main()

@@ -20,22 +20,14 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
-from pathlib import Path
 
+from _runner import DIST, launch, serve, write_section
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-import build  # noqa: E402
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"]
 LARGEST = ("#dataset=spiral&classes=6&networkShape=" + ",".join(["32"] * 10)
            + "&activations=" + ",".join(["relu"] * 10) + "&optimizer=adam&learningRate=0.001"
            + "&x=true&y=true&xSquared=true&ySquared=true&xTimesY=true&sinX=true&sinY=true&seed=1")
-START, END = "<!-- bench/inside_speed.py: start -->", "<!-- bench/inside_speed.py: end -->"
 
 MEASURE = """async (runs) => {
   const { inside, loop, engine } = window.nnpy;
@@ -82,13 +74,10 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--write", action="store_true", help="rewrite the section of bench/README.md")
     args = ap.parse_args(argv)
-    server = build.make_server(ROOT / "dist", "127.0.0.1", 0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = "http://127.0.0.1:%d/" % server.server_port
     loads = [os.getloadavg()[0]]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("NNPY_CHROMIUM", "/usr/bin/chromium"),
-                                    args=FLAGS, headless=True)
+    with serve(DIST) as base, sync_playwright() as p:
+        url = base + "/"
+        browser = launch(p)
         version = browser.version
         page = browser.new_page(viewport={"width": 1360, "height": 900})
         page.goto(url + LARGEST)
@@ -101,7 +90,6 @@ def main(argv=None):
         loads.append(os.getloadavg()[0])
         params = page.evaluate("window.nnpy.loop.network.params")
         browser.close()
-    server.shutdown()
     cpython = cpython_times(args.runs)
     rows = [
         ("**pick → drawn** (target ≤ 100)", median_range(times["pick"])),
@@ -112,7 +100,6 @@ def main(argv=None):
         ("CPython: `Playground.inside`", median_range(cpython, "{:.2f}")),
     ]
     table = "\n".join([
-        START,
         "## Look inside (bench/inside_speed.py)",
         "",
         f"{time.strftime('%Y-%m-%d')}, headless Chromium {version}, 2 cores (shared; 1-min load average "
@@ -125,19 +112,10 @@ def main(argv=None):
         *[f"| {a} | {b} |" for a, b in rows],
         "",
         f"Python {sys.version.split()[0]}; run: `.venv/bin/python bench/inside_speed.py --runs {args.runs} --write`",
-        END,
     ])
     print(table)
     if args.write:
-        readme = ROOT / "bench" / "README.md"
-        text = readme.read_text()
-        if START in text:
-            head, rest = text.split(START, 1)
-            text = head + table + rest.split(END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + table + "\n"
-        readme.write_text(text)
-
+        write_section("inside_speed.py", table)
 
 if __name__ == "__main__":
     main()

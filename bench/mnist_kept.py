@@ -24,12 +24,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 
-from mnist_speed import BLANK, DIST, FLAGS, README, BenchHandler, build, chromium, fmt
+from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
+from mnist_speed import BLANK
 from playwright.sync_api import sync_playwright
 
-START, END = "<!-- bench/mnist_kept.py: start -->", "<!-- bench/mnist_kept.py: end -->"
 NETWORKS = [
     ("784-128-10", {"n": 10000, "layers": [{"units": 128, "activation": "relu"}]}),
     ("784-1024×4-10", {"n": 2000, "layers": [{"units": 1024, "activation": "relu"}] * 4}),
@@ -69,17 +68,15 @@ def run(runs):
     for need in ("build-info.json", "data/mnist.npz", "py/nnpy_blas.py"):
         if not (DIST / need).is_file():
             sys.exit("dist/%s is missing: run python build.py first" % need)
-    server = build.make_server(DIST, port=0, quiet=True, handler=BenchHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     results = {(name, keep): [] for name, _ in NETWORKS for keep in (True, False)}
     loads = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(p), args=FLAGS, headless=True)
+    with serve(DIST, {BLANK: ("text/html; charset=utf-8", BLANK_HTML)}) as base, sync_playwright() as p:
+        browser = launch(p)
         version = browser.version
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("http://127.0.0.1:%d%s" % (server.server_port, BLANK))
+        page.goto(base + BLANK)
         if page.evaluate(START_ENGINE) != "blas":
             sys.exit("the mnist engine is not on SciPy's BLAS")
         for i in range(runs):
@@ -93,14 +90,12 @@ def run(runs):
         if errors:
             sys.exit("errors in the page: %s" % errors)
         browser.close()
-    server.shutdown()
     return results, version, loads
 
 
 def table(results, version, loads, runs):
     cpu = subprocess.run(["nproc"], stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     lines = [
-        START,
         "## Keeping the MNIST weights for a restart (bench/mnist_kept.py)",
         "",
         "%s, headless Chromium %s, %s cores (1-min load average during the runs %s), Pyodide 0.27.7, "
@@ -120,18 +115,8 @@ def table(results, version, loads, runs):
             fmt([r["wall"] for r in kept]), fmt([r["wall"] for r in plain]), ratio,
             fmt([r["restore"] for r in kept])))
     lines += ["", "Python %s on %s; run: `.venv/bin/python bench/mnist_kept.py --runs %d --write`"
-              % (platform.python_version(), platform.machine(), runs), END]
+              % (platform.python_version(), platform.machine(), runs)]
     return "\n".join(lines)
-
-
-def write(section):
-    text = README.read_text()
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text)
 
 
 def main():
@@ -143,8 +128,7 @@ def main():
     section = table(results, version, loads, args.runs)
     print(section)
     if args.write:
-        write(section)
-        print("updated %s" % README, file=sys.stderr)
+        write_section("mnist_kept.py", section)
 
 
 if __name__ == "__main__":

@@ -28,21 +28,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DIST = ROOT / "dist"
-README = Path(__file__).resolve().parent / "README.md"
-sys.path.insert(0, str(ROOT))
-import build  # noqa: E402
+from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"]
 BLANK = "/__bench__/mnist-blank.html"
-START, END = "<!-- bench/mnist_speed.py: start -->", "<!-- bench/mnist_speed.py: end -->"
 # (label, engine, dtype); the first is the fastest path, the others its references
 CONFIGS = [
     ("SciPy BLAS sgemm, float32", "mnist", "float32"),
@@ -84,40 +74,19 @@ EPOCH = """async ([name, state]) => {
 }"""
 
 
-class BenchHandler(build.SiteHandler):
-    def do_GET(self):
-        if self.path.split("?")[0] != BLANK:
-            return super().do_GET()
-        body = b"<!doctype html><meta charset=utf-8><title>bench</title><link rel=icon href=data:,>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def chromium(p):
-    if os.environ.get("NNPY_CHROMIUM"):
-        return os.environ["NNPY_CHROMIUM"]
-    own = p.chromium.executable_path
-    return own if own and Path(own).is_file() else "/usr/bin/chromium"
-
-
 def run(runs):
     for need in ("build-info.json", "data/mnist.npz", "py/nnpy_blas.py"):
         if not (DIST / need).is_file():
             sys.exit("dist/%s is missing: run python build.py first" % need)
-    server = build.make_server(DIST, port=0, quiet=True, handler=BenchHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     results = {label: [] for label, _, _ in CONFIGS}
     loads = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(p), args=FLAGS, headless=True)
+    with serve(DIST, {BLANK: ("text/html; charset=utf-8", BLANK_HTML)}) as base, sync_playwright() as p:
+        browser = launch(p)
         version = browser.version
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto("http://127.0.0.1:%d%s" % (server.server_port, BLANK))
+        page.goto(base + BLANK)
         engines = page.evaluate(START_ENGINES, sorted({engine for _, engine, _ in CONFIGS}))
         if engines["mnist"]["warnings"] or not engines["mnist"]["matmul"].endswith("blas_matmul"):
             sys.exit("the mnist engine is not on SciPy's BLAS: %r" % engines["mnist"])
@@ -134,12 +103,7 @@ def run(runs):
         if errors:
             sys.exit("errors in the page: %s" % errors)
         browser.close()
-    server.shutdown()
     return results, engines, version, loads
-
-
-def fmt(values, digits=0):
-    return "%.*f (%.*f–%.*f)" % (digits, statistics.median(values), digits, min(values), digits, max(values))
 
 
 def paired(results, reference, label):
@@ -154,7 +118,6 @@ def table(results, engines, version, loads, runs):
     np64, np32 = "plain NumPy, float64", "plain NumPy, float32"
     cpu = subprocess.run(["nproc"], stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     lines = [
-        START,
         "## MNIST training speed (bench/mnist_speed.py)",
         "",
         "%s, headless Chromium %s, %s cores (shared; 1-min load average during the runs %s), "
@@ -189,19 +152,8 @@ def table(results, engines, version, loads, runs):
         "",
         "Python %s on %s; run: `.venv/bin/python bench/mnist_speed.py --runs %d --write`"
         % (platform.python_version(), platform.machine(), runs),
-        END,
     ]
     return "\n".join(lines)
-
-
-def write(section):
-    text = README.read_text() if README.is_file() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text)
 
 
 def main():
@@ -213,8 +165,7 @@ def main():
     section = table(results, engines, version, loads, args.runs)
     print(section)
     if args.write:
-        write(section)
-        print("updated %s" % README, file=sys.stderr)
+        write_section("mnist_speed.py", section)
 
 
 if __name__ == "__main__":

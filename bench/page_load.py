@@ -1,6 +1,6 @@
 """Page-load benchmark: how long until the engine is ready, against bare Pyodide + numpy.
 
-    .venv/bin/python bench/page_load.py [--runs 5] [--write]
+    .venv/bin/python bench/page_load.py [--runs 5] [--reference OTHER/dist] [--write]
 
 Serves the built dist/ (python build.py first) with build.py's handler and loads it in headless
 Chromium, each load in a fresh browser context (empty cache, as a first visit). Alternates:
@@ -13,32 +13,26 @@ Chromium, each load in a fresh browser context (empty cache, as a first visit). 
   page    dist/index.html, if the build has one: first contentful paint, the page's
           "nnpy:controls-ready" mark if it sets one, and "nnpy:engine-ready", all from navigation.
 
+With --reference OTHER/dist (a build of another commit: `git worktree add --detach`, then
+`python build.py` there), that build's index.html is loaded too, in the same rotation, and the
+table adds its marks and this / reference as the median of the within-run ratios.
+
 Prints a Markdown table of medians (min-max); --write puts it in bench/README.md under its own
 heading, replacing only the previous output of this script.
 """
 
 import argparse
+import contextlib
 import datetime
-import os
 import platform
 import statistics
 import subprocess
 import sys
-import threading
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DIST = ROOT / "dist"
-README = Path(__file__).resolve().parent / "README.md"
-sys.path.insert(0, str(ROOT))
-import build  # noqa: E402
+from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
+from playwright.sync_api import sync_playwright
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"]
 BLANK = "/__bench__/blank.html"
-START, END = "<!-- bench/page_load.py: start -->", "<!-- bench/page_load.py: end -->"
 
 BARE_WORKER_PATH = "/__bench__/bare-worker.js"
 BARE_WORKER = b"""// loadPyodide + numpy and nothing else, loaded like js/core/worker.js (a same-origin module worker)
@@ -87,59 +81,26 @@ PAGE = """async () => {
 }"""
 
 
-class BenchHandler(build.SiteHandler):
-    """build.py's handler plus an empty page and the bare worker, both on the site's origin."""
-
-    pages = {
-        BLANK: ("text/html; charset=utf-8",
-                b"<!doctype html><meta charset=utf-8><title>bench</title><link rel=icon href=data:,>"),
-        BARE_WORKER_PATH: ("text/javascript", BARE_WORKER),
-    }
-
-    def do_GET(self):
-        extra = self.pages.get(self.path.split("?")[0])
-        if extra is None:
-            return super().do_GET()
-        self.send_response(200)
-        self.send_header("Content-Type", extra[0])
-        self.send_header("Content-Length", str(len(extra[1])))
-        self.end_headers()
-        self.wfile.write(extra[1])
+PAGES = {BLANK: ("text/html; charset=utf-8", BLANK_HTML), BARE_WORKER_PATH: ("text/javascript", BARE_WORKER)}
 
 
-def chromium(p):
-    if os.environ.get("NNPY_CHROMIUM"):
-        return os.environ["NNPY_CHROMIUM"]
-    own = p.chromium.executable_path
-    return own if own and Path(own).is_file() else "/usr/bin/chromium"
-
-
-def fmt(values):
-    if not values:
-        return "–"
-    return "%.0f (%.0f–%.0f)" % (statistics.median(values), min(values), max(values))
-
-
-def run(runs):
-    if not (DIST / "build-info.json").is_file():
-        sys.exit("dist/ is not built: run python build.py first")
-    server = build.make_server(DIST, port=0, quiet=True, handler=BenchHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = "http://127.0.0.1:%d" % server.server_port
+def run(runs, reference=None):
+    """Cold loads, alternating; with REFERENCE (another build's dist/), its index.html beside ours."""
     has_page = (DIST / "index.html").is_file()
-    results = {"bare": [], "engine": [], "page": []}
-    with sync_playwright() as p:
-        exe = chromium(p)
-        browser = p.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
+    kinds = ["bare", "engine"] + (["page"] if has_page else []) + (["page-ref"] if reference else [])
+    results = {kind: [] for kind in kinds}
+    with contextlib.ExitStack() as stack:
+        base = stack.enter_context(serve(DIST, PAGES))
+        ref_base = stack.enter_context(serve(reference)) if reference else None
+        p = stack.enter_context(sync_playwright())
+        browser = launch(p)
         version = browser.version
         for i in range(runs):
-            for kind in ("bare", "engine", "page") if i % 2 == 0 else ("engine", "bare", "page"):
-                if kind == "page" and not has_page:
-                    continue
+            for kind in kinds[i % len(kinds):] + kinds[:i % len(kinds)]:  # a rotating order
                 context = browser.new_context()
                 page = context.new_page()
-                if kind == "page":
-                    page.goto(base + "/index.html")
+                if kind.startswith("page"):
+                    page.goto((ref_base if kind == "page-ref" else base) + "/index.html")
                     results[kind].append(page.evaluate(PAGE))
                 else:
                     page.goto(base + BLANK)
@@ -148,17 +109,15 @@ def run(runs):
             print("run %d/%d: bare %.0f ms, engine %.0f ms" % (
                 i + 1, runs, results["bare"][-1]["total"], results["engine"][-1]["total"]), file=sys.stderr)
         browser.close()
-    server.shutdown()
     return results, version, has_page
 
 
-def table(results, version, has_page, runs):
+def table(results, version, has_page, runs, reference=None):
     col = lambda kind, key: [r[key] for r in results[kind] if r.get(key) is not None]  # noqa: E731
     bare, engine = col("bare", "total"), col("engine", "total")
     ratio = statistics.median(engine) / statistics.median(bare)
     cpu = subprocess.run(["nproc"], stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     lines = [
-        START,
         "## Page load (bench/page_load.py)",
         "",
         "%s, headless Chromium %s, %s cores, %d cold loads each (fresh context), alternating; "
@@ -187,32 +146,33 @@ def table(results, version, has_page, runs):
         ]
     else:
         lines += ["", "dist/index.html did not exist in this build: page marks not measured."]
-    lines += ["", "Python %s on %s; run: `.venv/bin/python bench/page_load.py --runs %d --write`"
-              % (platform.python_version(), platform.machine(), runs), END]
+    if reference:
+        ratio = lambda key: statistics.median(  # noqa: E731  (within-run pairs share the machine's load)
+            a[key] / b[key] for a, b in zip(results["page"], results["page-ref"]) if a[key] and b[key])
+        lines += [
+            "| reference build (`--reference %s`): first contentful paint | %s |" % (reference, fmt(col("page-ref", "fcp"))),
+            "| reference build: `nnpy:controls-ready` mark | %s |" % fmt(col("page-ref", "controlsReady")),
+            "| reference build: `nnpy:engine-ready` mark | %s |" % fmt(col("page-ref", "engineReady")),
+            "| **this / reference** (median of within-run ratios): controls ready, engine ready | %.2f, %.2f |"
+            % (ratio("controlsReady"), ratio("engineReady")),
+        ]
+    lines += ["", "Python %s on %s; run: `.venv/bin/python bench/page_load.py --runs %d%s --write`"
+              % (platform.python_version(), platform.machine(), runs, " --reference DIST" if reference else "")]
     return "\n".join(lines)
-
-
-def write(section):
-    text = README.read_text() if README.is_file() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser.add_argument("--reference", metavar="DIST",
+                        help="another build's dist/ (e.g. an older commit's): its page is loaded beside this one")
     args = parser.parse_args()
-    results, version, has_page = run(args.runs)
-    section = table(results, version, has_page, args.runs)
+    results, version, has_page = run(args.runs, args.reference)
+    section = table(results, version, has_page, args.runs, args.reference)
     print(section)
     if args.write:
-        write(section)
-        print("updated %s" % README, file=sys.stderr)
+        write_section("page_load.py", section)
 
 
 if __name__ == "__main__":

@@ -11,16 +11,13 @@ depending on the batch. Training keeps the blocked products; only prediction pay
 import argparse
 import os
 import platform
-import re
 import statistics
-import sys
 import time
 
 import numpy as np
+from _runner import write_section  # puts the repository on sys.path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from nnpy import SequentialModel  # noqa: E402
+from nnpy import SequentialModel
 
 CASES = [("784-128-10 (MNIST)", [784, 128, 10], 10_000), ("2-8-8-1 (playground)", [2, 8, 8, 1], 10_000),
          ("784-128-10, one sample", [784, 128, 10], 1)]
@@ -51,7 +48,6 @@ def main():
         rows.append(f"| {name}, {n:,} row{'s' if n > 1 else ''} | {b:.3f} | {r:.3f} | {r / b:.2f} |")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     text = "\n".join([
-        "<!-- bench/predict_rows.py: start -->",
         "## Prediction one row at a time (bench/predict_rows.py)",
         "",
         f"{time.strftime('%Y-%m-%d')}, CPython {platform.python_version()}, NumPy {np.__version__}, "
@@ -64,17 +60,10 @@ def main():
         *rows,
         "",
         f"run: `.venv/bin/python bench/predict_rows.py --runs {args.runs} --write`",
-        "<!-- bench/predict_rows.py: end -->",
     ])
     print(text)
     if args.write:
-        path = os.path.join(ROOT, "bench", "README.md")
-        readme = open(path, encoding="utf-8").read()
-        pattern = re.compile(r"<!-- bench/predict_rows.py: start -->.*?<!-- bench/predict_rows.py: end -->", re.S)
-        readme = pattern.sub(lambda _: text, readme) if pattern.search(readme) else readme.rstrip() + "\n\n" + text + "\n"
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(readme)
-
+        write_section("predict_rows.py", text)
 
 if __name__ == "__main__":
     main()

@@ -44,7 +44,6 @@ import collections  # noqa: E402
 import datetime  # noqa: E402
 import importlib.util  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -465,17 +464,8 @@ def machine_line(with_torch):
 
 
 def write_readme(text):
-    path = ROOT / "bench" / "README.md"
-    start, end = "<!-- bench/train_step.py: start -->", "<!-- bench/train_step.py: end -->"
-    block = f"{start}\n{text.rstrip()}\n{end}\n"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if start in old and end in old:
-        new = re.sub(re.escape(start) + ".*?" + re.escape(end) + "\n?", lambda m: block, old,
-                     flags=re.S)
-    else:
-        new = old.rstrip() + "\n\n" + block
-    path.write_text(new)
-    print(f"wrote {path}")
+    from _runner import write_section  # imports build.py: not in Pyodide, where this never runs
+    write_section("train_step.py", text)
 
 
 SECTION = """## Training step (bench/train_step.py)
