@@ -21,18 +21,9 @@ import { linkCard, neuronCard } from "./cards.js";
 import { fmt } from "./format.js";
 import { createMatrices } from "./matrices.js";
 import { createHealth } from "./health.js";
+import { cardHead, createStepper, stages } from "./stepper.js";
 
 const $ = (root, id) => root.getElementById(id);
-
-/** The stages of a network of L layers, in order: forward 1..L, loss, backward L..1, update. */
-export function stages(L) {
-  const out = [];
-  for (let k = 1; k <= L; k++) out.push({ kind: "forward", layer: k });
-  out.push({ kind: "loss" });
-  for (let k = L; k >= 1; k--) out.push({ kind: "backward", layer: k });
-  out.push({ kind: "update" });
-  return out;
-}
 
 function describe(stage, L, result) {
   const layerName = (k) => (k === L ? "the output layer" : `layer ${k}`);
@@ -59,8 +50,6 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
   const x1Input = $(root, "inside-x1"), x2Input = $(root, "inside-x2");
   const labelSelect = $(root, "inside-label");
   const valueInput = $(root, "inside-value");
-  const stageTitle = $(root, "inside-stage"), stageText = $(root, "inside-stage-text");
-  const backButton = $(root, "inside-back"), nextButton = $(root, "inside-next");
   const applyButton = $(root, "inside-apply");
   const message = $(root, "inside-message");
   const card = $(root, "inside-card");
@@ -90,7 +79,12 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
   let open = false;
   let point = null;      // [x1, x2]
   let result = null;     // the engine's answer for point
-  let position = 0;      // index into stages(L)
+  const stepper = createStepper(root, {
+    swipeArea: $(root, "inside-diagram"),
+    count: () => (result ? stages(result.layers.length).length : 0),
+    onMove: () => { render(); writeHash(); },
+    onEscape: () => (card.hidden ? false : (closeCard(), true)),
+  });
   let asked = 0;         // the latest request: older answers are dropped
   let lastCard = null;   // re-render the open card after a new result
 
@@ -133,8 +127,7 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
       result = answer;
       batch = null;
       renderHealth();
-      const L = result.layers.length;
-      position = Math.min(position, stages(L).length - 1);
+      stepper.position = stepper.position; // within the new step's stages
       render();
       if (lastCard) reopenCard();
     } catch (err) {
@@ -150,7 +143,7 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     try {
       const out = await loop.edit("inside_update", { point, label: labelValue() });
       const diverged = out.snapshot && out.snapshot.diverged;
-      position = 0;
+      stepper.position = 0;
       await ask();
       message.textContent = diverged ? `The step was refused: ${diverged}`
         : `Step taken: the weights are now the new ones. The loss at this point went from ${fmt(before)} to ${fmt(result.loss)}.`;
@@ -166,27 +159,18 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
   function render() {
     if (!result) return;
     const L = result.layers.length;
-    const all = stages(L);
-    const stage = all[position];
-    const [title, text] = describe(stage, L, result);
-    stageTitle.textContent = `${position + 1} of ${all.length} · ${title}`;
-    stageText.textContent = text;
+    const stage = stages(L)[stepper.position];
     const lab = result.label_from === "nearest"
       ? `label ${fmt(result.label)} (from the nearest training point, (${fmt(result.nearest.x[0])}, ${fmt(result.nearest.x[1])}))`
       : `label ${fmt(result.label)} (chosen)`;
     $(root, "inside-point").textContent = `Point (${fmt(result.point[0])}, ${fmt(result.point[1])}), ${lab}; epoch ${result.epoch}.`;
-    backButton.disabled = position === 0;
-    nextButton.disabled = position === all.length - 1;
-    applyButton.hidden = stage.kind !== "update";
     diagram.render(result, stage, result.features);
     renderMatrices();
-    panel.dataset.stage = stage.kind;
-    panel.dataset.position = String(position);
+    stepper.show(stage, describe(stage, L, result));
   }
 
   async function renderMatrices() {
     if (!matricesBox.open || !result) return;
-    const stage = stages(result.layers.length)[position];
     if (!batch || !source) {
       const id = asked;
       try {
@@ -200,21 +184,11 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
         return;
       }
     }
-    matrices.render(batch, source, stages(result.layers.length)[position] || stage);
-  }
-
-  function go(delta) {
-    if (!result) return;
-    const n = stages(result.layers.length).length;
-    const next = Math.max(0, Math.min(n - 1, position + delta));
-    if (next === position) return;
-    position = next;
-    render();
-    writeHash();
+    if (result) matrices.render(batch, source, stages(result.layers.length)[stepper.position]);
   }
 
   function showCard(html, neuron = null) {
-    card.innerHTML = `<div class="card-head"><span></span><button type="button" class="link-button" data-inside="close-card">Close</button></div>${html}`;
+    card.innerHTML = cardHead + html;
     card.hidden = false;
     lastCard = { html, neuron };
     card.querySelector('[data-inside="close-card"]').addEventListener("click", closeCard);
@@ -271,7 +245,7 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     x1Input.value = String(point[0]);
     x2Input.value = String(point[1]);
     if (label !== undefined) { chosen = label; renderLabels(); }
-    if (!keepPosition) position = 0;
+    if (!keepPosition) stepper.position = 0;
     heatmap.setMarker(point);
     writeHash();
     return ask();
@@ -294,32 +268,14 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     if (point) pick(...point, { keepPosition: true });
   });
   valueInput.addEventListener("change", () => { chosen = readLabel(); if (point) pick(...point, { keepPosition: true }); });
-  backButton.addEventListener("click", () => go(-1));
-  nextButton.addEventListener("click", () => go(+1));
   applyButton.addEventListener("click", apply);
   matricesBox.addEventListener("toggle", renderMatrices);
   healthBox.addEventListener("toggle", renderHealth);
-  panel.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea")) return;
-    if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
-    else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
-    else if (e.key === "Escape" && !card.hidden) { e.preventDefault(); closeCard(); }
-  });
-  // a swipe across the diagram: Next (to the left) or Back (to the right)
-  let swipe = null;
-  const diagramEl = $(root, "inside-diagram");
-  diagramEl.addEventListener("pointerdown", (e) => { if (e.pointerType !== "mouse") swipe = [e.clientX, e.clientY]; });
-  diagramEl.addEventListener("pointerup", (e) => {
-    if (!swipe) return;
-    const dx = e.clientX - swipe[0], dy = e.clientY - swipe[1];
-    swipe = null;
-    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(dx < 0 ? +1 : -1);
-  });
 
   return {
     get open() { return open; },
     get result() { return result; },
-    get position() { return position; },
+    get position() { return stepper.position; },
     setOpen,
     pick,
     /** After new data or a new network: the labels' choices, and the step again from the new weights. */

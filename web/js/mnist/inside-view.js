@@ -6,7 +6,7 @@
  * colour scale whose ends are written beside it.
  *
  *   const view = createView(element, { onNeuron: (layer, unit) => ..., onPixel: (unit, pixel) => ... });
- *   view.render(result, stage)   // stage from js/inside/inside.js's stages(L)
+ *   view.render(result, stage)   // stage from js/inside/stepper.js's stages(L)
  *
  * Neurons are buttons in a grid with one tab stop: the arrow keys move between them, Enter
  * opens a neuron's card. A click on a pixel of a weight image opens that weight's card.

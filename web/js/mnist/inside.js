@@ -15,7 +15,7 @@
  *   inside.refresh()                    // the network changed (a new one, an import, a reset)
  */
 
-import { stages } from "../inside/inside.js";
+import { cardHead, createStepper, stages } from "../inside/stepper.js";
 import { fmt } from "../inside/format.js";
 import { neuronCard, pixelCard } from "./inside-cards.js";
 import { createView } from "./inside-view.js";
@@ -51,8 +51,6 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   const button = $(root, "inside-button");
   const indexInput = $(root, "inside-index");
   const labelSelect = $(root, "inside-label");
-  const stageTitle = $(root, "inside-stage"), stageText = $(root, "inside-stage-text");
-  const backButton = $(root, "inside-back"), nextButton = $(root, "inside-next");
   const applyButton = $(root, "inside-apply");
   const note = $(root, "inside-message");
   const card = $(root, "inside-card");
@@ -66,7 +64,12 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   let digit = null;      // {index, label} of a test digit; null: the drawing pad's ink
   let chosen = null;     // the label chosen, or null (a test digit's own)
   let result = null;
-  let position = 0;
+  const stepper = createStepper(root, {
+    swipeArea: $(root, "inside-view"),
+    count: () => (result ? stages(result.layers.length).length : 0),
+    onMove: () => render(),
+    onEscape: () => (card.hidden ? false : (closeCard(), true)),
+  });
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
   let stepping = false;  // Take this step is refreshing the page's views
@@ -95,7 +98,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       const answer = await call("inside", request());
       if (id !== asked || !open) return;
       result = answer;
-      position = Math.min(position, stages(result.layers.length).length - 1);
+      stepper.position = stepper.position; // within the new step's stages
       card.hidden = true;
       render();
     } catch (err) {
@@ -104,10 +107,10 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       result = null;
       panel.dataset.stage = "";
       $(root, "inside-view").replaceChildren();
-      stageTitle.textContent = "";
-      stageText.textContent = "";
+      $(root, "inside-stage").textContent = "";
+      $(root, "inside-stage-text").textContent = "";
       card.hidden = true;
-      backButton.disabled = nextButton.disabled = true;
+      $(root, "inside-back").disabled = $(root, "inside-next").disabled = true;
       applyButton.hidden = true;
       note.textContent = message(err);
     }
@@ -115,29 +118,13 @@ export function createInside(root, { call, pause, isReady, onStep }) {
 
   function render() {
     const count = result.layers.length;
-    const all = stages(count);
-    const stage = all[position];
-    const [title, text] = describe(stage, count, result);
-    stageTitle.textContent = `${position + 1} of ${all.length} · ${title}`;
-    stageText.textContent = text;
+    const stage = stages(count)[stepper.position];
     const which = result.source === "test" ? `Test digit number ${result.index}` : "Your drawing";
     const label = result.label_from === "test" ? `its MNIST label ${result.label}` : `label ${result.label} (chosen)`;
     $(root, "inside-digit").textContent = `${which}, ${label}: the network says ${result.prediction}` +
       ` (${(result.probabilities.data[result.prediction] * 100).toFixed(1)} %); epoch ${result.epoch}, step ${result.step}.`;
-    backButton.disabled = position === 0;
-    nextButton.disabled = position === all.length - 1;
-    applyButton.hidden = stage.kind !== "update";
     view.render(result, stage);
-    panel.dataset.stage = stage.kind;
-    panel.dataset.position = String(position);
-  }
-
-  function go(delta) {
-    if (!result) return;
-    const next = Math.max(0, Math.min(stages(result.layers.length).length - 1, position + delta));
-    if (next === position) return;
-    position = next;
-    render();
+    stepper.show(stage, describe(stage, count, result));
   }
 
   async function apply() {
@@ -148,7 +135,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       const out = await call("inside_update", request());
       stepping = true; // the page's views follow the new weights; this view asks once, below
       try { await onStep(); } finally { stepping = false; }
-      position = 0;
+      stepper.position = 0;
       await ask();
       note.textContent = out.diverged ? `The step was refused: ${out.diverged}`
         : `Step taken: the weights are now the new ones. This digit's loss went from ${fmt(before)} to ${fmt(result.loss)}.`;
@@ -160,7 +147,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   }
 
   function showCard(html, neuron = null) {
-    card.innerHTML = `<div class="card-head"><span></span><button type="button" class="link-button" data-inside="close-card">Close</button></div>${html}`;
+    card.innerHTML = cardHead + html;
     card.hidden = false;
     if (neuron) from = neuron;
     view.paintCard(card, result);
@@ -213,31 +200,14 @@ export function createInside(root, { call, pause, isReady, onStep }) {
     digit = { index: i, label: "?" };
     chosen = null;
     renderLabels();
-    position = 0;
+    stepper.position = 0;
     ask().then(() => { if (result && result.source === "test") { digit.label = result.true_label; renderLabels(); } });
   });
   labelSelect.addEventListener("change", () => {
     chosen = labelSelect.value === "" ? null : Number(labelSelect.value);
     if (open) ask();
   });
-  backButton.addEventListener("click", () => go(-1));
-  nextButton.addEventListener("click", () => go(+1));
   applyButton.addEventListener("click", apply);
-  panel.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea")) return;
-    if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
-    else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
-    else if (e.key === "Escape" && !card.hidden) { e.preventDefault(); closeCard(); }
-  });
-  let swipe = null; // a swipe across the view: Next (to the left) or Back (to the right)
-  const viewEl = $(root, "inside-view");
-  viewEl.addEventListener("pointerdown", (e) => { if (e.pointerType !== "mouse") swipe = [e.clientX, e.clientY]; });
-  viewEl.addEventListener("pointerup", (e) => {
-    if (!swipe) return;
-    const dx = e.clientX - swipe[0], dy = e.clientY - swipe[1];
-    swipe = null;
-    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(dx < 0 ? +1 : -1);
-  });
   // the student draws (or clears the pad): the digit is theirs now, and so is its label
   const drawing = () => {
     if (!digit) return;
@@ -254,14 +224,14 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   return {
     get open() { return open; },
     get result() { return result; },
-    get position() { return position; },
+    get position() { return stepper.position; },
     setOpen,
     setDigit(test) {
       digit = test ? { index: Number(test.index), label: Number(test.label) } : null;
       chosen = null;
       indexInput.value = digit ? String(digit.index) : "";
       renderLabels();
-      position = 0;
+      stepper.position = 0;
       if (open) ask();
     },
     close() { return setOpen(false); },
