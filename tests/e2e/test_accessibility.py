@@ -44,6 +44,41 @@ def assert_accessible(page, state):
     assert not bad, f"axe-core, {state}:\n" + "\n".join(bad)
 
 
+# WCAG 2.x contrast of a button's text colour against what is behind it, the button's own
+# background composited over its ancestors' (https://www.w3.org/TR/WCAG21/#dfn-contrast-ratio).
+CONTRAST = """(el) => {
+    const rgba = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return m.length === 3 ? [...m, 1] : m; };
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c[3] > 0) layers.push(c);
+        if (c[3] >= 1) break;
+    }
+    let bg = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) bg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)];
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const fg = rgba(getComputedStyle(el).color).slice(0, 3);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def hover_contrast_failures(page, state):
+    """Each visible, enabled button that shows text or an icon (a child element drawn in its colour),
+    under the mouse pointer: that colour against its hover background, at least 4.5:1."""
+    bad = []
+    for button in page.locator("button:visible:not(:disabled)").all():
+        if not button.evaluate("(e) => e.textContent.trim() !== '' || e.children.length > 0"):
+            continue  # a swatch (a neuron's colour in Look inside): no foreground to read
+        button.hover()
+        ratio = button.evaluate(CONTRAST)
+        if ratio < 4.5:
+            bad.append(f"{state}: {button.evaluate('(e) => e.id || e.outerHTML.slice(0, 80)')} {ratio:.2f}:1")
+    page.mouse.move(0, 0)
+    return bad
+
+
 def test_axe_core_is_a_test_dependency_only():
     assert AXE.is_file(), "npm ci in web/ installs axe-core (a devDependency)"
     assert not list((ROOT / "dist").rglob("axe*")), "axe-core must not be shipped in dist/"
@@ -137,6 +172,26 @@ def test_playground_ways_back_messages(playground):
         pause(page)
         assert_accessible(page, f"index.html with the message: {words}")
     set_hash(page, "#dataset=spiral&networkShape=6,4")
+
+
+def test_playground_buttons_keep_their_contrast_under_the_pointer(playground):
+    """A dark button (Play, Look inside pressed, Take this step) must not turn light under the
+    pointer while its text stays white: the generic button:hover rule once won over theirs."""
+    page = playground
+    bad = hover_contrast_failures(page, "index.html")
+    play(page)
+    bad += hover_contrast_failures(page, "index.html while training")
+    pause(page)
+    page.click("#inside-button")
+    page.fill("#inside-x1", "1")
+    page.fill("#inside-x2", "1")
+    page.click("#inside-form button[type=submit]")
+    page.wait_for_function("() => window.nnpy.inside.result !== null", timeout=120_000)
+    while not page.is_disabled("#inside-next"):
+        page.click("#inside-next")
+    bad += hover_contrast_failures(page, "index.html, Look inside at the update")
+    page.click("#inside-close")
+    assert not bad, "\n".join(bad)
 
 
 def test_playground_on_a_phone(playground):
@@ -245,6 +300,8 @@ def test_mnist_look_inside_each_stage_and_its_cards(mnist):
             break
         page.click("#inside-next")
     assert seen == {"forward", "loss", "backward", "update"}
+    bad = hover_contrast_failures(page, "mnist.html, Look inside at the update")
+    assert not bad, "\n".join(bad)
     page.click("#inside-view [data-neuron='1,0']")
     assert_accessible(page, "mnist.html, Look inside with a neuron's card open")
     page.click("#inside-view canvas[data-weights='0']", position={"x": 30, "y": 30})
