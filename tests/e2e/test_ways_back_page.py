@@ -286,6 +286,65 @@ def test_mnist_a_worker_that_ends_before_an_epoch_is_done_restarts_from_the_star
     assert float(page.inner_text("#test-acc").split()[0]) > 50
 
 
+def first_layer_images(page, units):
+    return page.evaluate(f"async () => [...(await window.nnpy.engine.call('weights', {{ limit: {units} }})).images.data]")
+
+
+def end_the_worker_and_restart(page):
+    page.evaluate("() => window.nnpy.engine._worker.terminate()")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    page.wait_for_function(MNIST_STOPPED)
+    text = page.inner_text("#engine-status")
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    page.wait_for_function("!document.querySelector('#train-button').disabled", timeout=180_000)
+    return text
+
+
+def test_mnist_restart_after_an_import_brings_back_the_files_network_then_the_weights_trained_from_it(
+        mnist_page, site_url):
+    """An imported model file is what a restarted Python goes back to (not the seed's network), and
+    after an epoch trained from it, the weights of that epoch."""
+    import numpy as np
+
+    import nnpy
+    from nnpy.mnist import load_mnist
+    from pathlib import Path
+
+    page = mnist_page
+    open_mnist(page, site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=1&digits=1000")
+    page.wait_for_function(MNIST_READY, timeout=180_000)
+    mnist = Path(__file__).resolve().parents[2] / "dist" / "data" / "mnist.npz"
+    X_train, y_train, _, _ = load_mnist(str(mnist), n=1000, test_size=0.2, seed=0)
+    model = nnpy.SequentialModel.from_structure([784, 16, 10], seed=3)
+    nnpy.Trainer(model, "softmax_cross_entropy", lr=0.1, optimizer="momentum", seed=0).train(
+        X_train, y_train, epochs=2, batch_size=32)
+    page.set_input_files("#model-file", {"name": "mine.nnpy", "mimeType": "application/octet-stream",
+                                         "buffer": nnpy.save_model_bytes(model, {"input_divisor": 255})})
+    page.wait_for_function("document.getElementById('file-status-text').textContent.startsWith('Loaded mine.nnpy')",
+                           timeout=60_000)
+    from_file, accuracy = first_layer_images(page, 16), page.get_attribute("#test-acc", "data-value")
+    W = model.layers[0].params["W"]  # (784, 16): the page holds it in float32
+    assert np.array_equal(np.float32(from_file), W.T.astype(np.float32).ravel())
+    # the worker ends before any training: Restart re-imports the file, not the seed's 784-32-10
+    text = end_the_worker_and_restart(page)
+    assert "network goes back to its starting weights from mine.nnpy" in text
+    assert page.inner_text("#net-summary").startswith("784 → 16 → 10") and mnist_epoch(page) == 0
+    assert first_layer_images(page, 16) == from_file and page.get_attribute("#test-acc", "data-value") == accuracy
+    # one epoch trained from the file's weights, then the worker ends: Restart goes on from that epoch
+    page.click("#train-button")
+    page.wait_for_function(MNIST_STOPPED + " && document.querySelector('#epoch').textContent === '1 / 1'",
+                           timeout=180_000)
+    held = page.evaluate("() => { const w = window.nnpy.kept.weights; return { epoch: w.epoch, params: [...w.params] }; }")
+    assert held["epoch"] == 1
+    text = end_the_worker_and_restart(page)
+    assert "weights after epoch 1 are kept" in text
+    assert page.inner_text("#train-status") == "Python restarted: the network is back at epoch 1. Press Train to go on."
+    assert page.inner_text("#net-summary").startswith("784 → 16 → 10") and mnist_epoch(page) == 1
+    trained = first_layer_images(page, 16)
+    assert trained == [held["params"][i * 16 + j] for j in range(16) for i in range(784)] and trained != from_file
+
+
 def test_mnist_a_python_error_while_training_is_reported_and_stays_said(page, site_url):
     open_mnist(page, site_url + "/mnist.html#networkShape=32&epochs=5&digits=1000")
     page.wait_for_function(MNIST_READY, timeout=180_000)
