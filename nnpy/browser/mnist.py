@@ -203,14 +203,16 @@ class MnistPlayground(Session):
         if kind in ("data", "network"):
             self._build()
 
-    def _build(self):
+    def _build(self, initialize=True):
+        """A new network and trainer from the settings (``initialize=False``: weights left unset,
+        for a caller that writes every one of them next)."""
         s = self.state
         rng = np.random.default_rng(s["seed"])
         units, out_act, loss = output_layer("classification", CLASSES)
         sizes = [INPUTS] + [layer["units"] for layer in s["layers"]] + [units]
         acts = [layer["activation"] for layer in s["layers"]] + [out_act]
         self.model = SequentialModel([
-            DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng, dtype=s["dtype"])
+            DenseLayer(sizes[i], sizes[i + 1], acts[i], seed=rng, dtype=s["dtype"], initialize=initialize)
             for i in range(len(acts))])
         self.trainer = Trainer(self.model, loss, lr=s["lr"],
                                optimizer=s["optimizer"], batch_size=s["batch_size"], seed=s["seed"],
@@ -429,7 +431,7 @@ class MnistPlayground(Session):
             raise ValueError(f"epoch must be an integer >= 0. Received: epoch={epoch!r}")
         records = _check_history(history, int(epoch))
         start, name = self._start_weights, self._from_file
-        self._build()
+        self._build(initialize=False)  # every weight is written below: drawing random ones first is wasted
         self._start_weights, self._from_file = start, name
         self.model.flat_parameters[0][...] = params
         self.trainer.epoch = int(epoch)
