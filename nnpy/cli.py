@@ -52,10 +52,15 @@ def _int_list(text):
 
 def _numbers(text):
     try:
-        return [float(part) for part in text.replace(" ", "").split(",") if part != ""]
+        values = [float(part) for part in text.replace(" ", "").split(",") if part != ""]
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected numbers separated by commas, like 5,7; got {text!r}") from None
+    bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"value {bad[0] + 1} of {text!r} is not a finite number: inputs must be finite numbers")
+    return values
 
 
 def _positive(kind):
@@ -236,15 +241,39 @@ def _describe(predictor, item):
     return f"class {shown} with {100 * item.confidence:.1f}% confidence"
 
 
+def _check_labels(labels, predictor, path, first_row_may_be_header):
+    """Refuse, before predicting, a label column that is not this model's classes ``0..K-1``.
+
+    The accuracy would otherwise count a label ``K`` (or ``1..K`` for classes
+    counted from 1) as a wrong answer without a word. The message names the
+    labels found and the rule; when only the first row is off, it asks
+    whether that row is a header (``--header``).
+    """
+    k = 2 if predictor.model.output_size == 1 else predictor.model.output_size
+    bad = (labels != np.floor(labels)) | (labels < 0) | (labels >= k)
+    if not bad.any():
+        return
+    found = np.unique(labels)
+    listed = ", ".join(f"{v:g}" for v in found[:10]) + (", ..." if len(found) > 10 else "")
+    row = int(np.argmax(bad))
+    hint = (" Is the first row a header? --header reads it as one."
+            if first_row_may_be_header and row == 0 and not bad[1:].any() else
+            " Counted from 1? Subtract 1 from every label." if found[0] == 1 and found[-1] == k else "")
+    raise UserError(f"the first column of {path} (the label) holds {listed}, but this model's classes are "
+                    f"0..{k - 1} (class labels count from 0); sample {row + 1} has label {labels[row]:g}.{hint}")
+
+
 def cmd_predict(args, out):
     predictor = Predictor(args.model)
     width = 2 if predictor.features is not None else predictor.model.input_size
     labels = None
     if args.input is not None:
         rows = args.input
-        for row in rows:
+        for i, row in enumerate(rows):
             if len(row) != width:
-                raise UserError(f"--input needs {width} numbers for this model; got {len(row)}")
+                raise UserError(f"--input {'number ' + str(i + 1) + ' ' if len(rows) > 1 else ''}has "
+                                f"{len(row)} number{'s' if len(row) != 1 else ''}, but one sample of this model "
+                                f"has {width}; for several samples, repeat --input (one sample each)")
         X = np.array(rows, dtype=np.float64)
     else:
         rest, first, info = load_csv(args.csv, label_type="float", header=args.header,
@@ -259,15 +288,14 @@ def cmd_predict(args, out):
         else:
             raise UserError(f"{args.csv} has {table.shape[1]} columns; this model takes {width} "
                             f"inputs (or {width + 1} columns with the label first)")
+        if labels is not None and predictor.is_classifier:
+            _check_labels(labels, predictor, args.csv, info["header"] is None and args.header == "auto")
     results = predictor.explain(X)
     results = results if isinstance(results, list) else [results]
     many = len(results) > 1
     for i, item in enumerate(results):
         print((f"row {i + 1}: " if many else "") + _describe(predictor, item), file=out)
     if labels is not None and predictor.is_classifier:
-        if np.any(labels != np.floor(labels)) or labels.min() < 0:
-            raise UserError(f"the first column of {args.csv} holds labels that are not classes "
-                            "0, 1, 2, ...")
         right = int(sum(int(item.label) == int(t) for item, t in zip(results, labels)))
         print(f"accuracy: {100 * right / len(results):.2f}% ({right} of {len(results)})",
               file=out)

@@ -95,7 +95,9 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
             ``DataFrame(array).to_csv(index=False)`` writes), or,
             for class labels, when its label cell is not a class label while
             every other row's is. Each of these is said in ``info["notes"]``;
-            ``True``/``False`` settle it.
+            ``True``/``False`` settle it. A header whose first cell is empty
+            (pandas' ``to_csv()`` with its row index) is refused: that column
+            would be read as the labels.
         num_classes: if given, integer labels must lie in ``[0, num_classes)``.
         label_type: ``"int"`` for class indices, ``"float"`` for regression.
         delimiter: the cell separator (``";"`` for files with decimal commas
@@ -162,6 +164,12 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
                         f"one feature column (is the delimiter {delimiter!r} right?)")
     if not data:
         raise DataError(f"{origin} has a header row but no data rows")
+    if names is not None and names[0] == "":
+        # pandas' DataFrame.to_csv() writes its row index first, under an empty name: read as
+        # the label (or a feature) it would make each row its own class, without a word
+        raise DataError(f"{origin}: column 1 has no name in the header row ({shown}): is it pandas' row "
+                        "index? DataFrame.to_csv() writes one unless index=False. Write the file with "
+                        "to_csv(index=False), or delete that column")
 
     if isinstance(label_column, str):
         if names is None or label_column not in names:

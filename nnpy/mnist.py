@@ -17,6 +17,7 @@ import numpy as np
 
 from .data import DataError, _class_labels, _count, _stratified_pick
 from .rng import as_generator
+from .samples import check_finite
 
 
 def normalize_pixels(X, max_value=255):
@@ -228,6 +229,10 @@ def preprocess_digit(image):
     Returns:
         float64 of shape ``(784,)`` in ``[0, 1]``; zeros for a blank image.
 
+    Raises:
+        DataError: not a 2-D array, or a NaN or infinite pixel (named:
+            ``image[3, 4] is NaN``).
+
     Example:
         >>> canvas = np.zeros((280, 280)); canvas[40:120, 30:60] = 255
         >>> x = preprocess_digit(canvas); x.shape, float(x.max())
@@ -236,8 +241,10 @@ def preprocess_digit(image):
     a = np.asarray(image, dtype=np.float64)
     if a.ndim != 2 or a.size == 0:
         raise DataError(f"image must be a 2-D array. Received shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise DataError("image holds NaN or infinite values")
+    try:
+        check_finite(a, "image")
+    except ValueError as e:
+        raise DataError(str(e)) from None
     a = np.clip(a, 0.0, None)
     out = np.zeros((28, 28))
     peak = a.max()

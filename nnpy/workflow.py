@@ -34,7 +34,7 @@ import sys
 
 import numpy as np
 
-from .data import _class_labels, label_problem, load_csv
+from .data import DataError, _class_labels, label_problem, load_csv
 from .history import History
 from .inference import Predictor
 from .inference import run as _run
@@ -121,14 +121,26 @@ class Network:
             y = np.asarray(data[1])
         else:
             k = {"multiclass": self.structure[-1], "binary": 2}.get(self.task)
-            X, y, info = load_csv(data, label_type="float" if self.task == "regression" else "int",
-                                  num_classes=k, header=header, delimiter=delimiter, return_info=True)
-            notes = [f"{what} data: {n}" for n in info["notes"] if not n.startswith("the labels are")]
             n_in = self.structure[0]
+            missing = (f"The {what} data has {n_in} columns, but the structure's {n_in} inputs and the "
+                       f"label need {n_in + 1}: is the label column missing? (It comes first.)")
+            try:
+                X, y, info = load_csv(data, label_type="float" if self.task == "regression" else "int",
+                                      num_classes=k, header=header, delimiter=delimiter, return_info=True)
+            except DataError:
+                # a first column of features read as labels fails the label rule first: count the columns
+                try:
+                    if hasattr(data, "seek"):
+                        data.seek(0)
+                    width = load_csv(data, label_type="float", header=header, delimiter=delimiter)[0].shape[1]
+                except (DataError, OSError, ValueError):
+                    width = None
+                if width == n_in - 1:
+                    raise ValueError(missing) from None
+                raise
+            notes = [f"{what} data: {n}" for n in info["notes"] if not n.startswith("the labels are")]
             if X.shape[1] == n_in - 1:
-                raise ValueError(f"The {what} data has {X.shape[1] + 1} columns, but the structure's "
-                                 f"{n_in} inputs and the label need {n_in + 1}: is the label column "
-                                 "missing? (It comes first.)")
+                raise ValueError(missing)
         if X.ndim != 2 or X.shape[1] != self.structure[0]:
             raise ValueError(f"The {what} data has {X.shape[-1] if X.ndim else 0} feature "
                              f"columns, but the structure's input size is {self.structure[0]}.")

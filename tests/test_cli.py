@@ -119,7 +119,7 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(spirals, tmp_path):
         (("predict", tmp_path / "model.pkl", "--input", "1,2"), r"pickle"),
         (("predict", tmp_path / "short.nnpy", "--input", "1,2"), r"truncated"),
         (("predict", d / "test.csv", "--input", "1,2"), r"is a text file"),
-        (("predict", d / "model.nnpy", "--input", "1,2,3"), r"needs 2 numbers.*got 3"),
+        (("predict", d / "model.nnpy", "--input", "1,2,3"), r"--input has 3 numbers, but one sample of this model has 2"),
         (("predict", d / "model.nnpy", "--input", "1,x"), r"expected numbers"),
         (("predict", d / "model.nnpy", "--csv", tmp_path / "ragged.csv"),
          r"row 3 .* has 2 columns, expected 3"),

@@ -65,6 +65,87 @@ def test_the_cli_and_the_workflow_say_what_they_did_and_take_header(tmp_path):
     assert nn.metadata["training"]["samples"] == 40
 
 
+def test_header_true_drops_a_first_row_of_numbers_that_auto_reads_as_data(tmp_path):
+    text = "1,0.5,0.125\n" + PANDAS.split("\n", 1)[1]       # a first row no rule calls a header
+    X, y, info = load_csv(text, return_info=True)
+    assert X.shape == (5, 2) and info["header"] is None and info["notes"] == []
+    X, y, info = load_csv(text, header=True, return_info=True)
+    assert X.shape == (4, 2) and y.tolist() == [1, 0, 1, 0] and info["header"] == ["1", "0.5", "0.125"]
+    assert info["notes"] == []                                 # settled by the caller: nothing to say
+    rows = "".join(f"{i % 2},{(i % 5) / 5},{(i % 7) / 7}\n" for i in range(40))
+    (tmp_path / "h.csv").write_text("1,0.5,0.5\n" + rows)
+    for flag, samples in (([], 41), (["--header"], 40)):
+        out = io.StringIO()
+        assert cli.main(["train", "--train", str(tmp_path / "h.csv"), *flag, "--structure", "2,4,2", "--epochs",
+                         "1", "--out", str(tmp_path / "m.nnpy")], out=out) == 0
+        assert f"on {samples} samples" in out.getvalue()
+
+
+PANDAS_WITH_INDEX = ",0,1,2\n0,1,0.5,0.25\n1,0,0.25,0.5\n2,1,0.75,1\n3,0,1,0.75\n"   # DataFrame.to_csv()
+
+
+def test_pandas_row_index_is_refused_not_read_as_the_labels(tmp_path):
+    index = r"column 1 has no name in the header row \(,0,1,2\): is it pandas' row index\? .*to_csv\(index=False\)"
+    with pytest.raises(DataError, match="the CSV text: " + index):
+        load_csv(PANDAS_WITH_INDEX)                 # was: labels 0, 1, 2, 3 (the row numbers), no word
+    with pytest.raises(DataError, match=index):
+        Network([3, 4, 2], verbose=False).fit(PANDAS_WITH_INDEX, epoch=1, save=False)
+    (tmp_path / "i.csv").write_text(PANDAS_WITH_INDEX)
+    err = io.StringIO()
+    import contextlib
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["train", "--train", str(tmp_path / "i.csv"), "--structure", "3,2", "--out",
+                         str(tmp_path / "m.nnpy")], out=io.StringIO()) == 2
+    assert "is it pandas' row index?" in err.getvalue() and not (tmp_path / "m.nnpy").exists()
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    with pytest.raises(DataError, match=r"column 1 has no name in the header row \(,x1,x2,label\): is it pandas'"):
+        p.load_csv(",x1,x2,label\n" + "".join(f"{i},{i % 3},{i % 4},{i % 2}\n" for i in range(8)), "df.csv")
+
+
+def test_cli_predict_refuses_labels_that_are_not_the_models_classes_before_predicting(tmp_path):
+    import contextlib
+    rows = "".join(f"{i % 3},{i % 5 / 5},{i % 7 / 7}\n" for i in range(30))
+    (tmp_path / "t.csv").write_text(rows)
+    assert cli.main(["train", "--train", str(tmp_path / "t.csv"), "--structure", "2,4,3", "--epochs", "1",
+                     "--quiet", "--out", str(tmp_path / "m.nnpy")], out=io.StringIO()) == 0
+
+    def predict(text, *flags):
+        (tmp_path / "p.csv").write_text(text)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = cli.main(["predict", str(tmp_path / "m.nnpy"), "--csv", str(tmp_path / "p.csv"), *flags],
+                              out=out)
+        return status, out.getvalue(), err.getvalue()
+
+    from_one = "".join(f"{1 + i % 3},{i % 5 / 5},{i % 7 / 7}\n" for i in range(30))
+    status, out, err = predict(from_one)
+    assert status == 2 and out == ""               # nothing printed as if it were right
+    assert err.strip().endswith("the label) holds 1, 2, 3, but this model's classes are 0..2 (class labels "
+                                "count from 0); sample 3 has label 3. Counted from 1? Subtract 1 from every label.")
+    status, out, err = predict("7,0.5,0.5\n" + rows)
+    assert status == 2 and "holds 0, 1, 2, 7" in err and "Is the first row a header? --header reads it as one" in err
+    status, out, _ = predict("7,0.5,0.5\n" + rows, "--header")
+    assert status == 0 and out.splitlines()[-1].startswith("accuracy: ") and "(of 30)" not in out
+    assert out.splitlines()[-1].endswith(" of 30)")
+
+
+def test_the_cli_names_decimal_commas_and_a_missing_label_column(tmp_path):
+    import contextlib
+    (tmp_path / "c.csv").write_text("label;x1;x2\n1;0,5;2\n0;1;3\n")
+    (tmp_path / "p.csv").write_text("".join(f"{i % 5},{i % 3},{i % 7}\n" for i in range(9)))  # 3 features, no label
+    for argv, said in (
+            (["--train", str(tmp_path / "c.csv"), "--delimiter", ";", "--structure", "2,2"],
+             "row 2 (counting the header as row 1), column 2: '0,5' is not a number: decimal commas are not "
+             "numbers here; write a decimal point (0.5)"),
+            (["--train", str(tmp_path / "p.csv"), "--structure", "3,2"],
+             "has 3 columns, but the structure's 3 inputs and the label need 4: is the label column missing?")):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert cli.main(["train", *argv, "--out", str(tmp_path / "m.nnpy")], out=io.StringIO()) == 2
+        assert said in err.getvalue()
+
+
 # ------------------------------------------------------------------ kind 3: labels from 0
 
 TWO_BLOBS = "".join(f"{1 + i % 2},{(-1) ** i * 2 + 0.01 * i},{(-1) ** i * 2}\n" for i in range(40))

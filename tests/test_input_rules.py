@@ -108,6 +108,25 @@ def test_shape_errors_name_the_shape_passed_and_the_fix():
     assert two.predict([1.0, 2.0]).shape == (1,)          # one sample of a 2-input model
 
 
+def test_the_cli_reads_one_sample_per_input_and_names_the_bad_one(tmp_path, capsys):
+    one = SequentialModel.from_structure([1, 3, 1], output_activation="linear", seed=0)
+    save_model(one, tmp_path / "one.nnpy")
+    x = np.linspace(-3, 3, 5)
+    out = io.StringIO()
+    assert cli.main(["predict", str(tmp_path / "one.nnpy"), *sum((["--input", repr(v)] for v in x.tolist()), [])],
+                    out=out) == 0
+    printed = [float(line.split(": ")[1]) for line in out.getvalue().splitlines()]
+    assert printed == [float(f"{v:g}") for v in one.predict(x)[:, 0]]   # the (n,) rule: 5 samples
+    assert cli.main(["predict", str(tmp_path / "one.nnpy"), "--input", "1,2,3"], out=io.StringIO()) == 2
+    assert capsys.readouterr().err == ("nnpy: error: --input has 3 numbers, but one sample of this model has 1; "
+                                       "for several samples, repeat --input (one sample each)\n")
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["predict", str(tmp_path / "one.nnpy"), "--input", "1", "--input", "nan"], out=io.StringIO())
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.endswith("argument --input: value 1 of 'nan' is not a finite number: inputs "
+                                            "must be finite numbers\n")
+
+
 # ---------------------------------------------------------------- kind 1: one sample, one answer
 
 def count_rows(n, rng):
@@ -158,6 +177,11 @@ def saved_variants(tmp_path):
         assert cli.main(["train", "--train", str(csv), "--structure", "16,8,3", "--epochs", "2", "--scale", scale,
                          "--seed", "0", "--quiet", "--out", str(path)], out=io.StringIO()) == 0
         files.append((f"cli --scale {scale}", path, 16))
+    binary = tmp_path / "binary.csv"                 # one sigmoid output
+    nnpy.save_csv(binary, pixels, labels % 2)
+    assert cli.main(["train", "--train", str(binary), "--structure", "16,4,1", "--epochs", "2", "--seed", "0",
+                     "--quiet", "--out", str(tmp_path / "cli-binary.nnpy")], out=io.StringIO()) == 0
+    files.append(("cli binary --scale auto", tmp_path / "cli-binary.nnpy", 16))
     for scale in ("auto", "standardize"):
         nn = Network([16, 8, 1], output_activation="linear", seed=0, verbose=False)
         nn.fit((pixels, labels.astype(float)), epoch=2, scale=scale, save_to=tmp_path / f"wf-{scale}.nnpy")
@@ -175,6 +199,12 @@ def saved_variants(tmp_path):
     exported = pg.export_model()
     (tmp_path / exported["filename"]).write_bytes(bytes(exported["data"]))
     files.append(("the playground's export", tmp_path / exported["filename"], 2))
+    pg.configure({"problem": "regression", "dataset": "reg-gauss", "features": ["x1", "x2", "x2^2"],
+                  "layers": [{"units": 5, "activation": "relu"}]})
+    pg.train(3)
+    exported = pg.export_model()
+    (tmp_path / ("reg-" + exported["filename"])).write_bytes(bytes(exported["data"]))
+    files.append(("the playground's regression export", tmp_path / ("reg-" + exported["filename"]), 2))
     old = tmp_path / "old-divisor.nnpy"     # a file from before the rule: input_divisor alone
     save_model(SequentialModel.from_structure([16, 3], seed=2), old, metadata={"input_divisor": 255})
     files.append(("an older file with input_divisor", old, 16))
@@ -241,7 +271,44 @@ def test_the_engines_refuse_nan_points_and_pixels_by_name():
     p.configure({"dataset": "xor"})
     with pytest.raises(ValueError, match=r"the point \(nan, 1\) is not two finite numbers"):
         p.add_point(float("nan"), 1.0, 0)
-    with pytest.raises(ValueError, match="finite"):
-        p.predict([[0.0, float("inf")]])
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        nnpy.preprocess_digit(np.full((28, 28), np.nan))   # what the MNIST engine's classify runs first
+    with pytest.raises(ValueError, match=r"^points\[1, 1\] is inf: inputs and targets must be finite"):
+        p.predict([[0.0, 1.0], [0.0, float("inf")]])
+    image = np.zeros((28, 28))
+    image[3, 4] = np.nan
+    with pytest.raises(ValueError, match=r"^image\[3, 4\] is NaN"):
+        nnpy.preprocess_digit(image)   # what the MNIST engine's classify and Look inside run first
+
+
+def test_the_mnist_engine_names_a_nan_pixel_of_a_drawing_and_keeps_the_network():
+    from nnpy.browser.mnist import MnistPlayground
+    rng = np.random.default_rng(3)
+    digits = io.BytesIO()   # 200 random "digits", 20 of each class: the engine's checks, not learning
+    np.savez(digits, images=rng.integers(0, 256, (200, 784), dtype=np.uint8),
+             labels=np.repeat(np.arange(10, dtype=np.uint8), 20))
+    mp = MnistPlayground()
+    mp.load_data(data=digits.getvalue())
+    mp.configure({"n": 200, "layers": [{"units": 8}]})
+    before = mp.model.state_dict()
+    canvas = np.zeros((280, 280))
+    canvas[100:180, 120:140] = 255
+    canvas[150, 130] = np.nan                      # row 150, column 130 of the canvas
+    for call in (lambda: mp.classify(canvas.reshape(-1), 280, 280),
+                 lambda: mp.inside(pixels=canvas.reshape(-1), width=280, height=280, label=1)):
+        with pytest.raises(ValueError, match=r"image\[150, 130\] is NaN"):
+            call()
+    assert all(np.array_equal(v, mp.model.state_dict()[k]) for k, v in before.items())
+
+
+def test_the_playground_engine_reads_flat_pairs_and_names_the_bad_cell():
+    from nnpy.browser.playground import Playground
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    one = p.predict([0.5, -1.0])["output"]               # (2,): one point, as for model.predict
+    assert one.shape == (1, 1)
+    assert np.array_equal(one, p.predict([[0.5, -1.0]])["output"])
+    pairs = np.array([0.5, -1.0, 2.0, 3.0, np.inf, 0.0])  # the page's flat Float64Array of pairs
+    with pytest.raises(ValueError, match=r"^points\[2, 0\] is inf"):
+        p.predict(pairs)
+    with pytest.raises(ValueError, match=r"Received shape \(3,\): points has 3 values, and one sample of this "
+                                         r"model has 2"):
+        p.predict(np.arange(3.0))

@@ -68,6 +68,7 @@ from ..datasets import FEATURES, feature_map, make_dataset
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from ..model import SequentialModel
+from ..samples import as_samples
 from ..trainer import Trainer, TrainingDiverged
 from . import schema
 from .code_panel import playground_code
@@ -886,14 +887,20 @@ class Playground(Session):
         """The network's outputs (float64) at ``points`` (``(n, 2)``: x1, x2), as the page computes them.
 
         ``{"output": (n, units)}``: what ``load_model`` of an export predicts
-        in CPython for ``feature_map(points, metadata["features"])``.
+        in CPython for ``feature_map(points, metadata["features"])``. A flat
+        array of ``2n`` values is ``n`` pairs (the page sends a
+        ``Float64Array``, which has no second dimension; ``(2,)`` is one point,
+        as for ``model.predict``); other shapes follow
+        :func:`nnpy.samples.as_samples`. A NaN or infinite value raises
+        ``ValueError`` naming its cell (``points[1, 1] is inf``).
         """
         self._require()
-        X = np.asarray(points, dtype=np.float64)
-        if X.ndim == 1 and X.size % 2 == 0:
-            X = X.reshape(-1, 2)
-        if X.ndim != 2 or X.shape[1] != 2 or not len(X) <= 100_000 or not np.all(np.isfinite(X)):
-            raise ValueError(f"points must be at most 100,000 finite (x1, x2) pairs. Received shape {X.shape}")
+        flat = np.asarray(points) if not isinstance(points, str) else None
+        if flat is not None and flat.ndim == 1 and flat.size % 2 == 0:
+            points = flat.reshape(-1, 2)    # the bridge's flat Float64Array x1, x2, x1, x2, ...
+        X, _ = as_samples(points, 2, np.float64, "points")
+        if len(X) > 100_000:
+            raise ValueError(f"points must be at most 100,000 (x1, x2) pairs. Received shape {X.shape}")
         return {"output": self.model.predict(feature_map(X, self.state["features"]))}
 
     def _state_for(self, found):

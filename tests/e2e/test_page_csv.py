@@ -44,15 +44,50 @@ def test_the_upload_says_it_read_a_header_and_the_first_row_choice_settles_it(pl
     playground.select_option("#csv-header", "auto")
 
 
+def test_is_a_header_drops_a_first_row_the_file_alone_does_not_call_one(playground, tmp_path):
+    path = tmp_path / "named-by-numbers.csv"                 # a real file on disk, through the file chooser
+    path.write_text("1,1,0\n" + points(20))
+    for choice, message in (("auto", "Loaded 21 points from named-by-numbers.csv."),
+                            ("true", "Loaded 20 points from named-by-numbers.csv.")):
+        playground.select_option("#csv-header", choice)
+        playground.evaluate("document.querySelector('#data-message').textContent = ''")
+        playground.set_input_files("#csv-file", str(path))
+        playground.wait_for_function("() => document.querySelector('#data-message').textContent.includes("
+                                     "'named-by-numbers.csv')")
+        wait_idle(playground)
+        assert playground.inner_text("#data-message") == message
+    playground.select_option("#csv-header", "auto")
+
+
+def test_a_pandas_row_index_is_refused_and_the_data_stays(playground, tmp_path):
+    set_hash(playground, "#dataset=xor&seed=3")
+    source = playground.inner_text("#data-source")
+    path = tmp_path / "df.csv"                               # what DataFrame.to_csv() writes: the index first
+    path.write_text(",x1,x2,label\n" + "".join(f"{i},{(i % 7) - 3},{(i % 5) - 2},{i % 2}\n" for i in range(20)))
+    playground.evaluate("document.querySelector('#data-message').textContent = ''")
+    playground.set_input_files("#csv-file", str(path))
+    playground.wait_for_function("() => document.querySelector('#data-message').textContent.includes('df.csv')")
+    wait_idle(playground)
+    message = playground.inner_text("#data-message")
+    assert "column 1 has no name in the header row (,x1,x2,label): is it pandas' row index? " \
+           "DataFrame.to_csv() writes one unless index=False" in message
+    assert message.endswith("Your data is unchanged.")
+    assert playground.inner_text("#data-source") == source
+
+
 def test_labels_that_skip_zero_are_refused_with_the_rule_and_the_data_stays(playground):
     set_hash(playground, "#dataset=xor&seed=3")
     source = playground.inner_text("#data-source")
     outputs = playground.locator(".net-nodes .node.output").count()
+    classes = playground.locator("#add-class option").all_inner_texts()
     message = upload(playground, "blobs.csv", points(40, label=lambda i: 1 + i % 2))
     assert "the labels are 1, 2: class labels count from 0 without gaps (2 classes: 0 and 1), so class 0 would " \
            "have no samples" in message and message.endswith("Your data is unchanged.")
     assert playground.inner_text("#data-source") == source
     assert playground.locator(".net-nodes .node.output").count() == outputs   # no class added
+    assert playground.locator("#add-class option").all_inner_texts() == classes   # the picker offers no class 2
+    assert upload(playground, "blobs-from-0.csv", points(40, label=lambda i: i % 2)) == \
+        "Loaded 40 points from blobs-from-0.csv."              # relabelled from 0: taken
 
 
 def test_the_separator_choice_reads_semicolons_and_decimal_commas_are_named(playground):
