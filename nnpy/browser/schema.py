@@ -154,6 +154,13 @@ SETTINGS = {
         {"name": "seed", "type": "int", "min": 0, "max": 2**31 - 1, "default": 0, "kind": "data", "link": "seed"},
         {"name": "dtype", "type": "enum", "values": ["float32", "float64"], "default": "float32",
          "kind": "network"},
+        # Look inside one training step (js/mnist/inside.js): the mode, the test digit by its number
+        # in the test set, and a chosen label (absent: its MNIST label). A drawing is not in a link.
+        {"name": "inside", "type": "bool", "default": False, "kind": "page", "link": "inside", "optional": True},
+        {"name": "insideDigit", "type": "int", "min": 0, "max": 9999, "default": None, "kind": "page",
+         "link": "insideDigit", "optional": True},
+        {"name": "insideLabel", "type": "int", "min": 0, "max": 9, "default": None, "kind": "page",
+         "link": "insideLabel", "optional": True},
     ],
 }
 

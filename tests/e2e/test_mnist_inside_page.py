@@ -216,6 +216,54 @@ def test_keyboard_only_at_phone_width_on_a_test_digit(browser, site_url):
     context.close()
 
 
+def hash_params(page):
+    return dict(part.split("=", 1) for part in page.evaluate("location.hash")[1:].split("&"))
+
+
+def test_a_link_opens_look_inside_on_a_test_digit_and_the_address_follows_the_student(page, site_url):
+    """A teacher's link (inside, insideDigit, insideLabel) opens the mode on that digit with that
+    label; what the student then picks is written back; an edited hash applies; a drawing and
+    Train leave the link."""
+    errors = watch_errors(page)
+    open_page(page, site_url, SETUP + "&inside=true&insideDigit=7&insideLabel=2")
+    page.wait_for_function("nnpy.inside.result && nnpy.inside.result.index === 7", timeout=120_000)
+    mp = replica(page)
+    expected = mp.inside(test_index=7, label=2)
+    assert page.evaluate("[nnpy.inside.result.label, nnpy.inside.result.label_from]") == [2, "chosen"]
+    assert page.evaluate("nnpy.inside.result.loss") == pytest.approx(expected["loss"], rel=1e-4)
+    assert page.is_visible("#inside-panel") and page.get_attribute("#inside-button", "aria-pressed") == "true"
+    assert page.input_value("#inside-index") == "7" and page.input_value("#inside-label") == "2"
+    assert page.inner_text("#notes") == "" or page.is_hidden("#notes")
+    # the student's own choices reach the address: its MNIST label, then another digit
+    page.select_option("#inside-label", "")
+    page.wait_for_function("nnpy.inside.result.label_from === 'test'")
+    assert "insideLabel" not in hash_params(page) and hash_params(page)["insideDigit"] == "7"
+    page.fill("#inside-index", "12")
+    page.press("#inside-index", "Enter")
+    page.wait_for_function("nnpy.inside.result.index === 12")
+    assert hash_params(page)["insideDigit"] == "12" and hash_params(page)["inside"] == "true"
+    # an edited hash applies without a reload
+    page.evaluate("() => { location.hash = location.hash.replace('insideDigit=12', 'insideDigit=3') + '&insideLabel=9'; }")
+    page.wait_for_function("nnpy.inside.result.index === 3 && nnpy.inside.result.label === 9")
+    # a digit out of the test set's range is said, and the page goes on
+    page.evaluate("() => { location.hash = location.hash.replace('insideDigit=3', 'insideDigit=9999'); }")
+    page.wait_for_function("/test digit|test_index|out of range|9999/.test(document.getElementById('inside-message').textContent)")
+    # a drawing is not in a link; Train closes the mode and the address says so
+    page.click("#clear-canvas")
+    stroke(page, ONE)
+    page.wait_for_function("!('insideDigit' in Object.fromEntries(location.hash.slice(1).split('&').map((p) => p.split('='))))")
+    assert hash_params(page)["inside"] == "true"
+    page.click("#train-button")
+    page.wait_for_selector("#inside-panel", state="hidden")
+    page.wait_for_function("!location.hash.includes('inside')")
+    # a bad value gets a link note, and the mode stays closed where it was not asked for
+    open_page(page, site_url, SETUP + "&inside=maybe&insideDigit=-4")
+    notes = page.inner_text("#notes")
+    assert "inside=maybe" in notes and "insideDigit=-4" in notes
+    assert page.is_hidden("#inside-panel")
+    assert errors == []
+
+
 # ------------------------------------------------------------------ the README's screenshots
 # NNPY_UPDATE_DOCS=1 python -m pytest tests/e2e/test_mnist_inside_page.py -k screenshot   # docs/mnist-inside*.png
 

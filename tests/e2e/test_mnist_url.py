@@ -156,6 +156,9 @@ def test_state_module_round_trips_random_states_and_survives_garbage(mnist_page)
                 n: rand() < 0.5 ? pick(S.DIGITS) : int(200, S.MAX_DIGITS),
                 test_fraction: rand() < 0.5 ? pick(S.TEST_RATIOS) : pick([0.05, 0.5, 0.25, 0.125, 0.333]),
                 seed: rand() < 0.5 ? int(0, 999999) : pick([0, S.MAX_SEED, 123456789]),
+                inside: rand() < 0.5,
+                insideDigit: rand() < 0.5 ? null : int(0, 9999),
+                insideLabel: rand() < 0.5 ? null : int(0, 9),
             };
             const back = S.parseHash(S.serialize(s));
             if (back.notes.length || !same(back.state, s)) bad.push([S.serialize(s), back]);

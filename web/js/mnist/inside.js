@@ -9,10 +9,15 @@
  * through forward layer by layer, the loss, backward, the update. "Take this step" applies it
  * (MnistPlayground.inside_update: Trainer.train_step on that digit). The mode pauses training.
  *
- *   const inside = createInside(document, { call, pause, isReady, onStep });
+ * The URL records the mode, the test digit's number and a chosen label (inside, insideDigit,
+ * insideLabel: onChange hands them to the page's store), so a teacher can link to one digit's step;
+ * a drawing is not in the link (the mode opens on the pad as it is).
+ *
+ *   const inside = createInside(document, { call, pause, isReady, onStep, onChange });
  *   inside.setDigit({ index, label })   // a test digit was put on the pad (null: a drawing)
  *   inside.close()                      // training starts again
  *   inside.refresh()                    // the network changed (a new one, an import, a reset)
+ *   inside.fromState(state)             // the URL's inside, insideDigit, insideLabel (a link, an edit)
  */
 
 import { cardHead, createStepper, stages } from "../inside/stepper.js";
@@ -46,7 +51,7 @@ function describe(stage, count, result) {
   }
 }
 
-export function createInside(root, { call, pause, isReady, onStep }) {
+export function createInside(root, { call, pause, isReady, onStep, onChange = () => {} }) {
   const panel = $(root, "inside-panel");
   const button = $(root, "inside-button");
   const indexInput = $(root, "inside-index");
@@ -73,6 +78,12 @@ export function createInside(root, { call, pause, isReady, onStep }) {
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
   let stepping = false;  // Take this step is refreshing the page's views
+
+  /** What the URL keeps: the mode and, for a test digit, its number and a chosen label. */
+  function tell() {
+    const test = open && digit !== null;
+    onChange({ inside: open, insideDigit: test ? digit.index : null, insideLabel: test ? chosen : null });
+  }
 
   function renderLabels() {
     const own = digit ? `its MNIST label, ${digit.label}` : "choose the digit you drew…";
@@ -176,6 +187,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
     open = value;
     panel.hidden = !open;
     button.setAttribute("aria-pressed", String(open));
+    tell();
     if (open) {
       renderLabels();
       panel.scrollIntoView({ block: "start", behavior: "smooth" });
@@ -197,14 +209,24 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       note.textContent = "The test digit's number must be a whole number from 0.";
       return;
     }
+    chooseTest(i, null);
+  });
+
+  /** A test digit by its number (the form, or a link); its label comes with the engine's answer. */
+  function chooseTest(i, label) {
     digit = { index: i, label: "?" };
-    chosen = null;
+    chosen = label;
+    indexInput.value = String(i);
     renderLabels();
     stepper.position = 0;
-    ask().then(() => { if (result && result.source === "test") { digit.label = result.true_label; renderLabels(); } });
-  });
+    tell();
+    return ask().then(() => {
+      if (result && result.source === "test" && digit && digit.index === result.index) { digit.label = result.true_label; renderLabels(); }
+    });
+  }
   labelSelect.addEventListener("change", () => {
     chosen = labelSelect.value === "" ? null : Number(labelSelect.value);
+    tell();
     if (open) ask();
   });
   applyButton.addEventListener("click", apply);
@@ -215,6 +237,7 @@ export function createInside(root, { call, pause, isReady, onStep }) {
     chosen = null;
     indexInput.value = "";
     renderLabels();
+    tell();
   };
   pad.addEventListener("pointerdown", drawing);
   pad.addEventListener("pointerup", () => { if (open && !digit) ask(); }); // the step on the drawing as it is now
@@ -232,7 +255,24 @@ export function createInside(root, { call, pause, isReady, onStep }) {
       indexInput.value = digit ? String(digit.index) : "";
       renderLabels();
       stepper.position = 0;
+      tell();
       if (open) ask();
+    },
+    /** Apply the URL's inside, insideDigit and insideLabel (after start-up, and when the hash is edited). */
+    async fromState(state) {
+      if (!state.inside) { if (open) await setOpen(false); return; }
+      const test = state.insideDigit;
+      const same = test === null ? digit === null : (digit !== null && digit.index === test && chosen === state.insideLabel);
+      if (open && same) return;
+      if (test === null) { if (!open) await setOpen(true); return; } // on the pad as it is
+      if (!open) { // open on this digit: one question, not the pad's first
+        open = true;
+        panel.hidden = false;
+        button.setAttribute("aria-pressed", "true");
+        panel.scrollIntoView({ block: "start" });
+        await pause();
+      }
+      await chooseTest(test, state.insideLabel);
     },
     close() { return setOpen(false); },
     refresh() { if (open && !stepping) ask(); },

@@ -37,12 +37,13 @@ import { createModelFiles } from "./files.js";
 import { createInside } from "./inside.js";
 import { createKept } from "./kept.js";
 import {
-  BATCH_SIZES, DIGITS, EPOCHS, LEARNING_RATES, MAX_SEED, OPTIMIZERS, TEST_RATIOS, fromEngine, parseHash, serialize,
-  toEngine,
+  BATCH_SIZES, DIGITS, EPOCHS, LEARNING_RATES, MAX_SEED, OPTIMIZERS, PAGE_KEYS, TEST_RATIOS, fromEngine, parseHash,
+  serialize, toEngine,
 } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_URL = "data/mnist.npz";
+const INSIDE_KEYS = ["inside", "insideDigit", "insideLabel"];
 const CHUNK_MS = 200;
 const REBUILD = rebuildKeys("mnist");
 const STAGES = {
@@ -106,6 +107,7 @@ const pad = createDrawPad({
 const inside = createInside(document, {
   call: (method, args) => query(method, args), pause: () => loop.settle(), isReady: () => page.ready,
   onStep: () => refreshViews().catch(fail),
+  onChange: (part) => store.update(part), // the mode and its test digit in the URL, for a teacher's link
 });
 const layers = createLayers($("layers"), $("add-layer"), { onChange: (next) => store.update({ layers: next }) });
 const share = createShare({
@@ -193,6 +195,7 @@ store.subscribe((state, changed) => {
   renderControls(state);
   share.refresh();
   if (page.ready) sync(changed);
+  if (page.ready && INSIDE_KEYS.some((k) => changed.has(k))) inside.fromState(state); // an edited link
 });
 renderControls(store.get());
 
@@ -201,7 +204,7 @@ renderControls(store.get());
 function sync(changed = new Set()) {
   const rebuild = [...changed].some((k) => REBUILD.includes(k));
   if (rebuild) loop.pause(); // a new network: training stops, as at a Reset
-  const live = [...changed].filter((k) => !REBUILD.includes(k) && k !== "epochs");
+  const live = [...changed].filter((k) => !REBUILD.includes(k) && !PAGE_KEYS.includes(k));
   return loop.sync(toEngine(store.get())).then((out) => {
     if (!out) return out;
     if (out.data) showSplit(out.data);
@@ -313,6 +316,7 @@ async function init(restore = null) {
   setEnabled(true);
   await sync(); // a change made while the first network was built
   performance.mark("nnpy:mnist-ready");
+  inside.fromState(store.get()); // a link that opens Look inside
   status(put ? `Python restarted: the network is back at epoch ${run.epoch}. Press Train to go on.` : `Ready: press Train.${lost}`);
 }
 

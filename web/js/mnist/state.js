@@ -5,7 +5,8 @@
  * parseHash(serialize(s)) gives s back. Pure functions: no DOM, nothing from the hash is evaluated.
  *
  *   const { state, notes } = parseHash(location.hash);  // notes: short readable strings
- *   state  // {layers: [{units, activation}], optimizer, lr, batch_size, epochs, n, test_fraction, seed}
+ *   state  // {layers: [{units, activation}], optimizer, lr, batch_size, epochs, n, test_fraction, seed,
+ *          //  inside, insideDigit, insideLabel}  (the last four: the page's own, never the engine's)
  *   history.replaceState(null, "", serialize(state));
  *   engine.call("configure", { state: toEngine(state) });   // the same names: toEngine only drops epochs
  *
@@ -52,7 +53,8 @@ export { MAX_NOTES };
 /** A schema row as a hash property (../core/hash.js's types), named by its link key. */
 function prop(name, extra = {}) {
   const r = row("mnist", name);
-  const base = { name: r.link, type: r.type, def: r.default, setting: name, [r.kind]: true };
+  const base = { name: r.link, type: r.type, def: r.default, setting: name, [r.kind]: true,
+    ...(r.optional ? { optional: true } : {}) };
   if (r.type === "int" || r.type === "number") Object.assign(base, { min: r.min, max: r.max });
   if (r.type === "enum" || r.type === "choice") base.values = r.values;
   return { ...base, ...extra };
@@ -77,7 +79,14 @@ export const PROPS = [
   prop("n"),
   prop("test_fraction"),
   prop("seed"),
+  // Look inside (page only; written only while it is open on a test digit: optional)
+  prop("inside"),
+  prop("insideDigit"),
+  prop("insideLabel"),
 ];
+
+/** The page's own settings: the engine never sees them, and a change of them builds nothing. */
+export const PAGE_KEYS = PROPS.filter((p) => p.page).map((p) => p.setting);
 
 const BY_NAME = new Map(PROPS.map((p) => [p.name, p]));
 const ALIASES = new Map(LAYERS.aliases.map((alias) => [alias, LAYERS.link]));
@@ -172,10 +181,13 @@ function settle(links, notes, { single, sawActivations }) {
   }
 }
 
-/** The hash for a state: every property, in PROPS order, so a link does not depend on today's defaults. */
+/**
+ * The hash for a state: every property, in PROPS order, so a link does not depend on today's
+ * defaults; the optional ones (Look inside's) only when they are not at their default.
+ */
 export function serialize(state) {
   const links = toLinks(state);
-  return "#" + PROPS.map((p) => hashPart(p, links[p.name])).join("&");
+  return "#" + PROPS.filter((p) => !p.optional || links[p.name] !== p.def).map((p) => hashPart(p, links[p.name])).join("&");
 }
 
 /** The engine's settings (what nnpy.browser.mnist.MnistPlayground.configure takes): the same names. */
