@@ -167,7 +167,7 @@ def load_csv(source, *, label_column=0, header="auto", num_classes=None,
     if names is not None and names[0] == "":
         # pandas' DataFrame.to_csv() writes its row index first, under an empty name: read as
         # the label (or a feature) it would make each row its own class, without a word
-        raise DataError(f"{origin}: column 1 has no name in the header row ({shown}): is it pandas' row "
+        raise DataError(f"column 1 has no name in the header row ({shown}): is it pandas' row "
                         "index? DataFrame.to_csv() writes one unless index=False. Write the file with "
                         "to_csv(index=False), or delete that column")
 

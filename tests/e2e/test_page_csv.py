@@ -69,8 +69,8 @@ def test_a_pandas_row_index_is_refused_and_the_data_stays(playground, tmp_path):
     playground.wait_for_function("() => document.querySelector('#data-message').textContent.includes('df.csv')")
     wait_idle(playground)
     message = playground.inner_text("#data-message")
-    assert "column 1 has no name in the header row (,x1,x2,label): is it pandas' row index? " \
-           "DataFrame.to_csv() writes one unless index=False" in message
+    assert message.startswith("Could not use df.csv: column 1 has no name in the header row (,x1,x2,label): is it "
+                              "pandas' row index? DataFrame.to_csv() writes one unless index=False")
     assert message.endswith("Your data is unchanged.")
     assert playground.inner_text("#data-source") == source
 
