@@ -249,3 +249,34 @@ def test_mnist_subset_has_the_published_digit_counts(info):
         seven = np.array(json.loads((digits / "7.json").read_text())["data"]).reshape(-1, 784)
         start = int(np.flatnonzero(labels == 7)[0])
         np.testing.assert_allclose(images[start:start + len(seven)] / 255.0, seven, atol=0.0006)
+
+
+def test_module_graph_follows_static_imports_only(tmp_path):
+    (tmp_path / "js" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor").mkdir()
+    files = {
+        "js/main.js": '/**\n *   import { x } from "./never.js";   (an example in a comment)\n */\n'
+                      'import { a,\n  b } from "./lib/a.js";\nimport "./side.js";\n'
+                      'const later = () => import("./lazy.js");\nexport { c } from "./lib/c.js";\n'
+                      'import * as v from "../vendor/v.js"; import {d} from "./lib/a.js";\n',
+        "js/lib/a.js": 'import { c } from "./c.js";\nexport const a = 1, b = 2;\n',
+        "js/lib/c.js": 'export const c = "import { z } from \'./z.js\'";\n',
+        "js/side.js": "", "js/lazy.js": "", "js/never.js": "", "vendor/v.js": "export default 1;\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert build.module_graph(tmp_path, "js/main.js") == [
+        "js/main.js", "js/lib/a.js", "js/side.js", "js/lib/c.js", "vendor/v.js"]
+
+
+def test_each_page_preloads_its_whole_module_graph():
+    """dist's pages list every module their entry imports statically, each a file of the build, so
+    the browser fetches the graph at once rather than a level of imports per round trip."""
+    for page, entry in [("index.html", "js/playground/main.js"), ("mnist.html", "js/mnist/main.js"),
+                        ("workshop.html", "js/workshop/main.js")]:
+        html = (DIST / page).read_text()
+        links = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+        assert links == build.module_graph(DIST, entry)[1:] and len(links) > 5, page
+        assert all((DIST / link).is_file() for link in links)
+        assert html.index("modulepreload") < html.index('<script type="module" src="%s">' % entry)
+        assert "modulepreload" not in (ROOT / "web" / page).read_text()  # written by the build only
