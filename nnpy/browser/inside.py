@@ -221,31 +221,86 @@ def _lines(obj):
     return {"file": name, "start": int(start), "code": "".join(lines)}
 
 
+# The files whose functions source_lines shows, and the stage a call from outside them starts.
+_SOURCE_FILES = ("layers.py", "activations.py", "losses.py", "optim.py", "backend.py")
+
+
+def _entry_stage(code):
+    """The stage of a call into :data:`_SOURCE_FILES` made from outside them (the trainer's)."""
+    file = code.co_filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if file == "losses.py":
+        return "loss"
+    if file == "optim.py":
+        return "update"
+    return "backward" if "backward" in code.co_name else "forward"
+
+
+def _is_accessor(frame):
+    """Whether ``frame`` runs a property's getter or setter (it reads or sets an attribute: not shown)."""
+    owner = frame.f_locals.get("self")
+    if owner is None:
+        return False
+    import inspect
+    attr = inspect.getattr_static(type(owner), frame.f_code.co_name, None)
+    return isinstance(attr, property) and any(
+        f is not None and f.__code__ is frame.f_code for f in (attr.fget, attr.fset, attr.fdel))
+
+
 def source_lines(trainer):
-    """The source of the functions a training step of ``trainer`` runs, stage by stage.
+    """The source of exactly the functions one training step of ``trainer`` runs, stage by stage.
 
     ``{"forward": [...], "loss": [...], "backward": [...], "update": [...]}``,
-    each a list of :func:`_lines` dicts (file, first line, code), read from
-    the installed nnpy package itself.
+    each a list of :func:`_lines` dicts (file, first line, code), in the order
+    the step first calls them, read from the installed nnpy package itself.
+
+    The list is not written by hand: the step is run for real (on a copy, as
+    :func:`look_inside` runs it, on the batch the trainer takes next) and
+    every function of nnpy's ``layers.py``, ``activations.py``, ``losses.py``,
+    ``optim.py`` and ``backend.py`` it calls is listed, so the code shown is
+    the code that ran. For example an output activation fused into the loss
+    (``trainer.logits``: sigmoid or softmax with cross-entropy) runs neither
+    its forward nor its backward; the engines' fast path (``Trainer(fast=True)``)
+    runs the optimizer's ``_update_inplace``, the default path its ``_update``.
+    Stages: a call from the trainer into ``losses.py`` is the loss, into
+    ``optim.py`` the update (with the weight penalty's gradient), into a
+    layer's ``forward`` or ``backward`` that pass; the functions those call
+    belong to the same stage. Property accessors (``optimizer.lr``) are left
+    out: they only read an attribute.
+
+    Raises ``ValueError`` when the trainer has no data (:func:`next_batch`).
     """
-    model = trainer.model
-    loss_cls = type(trainer.loss)
-    loss_fn = (loss_cls.loss_and_grad_from_logits if trainer.logits
-               else loss_cls.loss_and_grad if "loss_and_grad" in vars(loss_cls) else loss_cls.backward)
-    activations = []
-    for layer in model.layers:
-        cls = type(layer.activation)
-        if cls not in activations:
-            activations.append(cls)
-    optimizer = type(trainer.optimizer)
-    update = [_lines(optimizer._update)]
-    if "step" in vars(optimizer):
-        update.insert(0, _lines(optimizer.step))
-    update.append(_lines(Optimizer.step))
-    return {
-        "forward": [_lines(DenseLayer.forward)] + [_lines(cls.forward) for cls in activations],
-        "loss": [_lines(loss_fn)],
-        "backward": [_lines(DenseLayer.backward)] + [_lines(cls.backward) for cls in activations
-                                                      if cls.__name__ != "Softmax" or not trainer.logits],
-        "update": update,
-    }
+    import sys
+    X, Y = next_batch(trainer)
+    model = clone_model(trainer.model)
+    step = Trainer(model, trainer.loss, lr=trainer.lr, optimizer=copy.deepcopy(trainer.optimizer),
+                   regularization=trainer.regularizer.kind, reg_rate=trainer.regularizer.rate,
+                   fast=trainer.fast)
+    found = {"forward": [], "loss": [], "backward": [], "update": []}
+    stages = {}   # frame -> stage, for the calls in progress
+
+    def ours(code):
+        name = code.co_filename.replace("\\", "/")
+        return "/nnpy/" in name and name.rsplit("/", 1)[-1] in _SOURCE_FILES
+
+    def profile(frame, event, arg):
+        if event == "return":
+            stages.pop(frame, None)
+            return
+        if event != "call" or not ours(frame.f_code):
+            return
+        stage = stages.get(frame.f_back) or _entry_stage(frame.f_code)
+        stages[frame] = stage
+        code = frame.f_code
+        if not code.co_name.startswith("<") and code not in found[stage] and not _is_accessor(frame):
+            found[stage].append(code)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        with np.errstate(all="ignore"):
+            step.train_step(X, Y)
+    except TrainingDiverged:
+        pass   # the functions that ran before the step was refused are still the ones to show
+    finally:
+        sys.setprofile(previous)
+    return {stage: [_lines(code) for code in codes] for stage, codes in found.items()}

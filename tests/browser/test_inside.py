@@ -196,7 +196,8 @@ def test_bad_input_is_refused_with_the_shape():
 
 
 def test_source_lines_are_nnpys_own():
-    trainer, _, _ = make_case("relu", OUTPUTS[1], "adam", ("l2", 0.01), seed=1)
+    trainer, X, y = make_case("relu", OUTPUTS[1], "adam", ("l2", 0.01), seed=1)
+    trainer.set_data(X, y)
     src = source_lines(trainer)
     forward = src["forward"][0]
     assert forward["file"] == "nnpy/layers.py"
@@ -205,7 +206,105 @@ def test_source_lines_are_nnpys_own():
     assert "x" in forward["code"] and "W" in forward["code"]
     assert any("loss_and_grad_from_logits" in part["code"] for part in src["loss"])
     assert src["update"][0]["file"] == "nnpy/optim.py"
-    assert "".join(inspect.getsourcelines(optim_module.Adam._update)[0]) in [p["code"] for p in src["update"]]
+    # the engines' path (fast=True) runs Adam's in-place update, not the per-parameter one
+    shown = [p["code"] for p in src["update"]]
+    assert source_of(optim_module.Adam._update_inplace) in shown
+    assert source_of(optim_module.Adam._update) not in shown
+
+
+def source_of(fn):
+    return "".join(inspect.getsourcelines(fn)[0])
+
+
+def codes(parts):
+    return [p["code"] for p in parts]
+
+
+def test_source_lines_leave_out_an_output_activation_fused_into_the_loss():
+    # sigmoid output trained on logits (binary cross-entropy from logits): the step never runs
+    # Sigmoid.forward nor Sigmoid.backward, so neither is shown (Sigmoid.backward was)
+    from nnpy.activations import Sigmoid, Softmax, Tanh, _sigmoid
+    from nnpy.losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+    from nnpy.layers import DenseLayer as Dense
+    trainer, X, y = make_case("tanh", OUTPUTS[0], "sgd", (None, 0.0), seed=2)
+    assert trainer.logits
+    trainer.set_data(X, y)
+    src = source_lines(trainer)
+    assert codes(src["forward"]) == [source_of(Dense.forward), source_of(Tanh.forward)]
+    assert codes(src["loss"]) == [source_of(BinaryCrossEntropy.loss_and_grad_from_logits)]
+    assert codes(src["backward"]) == [source_of(Dense.backward), source_of(Tanh.backward)]
+    # with sigmoid hidden layers the same functions do run (for the hidden layers): shown
+    trainer, X, y = make_case("sigmoid", OUTPUTS[0], "sgd", (None, 0.0), seed=2)
+    trainer.set_data(X, y)
+    src = source_lines(trainer)
+    assert codes(src["forward"]) == [source_of(Dense.forward), source_of(Sigmoid.forward), source_of(_sigmoid)]
+    assert codes(src["backward"]) == [source_of(Dense.backward), source_of(Sigmoid.backward)]
+    # softmax with cross-entropy on logits: no Softmax method, the loss's one-hot helper
+    trainer, X, y = make_case("relu", OUTPUTS[1], "sgd", (None, 0.0), seed=2)
+    trainer.set_data(X, y)
+    src = source_lines(trainer)
+    shown = codes(src["forward"]) + codes(src["backward"])
+    assert source_of(Softmax.forward) not in shown and source_of(Softmax.backward) not in shown
+    assert codes(src["loss"]) == [source_of(SoftmaxCrossEntropy.loss_and_grad_from_logits),
+                                  source_of(SoftmaxCrossEntropy._one_hot)]
+
+
+def traced_functions(trainer, X, Y):
+    """``{(file name, first line)}`` of every function of nnpy's maths files one ``train_step`` of
+    a copy of ``trainer`` calls, property accessors and comprehensions aside: sys.settrace, a
+    different hook from the one source_lines uses, on the trainer's own step (a deep copy)."""
+    import copy
+    import sys
+    step = copy.deepcopy(trainer)
+    files = ("layers.py", "activations.py", "losses.py", "optim.py", "backend.py")
+    seen = set()
+
+    def tracer(frame, event, arg):
+        code = frame.f_code
+        file = code.co_filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if event == "call" and "/nnpy/" in code.co_filename.replace("\\", "/") and file in files \
+                and not code.co_name.startswith("<"):
+            owner = frame.f_locals.get("self")
+            attr = inspect.getattr_static(type(owner), code.co_name, None) if owner is not None else None
+            if not (isinstance(attr, property) and attr.fget is not None and attr.fget.__code__ is code) \
+                    and not (isinstance(attr, property) and attr.fset is not None and attr.fset.__code__ is code):
+                seen.add((file, code.co_firstlineno))
+        return None
+
+    sys.settrace(tracer)
+    try:
+        step.train_step(X, Y)
+    finally:
+        sys.settrace(None)
+    return seen
+
+
+@pytest.mark.parametrize("case", range(len(OUTPUTS) * len(OPTIMIZERS)))
+def test_source_lines_are_exactly_the_functions_the_step_runs(case):
+    from nnpy.browser.inside import next_batch
+    output, optimizer = OUTPUTS[case % len(OUTPUTS)], OPTIMIZERS[case // len(OUTPUTS)]
+    hidden = HIDDEN[case % len(HIDDEN)]
+    penalty = PENALTIES[case % len(PENALTIES)]
+    fast = case % 2 == 0
+    trainer, X, y = make_case(hidden, output, optimizer, penalty, seed=case, fast=fast)
+    trainer.set_data(X, y)
+    before = (trainer.model.flat_parameters[0].copy(), trainer.step_count,
+              {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in trainer.optimizer.state.items()})
+    src = source_lines(trainer)
+    shown = {(p["file"].rsplit("/", 1)[-1], p["start"]) for parts in src.values() for p in parts}
+    assert shown == traced_functions(trainer, *next_batch(trainer))
+    for parts in src.values():
+        for p in parts:
+            assert p["file"].startswith("nnpy/") and p["code"].lstrip().startswith(("def ", "@"))
+    # the update shows the optimizer path this trainer runs, and the penalty's gradient when there is one
+    shown_update = codes(src["update"])
+    cls = type(trainer.optimizer)
+    assert (source_of(cls._update_inplace) in shown_update) == fast
+    assert (source_of(cls._update) in shown_update) == (not fast)
+    assert (source_of(optim_module.Regularizer.add_gradient) in shown_update) == (penalty[0] is not None)
+    # looking changed nothing
+    assert np.array_equal(trainer.model.flat_parameters[0], before[0]) and trainer.step_count == before[1]
+    assert trainer.optimizer.state.keys() == before[2].keys()
 
 
 # ------------------------------------------------------------------ the playground engine's calls
@@ -287,8 +386,10 @@ def test_playground_refuses_a_bad_point_or_label_and_changes_nothing(point, labe
 
 def test_playground_source_lines():
     src = playground(optimizer="momentum").inside_source()
-    assert [part["file"] for part in src["update"]] == ["nnpy/optim.py", "nnpy/optim.py"]
-    assert "momentum" in src["update"][0]["code"]
+    assert {part["file"] for part in src["update"]} == {"nnpy/optim.py"}
+    # the engine's trainer takes the fast path: SGD's in-place update with momentum
+    assert source_of(optim_module.SGD._update_inplace) in codes(src["update"])
+    assert any("momentum" in part["code"] for part in src["update"])
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
