@@ -133,6 +133,40 @@ def test_a_dead_network_is_noticed_and_both_ways_back_train():
         assert snaps[-1]["accuracy"]["train"] > 0.6, change
 
 
+def test_the_dead_check_reads_the_snapshots_forward_pass_instead_of_running_its_own(monkeypatch):
+    # the watch runs after every chunk of training: it takes the hidden layers' outputs over the
+    # training points from the snapshot's forward pass (the same numbers), so a chunk makes one
+    # forward pass over them, not two
+    spiral = {"dataset": "spiral", "lr": 10, "layers": [{"units": 4, "activation": "relu"},
+                                                        {"units": 2, "activation": "relu"}]}
+    p = Playground()
+    p.configure(spiral)
+    calls = []
+    forward = DenseLayer.forward
+
+    def counted(self, x, logits=False):
+        calls.append(x is p._F_train)
+        return forward(self, x, logits)
+
+    monkeypatch.setattr(DenseLayer, "forward", counted)
+    reports = []
+    for _ in range(30):
+        calls.clear()
+        reports.append(p.train(1)["report"])
+        assert calls.count(True) == 1   # the snapshot's pass over the training points, and no other
+    dead = next(r for r in reports if r)
+    assert dead["kind"] == "dead" and "hidden layer 2" in dead["message"]
+    # the same answer as a forward pass of its own, for dead and living networks alike
+    p.snapshot()
+    assert dead_layer(p.model, p._F_train, p._train_hidden) == dead_layer(p.model, p._F_train) == (2, "relu")
+    q = Playground()
+    q.configure({"dataset": "spiral"})
+    q.train(3)
+    assert q._train_hidden is None   # taken by the check
+    q.snapshot()
+    assert dead_layer(q.model, q._F_train, q._train_hidden) is None is dead_layer(q.model, q._F_train)
+
+
 def test_a_network_that_learns_is_never_called_dead():
     p = Playground()
     p.configure({"dataset": "xor", "layers": [{"units": 8, "activation": "relu"}] * 2, "lr": 0.03})

@@ -84,7 +84,7 @@ def _diverged(failed_epoch, restored_epoch, usable, lr, choices, what):
                        f"Go on with a rate of {_rate(lower)}, or reset the network."}
 
 
-def dead_layer(model, X):
+def dead_layer(model, X, activations=None):
     """The first hidden layer whose every unit gives the same output for every row of ``X``, or ``None``.
 
     Such a layer passes the same numbers on whatever the input, so the
@@ -93,12 +93,17 @@ def dead_layer(model, X):
     so no gradient reaches the weights before it: the network cannot learn
     its way out. Returns ``(index from 1, activation name)``.
 
+    ``activations``: the hidden layers' outputs for ``X``, ``[a_1, ...]``
+    (each ``(n, units)``), when the caller has them from a forward pass it
+    just made over ``X`` with these weights; then none is run here.
+
     Cost: one forward pass over ``X`` (the pages call it on the training
-    points they evaluate anyway, at most a few times a second).
+    points they evaluate anyway, at most a few times a second), or none
+    with ``activations``.
     """
-    a = np.asarray(X, dtype=model.dtype)
-    for i, layer in enumerate(model.layers[:-1]):
-        a = layer.forward(a)
+    if activations is None:
+        activations = _hidden_outputs(model, X)
+    for i, (layer, a) in enumerate(zip(model.layers[:-1], activations)):
         if a.shape[0] < 2:
             return None
         spread = np.max(a, axis=0) - np.min(a, axis=0)
@@ -106,6 +111,14 @@ def dead_layer(model, X):
         if np.all(spread <= DEAD_SPREAD * scale):
             return i + 1, layer.activation.name
     return None
+
+
+def _hidden_outputs(model, X):
+    """The hidden layers' outputs for ``X``, one at a time (the caller may stop early)."""
+    a = np.asarray(X, dtype=model.dtype)
+    for layer in model.layers[:-1]:
+        a = layer.forward(a)
+        yield a
 
 
 class DeadWatch:
@@ -133,14 +146,16 @@ class DeadWatch:
     def clear(self):
         self.since = None
 
-    def check(self, model, X, epoch, steps):
+    def check(self, model, X, epoch, steps, activations=None):
         """``(layer from 1, activation name)`` of the dead layer once it stayed dead long enough, else ``None``.
 
         ``X`` the training inputs the check runs on, ``epoch`` and ``steps``
-        the trainer's completed epochs and optimizer steps.
+        the trainer's completed epochs and optimizer steps; ``activations``
+        the hidden layers' outputs for ``X`` if the caller has them
+        (:func:`dead_layer`).
         """
         with np.errstate(all="ignore"):
-            dead = dead_layer(model, X)
+            dead = dead_layer(model, X, activations)
         if dead is None:
             self.since = None
             return None

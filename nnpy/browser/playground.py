@@ -163,6 +163,7 @@ class Playground(Session):
         self.framework = None       # None: nnpy; else a my_framework.StudentFramework (the seam)
         self.framework_error = None  # what a student's function raised mid-training, for the page
         self._health = []           # gradient health samples (see health())
+        self._train_hidden = None   # the hidden layers' outputs over the training points (snapshot)
 
     # ------------------------------------------------------------ transport checks
 
@@ -631,9 +632,11 @@ class Playground(Session):
             self._mid_run(f"the optimizer's state started afresh after going back to epoch {epoch}")
 
     def _check_dead(self):
-        """Report a hidden layer that stayed dead (:class:`~nnpy.browser.health.DeadWatch`)."""
+        """Report a hidden layer that stayed dead (:class:`~nnpy.browser.health.DeadWatch`), from the
+        hidden layers' outputs over the training points that the snapshot just computed."""
         trainer = self.trainer
-        dead = self._dead.check(self.model, self._F_train, trainer.epoch, trainer.step_count)
+        hidden, self._train_hidden = self._train_hidden, None
+        dead = self._dead.check(self.model, self._F_train, trainer.epoch, trainer.step_count, hidden)
         if dead is not None:
             relu = any(layer["activation"] == "relu" for layer in self.state["layers"])
             self.report = dead_report(dead[0], dead[1], trainer.epoch, trainer.lr, LEARNING_RATES, relu)
@@ -1001,6 +1004,14 @@ class Playground(Session):
         if len(self._health) > 2000:  # keep every other sample: the chart's cost stays bounded
             self._health = self._health[::2]
 
+    def _hidden_outputs(self):
+        """The hidden layers' outputs of the latest forward pass (nnpy's layers keep them; no copy),
+        or ``None`` for a student's own layers."""
+        layers = self.model.layers[:-1]
+        if not all(isinstance(layer, DenseLayer) and layer._a is not None for layer in layers):
+            return None
+        return [layer._a for layer in layers]
+
     def health(self):
         """Gradient health over this run, one sample per snapshot after a training step.
 
@@ -1023,6 +1034,7 @@ class Playground(Session):
             out = model.forward(F)
             if part == "train":
                 self._sample_health()
+                self._train_hidden = self._hidden_outputs()
             if trainer.logits:
                 loss = trainer.loss.loss_and_grad_from_logits(Y, model.layers[-1].last_preactivation,
                                                               need_grad=False)[0]
