@@ -106,9 +106,10 @@ def dead_layer(model, X, activations=None):
     for i, (layer, a) in enumerate(zip(model.layers[:-1], activations)):
         if a.shape[0] < 2:
             return None
-        spread = np.max(a, axis=0) - np.min(a, axis=0)
-        scale = 1.0 + np.max(np.abs(a), axis=0)
-        if np.all(spread <= DEAD_SPREAD * scale):
+        high, low = np.maximum.reduce(a, axis=0), np.minimum.reduce(a, axis=0)
+        spread = high - low
+        scale = 1.0 + np.maximum(high, -low)   # 1 + max |a| per unit, without |a| of every output
+        if (spread <= DEAD_SPREAD * scale).all():
             return i + 1, layer.activation.name
     return None
 
