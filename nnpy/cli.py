@@ -188,8 +188,35 @@ def build_parser():
 
 # ------------------------------------------------------------------- commands
 
+def _same_file(a, b):
+    """Whether paths a and b name one file (an existing one, or the same path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_outputs(outputs, inputs):
+    """Refuse, before any work, an output that would overwrite an input or another output, or
+    that is a directory: the student's data and model are never written over by a slip.
+
+    outputs, inputs: lists of (option, path or None). Raises UserError naming both options.
+    """
+    outputs = [(o, p) for o, p in outputs if p is not None]
+    for option, path in outputs:
+        if os.path.isdir(path):
+            raise UserError(f"{option} {path} is a directory; give a file name for {option}")
+    for i, (option, path) in enumerate(outputs):
+        for other, source in [x for x in inputs if x[1] is not None] + outputs[:i]:
+            if _same_file(path, source):
+                raise UserError(f"{option} {path} is the file given as {other}: writing it would "
+                                f"destroy that file; give {option} another name")
+
+
 def cmd_train(args, out):
     verbose = 0 if args.quiet else args.verbose
+    _check_outputs([("--out", args.out), ("--plot", args.plot)],
+                   [("--train", args.train), ("--test", args.test)])
     if args.plot is not None:   # matplotlib there and the file writable: known before training
         try:
             check_plot_path(args.plot)
@@ -216,6 +243,7 @@ def cmd_export(args, out):
     weights = args.safetensors
     if weights is None:
         weights = os.path.splitext(args.pytorch)[0] + ".safetensors"
+    _check_outputs([("--safetensors", weights), ("--pytorch", args.pytorch)], [("the MODEL", args.model)])
     keep = {k: metadata[k] for k in ("features", "input_scaling", "input_divisor", "input_mean", "input_std",
                                      "class_names") if k in metadata}
     save_safetensors(model, weights, metadata=keep)
@@ -316,6 +344,8 @@ def cmd_summary(args, out):
 
 
 def cmd_mnist_csv(args, out):
+    _check_outputs([("--out-dir's " + name, os.path.join(args.out_dir, name))
+                    for name in ("train.csv", "test.csv")], [("--data", args.data)])
     test_size = args.test_size if args.test_size < 1 else int(args.test_size)
     X_train, y_train, X_test, y_test = load_mnist(args.data, n=args.n, test_size=test_size,
                                                   seed=args.seed, normalize=False)

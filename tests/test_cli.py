@@ -212,3 +212,30 @@ def test_mnist_csv_writes_the_seed_2_format_and_trains(tmp_path):
     assert "so they are divided by 255" in trained.stdout
     accuracy = float(re.search(r"test accuracy: ([\d.]+)%", trained.stdout).group(1))
     assert accuracy >= 90.0, trained.stdout
+
+
+def test_an_output_that_would_overwrite_an_input_is_refused_before_any_work(spirals, tmp_path):
+    """A slip of the tab key (--out train.csv, --safetensors model.nnpy) used to write over the
+    student's data or model after training; now it is refused first, naming both options."""
+    d, _, _, _ = spirals
+    train, test, model = d / "train.csv", d / "test.csv", d / "model.nnpy"
+    before = {p: p.read_bytes() for p in (train, test, model)}
+    base = ("train", "--train", train, "--test", test, "--structure", "2,3", "--epochs", "1")
+    cases = [
+        ((*base, "--out", train), r"--out .*train\.csv is the file given as --train"),
+        ((*base, "--out", test), r"--out .*test\.csv is the file given as --test"),
+        ((*base, "--out", tmp_path / "m.nnpy", "--plot", train), r"--plot .* is the file given as --train"),
+        ((*base, "--out", tmp_path), r"--out .* is a directory"),
+        (("export", model, "--safetensors", model), r"--safetensors .* is the file given as the MODEL"),
+        (("export", model, "--pytorch", model), r"--pytorch .* is the file given as the MODEL"),
+        (("export", model, "--safetensors", tmp_path / "x", "--pytorch", tmp_path / "x"),
+         r"--pytorch .* is the file given as --safetensors"),
+        (("mnist-csv", "--data", train, "--out-dir", d), r"--out-dir's train\.csv .* is the file given as --data"),
+    ]
+    for args, message in cases:
+        result = nnpy(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert re.search(message, result.stderr), (args, result.stderr)
+        assert "Traceback" not in result.stderr and "epoch" not in result.stdout, (args, result)
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "x").exists() and not (tmp_path / "m.nnpy").exists()
