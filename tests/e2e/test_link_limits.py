@@ -192,3 +192,17 @@ def test_a_megabyte_link_gives_its_note_and_the_mnist_page_trains(page, site_url
     page.wait_for_function(STOPPED_AFTER_ONE, timeout=600_000)   # room for a machine under heavy load
     assert page.inner_text("#epoch") == "1 / 1"
     page.assert_no_errors()
+
+
+def test_a_bad_value_of_a_setting_without_a_default_reads_as_none_not_null_on_both_pages(page, site_url):
+    """insideX1 (2-D page) and insideDigit (MNIST page) have no default; their notes said
+    'using null', a word from JavaScript, not the student's."""
+    page.goto(site_url + "/__e2e__/blank.html")
+    got = page.evaluate("""async () => {
+        const S = await import('/js/playground/state.js'), M = await import('/js/mnist/state.js');
+        return { playground: S.parseHash('#inside=true&insideX1=1e308&insideX2=abc').notes,
+                 mnist: M.parseHash('#inside=true&insideDigit=99999&insideLabel=42').notes }; }""")
+    assert len(got["playground"]) == 2 and len(got["mnist"]) == 2, got
+    for note in got["playground"] + got["mnist"]:
+        assert note.startswith("Ignored “inside") and note.endswith("; using none."), note
+        assert "null" not in note and "undefined" not in note, note

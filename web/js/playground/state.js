@@ -130,7 +130,7 @@ export function parseHash(hash) {
     }
     const parsed = parseValue(p, raw);
     if (!parsed.ok) {
-      notes.push(`Ignored “${key}=${shorten(raw)}”: expected ${describe(p)}; using ${formatValue(p, p.def) || "none"}.`);
+      notes.push(`Ignored “${key}=${shorten(raw)}”: expected ${describe(p)}; using ${p.def == null ? "none" : formatValue(p, p.def) || "none"}.`);
       continue;
     }
     state[p.name] = parsed.value;
