@@ -58,6 +58,9 @@ def _load_npz(source):
     except problems as e:
         if isinstance(e, OSError) and e.errno is not None:
             raise DataError(f"cannot read {origin}: {e.strerror or e}") from e
+        if "pickle" in str(e):   # numpy's text goes on to suggest loading it unsafely: never
+            raise DataError(f"{origin} is not an .npz archive of arrays (numpy would read it "
+                            "only as a pickle, which nnpy never loads: pickles can run code)") from e
         raise DataError(f"{origin} is not an .npz archive of arrays: {e}") from e
     if isinstance(archive, np.ndarray):
         raise DataError(f"{origin} is a single .npy array; expected an .npz archive with "

@@ -1,6 +1,7 @@
 """Tests for nnpy.mnist: the digits file, its stratified split, pixel scaling, a drawn digit."""
 
 import io
+import pickle
 
 import numpy as np
 import pytest
@@ -87,8 +88,12 @@ def test_load_mnist_rejects_non_archives(tmp_path):
     np.savez_compressed(buffer, images=images, labels=labels)
     with pytest.raises(DataError, match="unreadable|not an .npz"):
         load_mnist(buffer.getvalue()[: len(buffer.getvalue()) // 2])
-    with pytest.raises(DataError, match="not an .npz"):
-        load_mnist(b"label,pixel1\n1,2\n")
+    for not_npz in (b"label,pixel1\n1,2\n", pickle.dumps({"images": [1]})):
+        with pytest.raises(DataError, match="not an .npz") as caught:
+            load_mnist(not_npz)
+        # numpy's own text goes on "If you trust the file you can load it unsafely ...": never
+        assert "never loads" in str(caught.value) and "unsafely" not in str(caught.value)
+        assert "allow_pickle" not in str(caught.value), caught.value
     npy = io.BytesIO()
     np.save(npy, images)
     with pytest.raises(DataError, match="single .npy array"):
