@@ -296,3 +296,13 @@ def test_the_page_refuses_a_csv_longer_than_it_can_use_before_reading_it():
     with pytest.raises(DataError, match=r"^the CSV has 2,000,001 characters; the playground takes up to "
                                         r"2,000,000 \(5000 points\)$"):
         p.load_csv("1" * 2_000_001, "big.csv")
+
+
+def test_a_csv_of_too_few_points_is_counted_in_plain_english():
+    """'the CSV has 1 points' read oddly to a student (seen uploading a one-row file)."""
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    with pytest.raises(DataError, match=r"^the CSV has 1 point; the playground takes 4\.\.\d+$"):
+        p.load_csv("1,2,0\n", "one.csv")
+    with pytest.raises(DataError, match=r"^the CSV has 2 points; the playground takes 4\.\.\d+$"):
+        p.load_csv("1,2,0\n2,1,1\n", "two.csv")

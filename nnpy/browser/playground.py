@@ -413,7 +413,8 @@ class Playground(Session):
             raise DataError(f"the CSV has {X.shape[1] + 1} columns; the playground needs three: "
                             "x1, x2 and a label")
         if len(X) < 4 or len(X) > MAX_POINTS:
-            raise DataError(f"the CSV has {len(X)} points; the playground takes 4..{MAX_POINTS}")
+            raise DataError(f"the CSV has {len(X)} point{'' if len(X) == 1 else 's'}; "
+                            f"the playground takes 4..{MAX_POINTS}")
         if not regression and label_problem(y):
             raise DataError(label_problem(y))
         outside = np.flatnonzero(np.any(np.abs(X) > DOMAIN, axis=1))
