@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 
 import numpy as np
 
@@ -213,10 +214,32 @@ def _check_outputs(outputs, inputs):
                                 f"destroy that file; give {option} another name")
 
 
+def _check_writable(option, path):
+    """Refuse, before training, a file that cannot be written there (a special or read-only
+    folder, a file where a folder should be): otherwise the whole training is lost at the end.
+    Folders that do not exist yet are made when saving, so the nearest existing one is tried."""
+    folder = os.path.dirname(os.path.abspath(path))
+    below = None
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder, below = os.path.dirname(folder), folder
+    if below is not None and os.path.exists(below):
+        raise UserError(f"{option} {path}: {below} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".nnpy-probe-")
+    except OSError as exc:
+        raise UserError(f"{option} {path}: nothing can be written in {folder} "
+                        f"({exc.strerror or exc}); choose another place") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def cmd_train(args, out):
     verbose = 0 if args.quiet else args.verbose
     _check_outputs([("--out", args.out), ("--plot", args.plot)],
                    [("--train", args.train), ("--test", args.test)])
+    for option, path in (("--out", args.out), ("--plot", args.plot)):
+        if path is not None:
+            _check_writable(option, path)
     if args.plot is not None:   # matplotlib there and the file writable: known before training
         try:
             check_plot_path(args.plot)

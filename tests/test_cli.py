@@ -239,3 +239,24 @@ def test_an_output_that_would_overwrite_an_input_is_refused_before_any_work(spir
         assert "Traceback" not in result.stderr and "epoch" not in result.stdout, (args, result)
     assert {p: p.read_bytes() for p in before} == before
     assert not (tmp_path / "x").exists() and not (tmp_path / "m.nnpy").exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_training(spirals, tmp_path):
+    """--out in a place nothing can be written (/proc) used to fail after the whole training, naming
+    a temporary file; a file where a folder should be likewise."""
+    d, _, _, _ = spirals
+    (tmp_path / "afile").write_text("")
+    base = ("train", "--train", d / "train.csv", "--structure", "2,3", "--epochs", "1")
+    cases = [((*base, "--out", tmp_path / "afile" / "m.nnpy"), r"--out .*afile is a file, not a folder"),
+             ((*base, "--out", tmp_path / "m.nnpy", "--plot", tmp_path / "afile" / "c.png"), r"--plot .*afile is a file")]
+    if os.path.isdir("/proc/self"):
+        cases.append(((*base, "--out", "/proc/m.nnpy"), r"--out /proc/m\.nnpy: nothing can be written in /proc"))
+    for args, message in cases:
+        result = nnpy(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert re.search(message, result.stderr), (args, result.stderr)
+        assert "Traceback" not in result.stderr and "epoch" not in result.stdout, (args, result)
+    assert not (tmp_path / "m.nnpy").exists()
+    # a folder that does not exist yet is still made when saving
+    result = nnpy(*base, "--out", tmp_path / "new" / "m.nnpy")
+    assert result.returncode == 0 and (tmp_path / "new" / "m.nnpy").is_file(), result.stderr
