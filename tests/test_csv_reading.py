@@ -225,6 +225,12 @@ def test_semicolons_and_decimal_commas(tmp_path):
     assert len(r["points"]["train_y"]) + len(r["points"]["test_y"]) == 20
     with pytest.raises(DataError, match="decimal commas are not numbers here"):
         p.load_csv("x1;x2;label\n0,5;1;0\n1;1;1\n2;2;0\n3;3;1\n", "c.csv", delimiter=";")
+    # the page's separator left at comma for a file of semicolons: the message names its control
+    with pytest.raises(DataError, match="no comma , in the first line, which has a semicolon ;: choose "
+                                        "“semicolon ;” in CSV separator"):
+        p.load_csv("x1;x2;label\n0.5;1;0\n1;1;1\n2;2;0\n3;3;1\n", "s.csv")
+    with pytest.raises(DataError, match="which has a tab: choose “tab”"):
+        p.load_csv("x1\tx2\tlabel\n0.5\t1\t0\n1\t1\t1\n2\t2\t0\n3\t3\t1\n", "t.csv", delimiter=";")
 
 
 # ------------------------------------------------------------------ issue 16: linear time, with a guard

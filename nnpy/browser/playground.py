@@ -405,6 +405,12 @@ class Playground(Session):
         regression = self.state["problem"] == "regression"
         first = next((line for line in text.splitlines() if line.strip()), "")
         cells = [c.strip().strip('"').strip().lower() for c in first.split(delimiter)]
+        if len(cells) == 1:   # never split: name the separator the line has, and the page's control
+            names = {",": "comma ,", ";": "semicolon ;", "\t": "tab"}
+            seen = [names[d] for d in names if d != delimiter and d in first]
+            if seen:
+                raise DataError(f"no {names[delimiter]} in the first line, which has a {seen[0]}: choose "
+                                f"\u201c{seen[0]}\u201d in CSV separator and load the file again")
         label_column = cells.index("label") if "label" in cells and header is not False else -1
         X, y, info = load_csv(text, label_column=label_column, header=header, delimiter=delimiter,
                               label_type="float" if regression else "int",

@@ -93,7 +93,8 @@ def test_labels_that_skip_zero_are_refused_with_the_rule_and_the_data_stays(play
 def test_the_separator_choice_reads_semicolons_and_decimal_commas_are_named(playground):
     text = points(12, sep=";")
     refused = upload(playground, "semi.csv", text)            # read with commas: one column
-    assert "has a single column" in refused and "is the delimiter ',' right?" in refused
+    assert "no comma , in the first line, which has a semicolon ;: choose “semicolon ;” in CSV separator" in refused
+    assert "semicolon ;" in playground.locator("#csv-delimiter option").all_inner_texts()  # the words it names
     playground.select_option("#csv-delimiter", ";")
     assert upload(playground, "semi.csv", text) == "Loaded 12 points from semi.csv."
     message = upload(playground, "comma.csv", "x1;x2;label\n0,5;1;0\n1;1;1\n2;2;0\n3;3;1\n")
