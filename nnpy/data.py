@@ -30,7 +30,8 @@ def _read_text(source):
     if isinstance(source, str) and ("\n" in source or "\r" in source or not source.strip()):
         return source.lstrip("\ufeff"), "the CSV text"
     if isinstance(source, (str, os.PathLike)):
-        origin = f"CSV file {os.fspath(source)!r}"
+        shown = repr(os.fspath(source))
+        origin = f"CSV file {shown if len(shown) <= 200 else shown[:120] + '…'}"
         try:
             with open(source, "rb") as f:
                 data = f.read()

@@ -249,37 +249,107 @@ def _parse_everything(queue):
 
 
 def _outcomes():
+    """(run, where, what was said) for every parser of user text, and the check each answer must pass."""
+    import json
+    import struct
+
+    from nnpy import SequentialModel
     from nnpy.browser.mnist_files import read_mnist_model
-    from nnpy.saved_models import ModelFileError, load_model_bytes
+    from nnpy.browser.workshop import (MAX_FILE_CHARS, PROGRESS_FORMAT, PROGRESS_VERSION, StudentCodeError,
+                                       load_modules, read_progress)
+    from nnpy.interop import from_safetensors, load_safetensors, to_safetensors
+    from nnpy.saved_models import ModelFileError, load_model_bytes, save_model_bytes
     outcomes = []
+
+    def said(name, where, call, errors=(DataError, ModelFileError, ValueError)):
+        try:
+            result = call()
+            outcomes.append((name, where, ("loaded", result)))
+        except errors as e:
+            outcomes.append((name, where, str(e)))
+
     p = Playground()
     p.configure({"dataset": "xor"})
+    good_csv = "x1,x2,label\n0,0,0\n1,1,1\n0,1,1\n1,0,0\n"
+    tiny = SequentialModel.from_structure([2, 3, 2], seed=0)
+    weights = to_safetensors(tiny)
+    (length,) = struct.unpack("<Q", weights[:8])
+    header = json.loads(weights[8:8 + length])
+    body = weights[8 + length:]
+
+    def safetensors_with(head):
+        raw = json.dumps(head, ensure_ascii=False).encode("utf-8")
+        return struct.pack("<Q", len(raw)) + raw + body
+
+    mnist = dict(dtype=np.float32, inputs=784, classes=10, hidden_activations=("relu", "tanh"),
+                 max_layers=4, max_units=1024)
     for name, run in RUNS.items():
+        # CSV text, as nnpy.load_csv and the page's upload (Playground.load_csv) read it
         for text in (run, f"label,x\n1,{run}\n", f"{run}\n0,1\n", f"1,2\n{run},3\n"):
-            try:
-                load_csv(text)
-                outcomes.append((name, "load_csv", "loaded"))
-            except DataError as e:
-                outcomes.append((name, "load_csv", str(e)[:300]))
-            try:
-                p.load_csv(text, "f.csv")
-                outcomes.append((name, "page csv", "loaded"))
-            except DataError as e:
-                outcomes.append((name, "page csv", str(e)[:300]))
+            said(name, "load_csv", lambda: load_csv(text))
+            said(name, "page csv", lambda: p.load_csv(text, "f.csv"))
+        # model files: the run as the file, and as the metadata of a good file
         data = run.encode("utf-8")
-        mnist = dict(dtype=np.float32, inputs=784, classes=10, hidden_activations=("relu", "tanh"),
-                     max_layers=4, max_units=1024)
-        for reader in (lambda d: load_model_bytes(d), lambda d: p.import_model(d, "x.nnpy"),
-                       lambda d: read_mnist_model(d, "x.nnpy", **mnist)):
-            try:
-                reader(data)
-                outcomes.append((name, "model file", "loaded"))
-            except (ModelFileError, ValueError) as e:
-                outcomes.append((name, "model file", str(e)[:300]))
+        for where, reader in (("load_model_bytes", load_model_bytes),
+                              ("page import", lambda d: p.import_model(d, "x.nnpy")),
+                              ("mnist import", lambda d: read_mnist_model(d, "x.nnpy", **mnist))):
+            said(name, where, lambda: reader(data))
+        with_meta = save_model_bytes(tiny, metadata={"features": [run, "x2"], "note": run})
+        said(name, "model metadata", lambda: load_model_bytes(with_meta, return_metadata=True)[1])
+        said(name, "page import metadata", lambda: p.import_model(with_meta, "m.nnpy"))
+        # safetensors: the run as the header, as its nnpy.model metadata, as other metadata
+        said(name, "safetensors header", lambda: from_safetensors(struct.pack("<Q", len(data)) + data + body))
+        for key in ("nnpy.model", "features"):
+            meta = dict(header.get("__metadata__", {}), **{key: run})
+            said(name, f"safetensors {key}",
+                 lambda: _load_safetensors_bytes(load_safetensors, safetensors_with(dict(header, __metadata__=meta))))
+        # file names: the page echoes them in its messages and the Code panel writes them
+        said(name, "csv name", lambda: p.load_csv(good_csv, run)["notes"])
+        said(name, "import name", lambda: p.import_model(b"not a model", run))
+        # the workshop: a progress file (its JSON, a step named by the file), and the editors' text
+        said(name, "progress file", lambda: read_progress(run))
+        said(name, "progress file", lambda: read_progress("[" * 100_000 + run))
+        said(name, "progress file", lambda: read_progress(json.dumps(
+            {"format": PROGRESS_FORMAT, "version": PROGRESS_VERSION, "code": {run: "x = 1"}})))
+        said(name, "editor", lambda: load_modules({"activations.py": run}), (ValueError, StudentCodeError))
+        said(name, "editor", lambda: load_modules({"activations.py": run[:MAX_FILE_CHARS]}),
+             (ValueError, StudentCodeError))
+        said(name, "code panel", lambda: p.code())   # its scripts and notebook, after the CSV named `run`
     return outcomes
 
 
+def _load_safetensors_bytes(load_safetensors, data):
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "w.safetensors")
+        with open(path, "wb") as f:
+            f.write(data)
+        return load_safetensors(path, return_metadata=True)[1]
+
+
+def _expect(where, said):
+    """What each parser must answer to a megabyte of one kind of character."""
+    loaded = isinstance(said, tuple)
+    if where in ("model metadata",):          # kept as data (a long name is not code), read back exactly
+        return loaded and said[1]["note"] in RUNS.values()
+    if where == "safetensors features":       # metadata that is not JSON is kept as text
+        return loaded and said[1]["features"] in RUNS.values()
+    if where == "csv name":                   # the name is a label only: the data loads
+        return loaded
+    if where == "code panel":                 # the Code panel writes at most a short, safe part of the name
+        return loaded and all(len(v) < 20_000 for v in said[1].values() if isinstance(v, str))
+    # everything else is refused, saying why in words, never a traceback
+    if where == "editor":                     # a student's file: refused by length, or Python's own words
+        return not loaded and 0 < len(said) <= 2_000
+    return not loaded and 0 < len(said) and "Traceback" not in said and (
+        where == "import name" or len(said) <= 2_000)
+
+
 def test_every_python_parser_of_user_text_answers_a_megabyte_in_linear_time():
+    """Each kind of character in a ~200 kB run (1 MB in all) through every Python parser of user text:
+    CSV, model files and their metadata, safetensors headers and metadata, file names and what the
+    Code panel writes from them, the workshop's progress files and its editors' text. A parser that backtracks or loops would not answer in the guard."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_parse_everything, args=(queue,))
@@ -290,10 +360,11 @@ def test_every_python_parser_of_user_text_answers_a_megabyte_in_linear_time():
         proc.join(10)
         if proc.is_alive():
             proc.kill()
-    assert len(outcomes) == 5 * (8 + 3)
+    assert outcomes[0][0] != "crash", outcomes
+    assert {name for name, _, _ in outcomes} == set(RUNS)
+    assert len(outcomes) == 5 * (8 + 3 + 2 + 3 + 3 + 5)
     for name, where, said in outcomes:
-        assert said != "loaded", (name, where)
-        assert 0 < len(said) <= 300 and "Traceback" not in said, (name, where, said)
+        assert _expect(where, said), (name, where, str(said)[:300])
 
 
 def test_the_page_refuses_a_csv_longer_than_it_can_use_before_reading_it():
@@ -312,3 +383,23 @@ def test_a_csv_of_too_few_points_is_counted_in_plain_english():
         p.load_csv("1,2,0\n", "one.csv")
     with pytest.raises(DataError, match=r"^the CSV has 2 points; the playground takes 4\.\.\d+$"):
         p.load_csv("1,2,0\n2,1,1\n", "two.csv")
+
+
+def test_a_one_line_csv_on_the_page_is_its_text_never_a_path(tmp_path):
+    # nnpy.load_csv reads a str without a line break as a path; the page's upload is always the text
+    path = tmp_path / "points.csv"
+    path.write_text("x1,x2,label\n0,0,0\n1,1,1\n0,1,1\n1,0,0\n")
+    p = Playground()
+    p.configure({"dataset": "xor"})
+    with pytest.raises(DataError) as info:
+        p.load_csv(str(path), "one-line.csv")
+    assert "cannot read" not in str(info.value) and "single column" in str(info.value)
+    with pytest.raises(DataError, match=r"the CSV has 1 point; the playground takes 4\.\.5000"):
+        p.load_csv("0.5,0.5,1", "one-row.csv")
+    assert p.load_csv(path.read_text(), "points.csv")["notes"]      # the file's text loads
+
+
+def test_a_path_too_long_to_read_is_named_shortly():
+    with pytest.raises(DataError) as info:
+        load_csv("a" * 100_000)
+    assert len(str(info.value)) < 400 and "cannot read CSV file 'aaaa" in str(info.value)

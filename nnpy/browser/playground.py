@@ -402,6 +402,8 @@ class Playground(Session):
             raise DataError(f"the CSV has {len(text):,} characters; the playground takes up to "
                             f"{MAX_CSV_CHARS:,} ({MAX_POINTS} points)")
         text = text.lstrip("\ufeff")   # a byte-order mark is not part of the first cell
+        if "\n" not in text and "\r" not in text:
+            text += "\n"   # one line is still the file's text: nnpy.load_csv reads a str without a line break as a path
         regression = self.state["problem"] == "regression"
         first = next((line for line in text.splitlines() if line.strip()), "")
         cells = [c.strip().strip('"').strip().lower() for c in first.split(delimiter)]

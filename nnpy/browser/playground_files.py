@@ -113,6 +113,12 @@ def read_playground_model(data, name="the file", *, hidden_activations, max_laye
             "classes": classes, "state": state, "data": source, "epoch": saved_epoch(meta)}
 
 
+def _shown(name, limit=60):
+    """A name from the file as a message quotes it: at most ``limit`` characters of its repr."""
+    text = repr(name)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _features(meta, n_inputs, refuse):
     features = meta.get("features")
     if features is None:
@@ -127,7 +133,7 @@ def _features(meta, n_inputs, refuse):
         raise refuse(f"its metadata 'features' is {json.dumps(features)[:80]}, not a list of names")
     unknown = [f for f in features if f not in FEATURES]
     if unknown:
-        raise refuse(f"it takes the input {unknown[0]!r}; the playground's inputs are {', '.join(FEATURES)}")
+        raise refuse(f"it takes the input {_shown(unknown[0])}; the playground's inputs are {', '.join(FEATURES)}")
     if len(set(features)) != len(features):
         raise refuse(f"its metadata lists an input twice: {', '.join(features)}")
     if len(features) != n_inputs:

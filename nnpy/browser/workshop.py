@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._formats.strict_json import nesting_depth
 from .._version import __version__
 from . import workshop_checks
 from . import workshop_checks_basics, workshop_checks_model  # noqa: F401 (they add their checks to STEPS)
@@ -115,6 +116,7 @@ MAX_FILE_CHARS = 100_000
 PROGRESS_FORMAT = "nnpy-workshop-progress"
 PROGRESS_VERSION = 1
 MAX_PROGRESS_BYTES = 2_000_000
+MAX_PROGRESS_DEPTH = 16   # a progress file nests 3 levels (the file, "code", "passed")
 
 
 class StudentCodeError(Exception):
@@ -133,6 +135,11 @@ def _step(step_id):
     raise ValueError(f"unknown step {step_id!r}; the steps are {', '.join(STEP_IDS)}")
 
 
+def _clip(text, limit=300):
+    """A line of the student's code or of an error as the page shows it: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def describe_error(exc, files=FILE_NAMES):
     """An exception as the page shows it: the student's own lines only, and the last line.
 
@@ -144,12 +151,12 @@ def describe_error(exc, files=FILE_NAMES):
     for fr in tb:
         if fr.filename in files:
             frames.append({"file": fr.filename, "line": fr.lineno, "function": fr.name,
-                           "code": (fr.line or "").strip()})
+                           "code": _clip((fr.line or "").strip())})
     if isinstance(exc, SyntaxError) and exc.filename in files:
         frames.append({"file": exc.filename, "line": exc.lineno, "function": None,
-                       "code": (exc.text or "").strip()})
+                       "code": _clip((exc.text or "").strip())})
     last = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()
-    last_line = last[-1] if last else type(exc).__name__
+    last_line = _clip(last[-1]) if last else type(exc).__name__
     lines = []
     for fr in frames:
         where = f'  File "{fr["file"]}", line {fr["line"]}' + (f", in {fr['function']}" if fr["function"] else "")
@@ -158,7 +165,7 @@ def describe_error(exc, files=FILE_NAMES):
             lines.append("    " + fr["code"])
     lines.append(last_line)
     deepest = frames[-1] if frames else None
-    return {"type": type(exc).__name__, "message": str(exc), "text": "\n".join(lines),
+    return {"type": type(exc).__name__, "message": _clip(str(exc), 2_000), "text": "\n".join(lines),
             "file": deepest["file"] if deepest else None, "line": deepest["line"] if deepest else None,
             "frames": frames}
 
@@ -358,6 +365,12 @@ def _check_files(files):
 
 # ------------------------------------------------------------------ progress files
 
+def _short(value, limit=60):
+    """``repr(value)`` as a message quotes a name from a file: at most ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def read_progress(text):
     """Check an exported progress file strictly; return ``{"code": {step: text}, "passed": [steps]}``.
 
@@ -374,29 +387,35 @@ def read_progress(text):
         raise ValueError("the file is not text")
     if len(text) > MAX_PROGRESS_BYTES:
         raise ValueError(f"the file is over {MAX_PROGRESS_BYTES // 1_000_000} MB: not a progress file")
+    depth = nesting_depth(text.encode("utf-8", "surrogatepass"))   # linear; json.loads recurses per level
+    if depth > MAX_PROGRESS_DEPTH:
+        raise ValueError(f"the file nests {depth:,} levels deep (a progress file nests {MAX_PROGRESS_DEPTH}): "
+                         "not a progress file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the file is not JSON (line {exc.lineno}: {exc.msg}): not a progress file") from None
+    except ValueError:   # a number of more digits than Python converts
+        raise ValueError("the file is not JSON nnpy reads (a number too long): not a progress file") from None
     if not isinstance(data, dict) or data.get("format") != PROGRESS_FORMAT:
         raise ValueError(f"the file is not an nnpy workshop progress file (no \"format\": \"{PROGRESS_FORMAT}\")")
     if data.get("version") != PROGRESS_VERSION:
-        raise ValueError(f"progress file version {data.get('version')!r} is not one this page reads "
+        raise ValueError(f"progress file version {_short(data.get('version'))} is not one this page reads "
                          f"(version {PROGRESS_VERSION})")
     unknown = sorted(set(data) - {"format", "version", "saved", "nnpy", "code", "passed"})
     if unknown:
-        raise ValueError(f"unknown entries in the progress file: {', '.join(unknown)}")
+        raise ValueError(f"unknown entries in the progress file: {_short(', '.join(unknown))}")
     code = data.get("code")
     if not isinstance(code, dict):
         raise ValueError("the progress file has no \"code\" object")
     out = {}
     for step, source in code.items():
         if step not in STEP_IDS:
-            raise ValueError(f"the progress file has code for an unknown step {step!r}")
+            raise ValueError(f"the progress file has code for an unknown step {_short(step)}")
         if not isinstance(source, str):
-            raise ValueError(f"the code of step {step!r} is not text")
+            raise ValueError(f"the code of step {_short(step)} is not text")
         if len(source) > MAX_FILE_CHARS:
-            raise ValueError(f"the code of step {step!r} is over {MAX_FILE_CHARS:,} characters")
+            raise ValueError(f"the code of step {_short(step)} is over {MAX_FILE_CHARS:,} characters")
         out[step] = source
     passed = data.get("passed", [])
     if not isinstance(passed, list) or not all(p in STEP_IDS for p in passed):
