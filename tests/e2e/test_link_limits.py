@@ -1,4 +1,5 @@
-"""Links never freeze a page (issue 16): every parser of a URL hash runs in linear time, a hash
+"""Links never freeze a page (issue 16): every parser of a URL hash (and every reader of the engine's
+messages and file names) runs in linear time, a hash
 longer than any setup is refused by its length, and both pages treat a bad link the same way (at
 most five notes, gone when a good link follows, a repeated key named).
 
@@ -9,7 +10,7 @@ hangs fails the test instead of freezing it; a regular expression that backtrack
 
 import pytest
 
-from test_page_support import FIRST_PICTURE, percent, set_hash, train_until
+from test_page_support import FIRST_PICTURE, percent, play, set_hash, train_until
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +53,24 @@ for (const [name, run] of Object.entries(runs)) {
     out.push({ name, where: `${page} many`, notes: many.notes, defaults: JSON.stringify(many.state) === JSON.stringify(mod.defaults()) });
   }
 }
+// the page's readers of engine messages and file names (the file name and the engine's words are
+// user text: a model file's metadata, a CSV cell or a name come back inside them)
+const Status = await import(base + '/js/core/status.js');
+const PFiles = await import(base + '/js/playground/files.js');
+const MFiles = await import(base + '/js/mnist/files.js');
+for (const [name, run] of Object.entries(runs)) {
+  const said = [];
+  for (const line of [run, `ModelFileError: ${run}`, `a.${run}`, `${run}Error: x`, `${run}: is truncated`]) {
+    said.push(Status.messageOf({ lastLine: line }));
+    said.push(Status.failureHint({ message: line, traceback: line }));
+    said.push(PFiles.importFailure(run, line));
+    said.push(MFiles.problemOf({ lastLine: line }, run));
+  }
+  out.push({ name, where: 'messages', said: said.map((t) => [t.length, t.slice(0, 80), t.slice(-80)]),
+             truncated: PFiles.importFailure(run, `${run}: is truncated`) === `Could not import ${run}: it is truncated. Your model is unchanged.`,
+             mnistTruncated: MFiles.problemOf({ lastLine: `ModelFileError: ${run}: is truncated or damaged` }, run) === 'it is truncated or damaged.',
+             typeGone: Status.messageOf({ lastLine: `nnpy.data.DataError: ${run}` }) === run });
+}
 postMessage(out);
 """
 
@@ -71,7 +90,14 @@ def test_every_hash_parser_reads_a_megabyte_of_each_kind_of_text_with_its_note(p
     page.goto(site_url + "/__e2e__/blank.html")
     results = run_guarded(page, WORKER)
     assert {r["name"] for r in results} == {"digits", "letters", "separators", "percent", "unicode"}
+    messages = [r for r in results if r["where"] == "messages"]
+    assert len(messages) == 5
+    for r in messages:   # every reader answered, with the sentence the student reads
+        assert r["truncated"] and r["mnistTruncated"] and r["typeGone"], r["name"]
+        assert len(r["said"]) == 20 and all(length > 0 for length, _, _ in r["said"]), r["name"]
     for r in results:
+        if r["where"] == "messages":
+            continue
         if r["where"] == "toNumber":
             assert r["result"] == "NaN", r
             continue
@@ -206,3 +232,21 @@ def test_a_bad_value_of_a_setting_without_a_default_reads_as_none_not_null_on_bo
     for note in got["playground"] + got["mnist"]:
         assert note.startswith("Ignored “inside") and note.endswith("; using none."), note
         assert "null" not in note and "undefined" not in note, note
+
+
+def test_on_the_page_a_worker_that_ends_does_not_blame_the_connection(page, site_url):
+    """What the student reads when the Python worker ends under them (as a tab out of memory does:
+    no message, no error event), while idle and while training; Try again trains on."""
+    open_page(page, site_url, "#dataset=xor")
+    for training in (False, True):
+        if training:
+            play(page)
+            train_until(page, lambda p: int(p.inner_text("#epoch").replace(",", "")) >= 5, what="5 epochs")
+        page.evaluate("() => window.nnpy.engine._worker.terminate()")
+        page.wait_for_selector("#engine-retry", state="visible", timeout=30_000)
+        text = page.inner_text("#engine-status")
+        assert "connection" not in text and "Python" in text and "stopped" in text, text
+        page.click("#engine-retry")
+        page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    train_until(page, lambda p: int(p.inner_text("#epoch").replace(",", "")) >= 10, what="10 epochs")
+    page.assert_no_errors()

@@ -18,7 +18,7 @@ import { download } from "../core/status.js";
 export const MAX_FILE_BYTES = SCHEMA.pages.mnist.max_file_bytes;
 
 /** The engine's reason, without the Python type and the file name it starts with. */
-function problemOf(err, name) {
+export function problemOf(err, name) {
   let text = ((err && (err.lastLine || err.message)) || String(err)).trim();
   text = text.replace(/^[A-Za-z_][\w.]*: /, ""); // "ModelFileError: ", "NotAnMnistModel: "
   if (text.startsWith(`${name}: `)) text = text.slice(name.length + 2);
