@@ -96,3 +96,33 @@ def test_the_mnist_notebook_runs_the_second_seed(tmp_path, digits):
     if UPDATE_DOCS:
         (DOCS / "notebook-curves.png").write_bytes(curves)
         print(text_of(digit))
+
+
+# ------------------------------------------------------------------ verbose in a kernel
+
+VERBOSE_RUN = ("nnpy.Trainer(nnpy.SequentialModel.from_structure([2, 4, 2], seed=0), 'softmax_cross_entropy', "
+               "seed=0).train(X, y, epochs=3, batch_size=10, verbose={v});")
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False], ids=["tqdm", "no-tqdm"])
+def test_verbose_in_a_kernel_silent_bar_or_lines_and_the_plain_lines_without_tqdm(tmp_path, with_tqdm):
+    """verbose=0 shows nothing, 2 a line per epoch, 1 tqdm's notebook bar, or without tqdm the lines."""
+    first = "import nnpy\nX, y = nnpy.make_dataset('xor', n=40, seed=0)"
+    if not with_tqdm:   # as in a Python that has no tqdm installed
+        first = "import sys\nsys.modules['tqdm'] = sys.modules['tqdm.notebook'] = None\n" + first
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(first)] + [nbformat.v4.new_code_cell(VERBOSE_RUN.format(v=v))
+                                                      for v in (0, 1, 2)]
+    path = tmp_path / "verbose.ipynb"
+    nbformat.write(nb, str(path))
+    ran = execute(path, tmp_path)
+    quiet, bar, lines = ran.cells[1:]
+    assert quiet.outputs == []
+    per_epoch = [line for line in text_of(lines).splitlines() if line]
+    assert [line.split("  ")[0] for line in per_epoch] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert all(re.fullmatch(r"epoch \d/3  loss \d\.\d{4}  accuracy \d+\.\d\d%", line) for line in per_epoch)
+    if with_tqdm:
+        assert "application/vnd.jupyter.widget-view+json" in kinds(bar)
+    else:
+        assert "application/vnd.jupyter.widget-view+json" not in kinds(bar)
+        assert text_of(bar) == text_of(lines)     # the same lines, nothing else

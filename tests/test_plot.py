@@ -147,3 +147,16 @@ def test_the_second_seeds_fit_calls_its_validation_curves_test(tmp_path):
     history = nn.fit((X[:40], y[:40]), (X[40:], y[40:]), epoch=2, alpha=0.1, save=False)
     for ax in history.plot(tmp_path / "fit.png").axes:
         assert set(lines_of(ax)) == {"training", "test"}
+
+
+def test_the_cli_without_matplotlib_says_what_to_install_before_training(tmp_path):
+    (tmp_path / "train.csv").write_text("".join(f"{i % 2},{i / 10},{-i / 10}\n" for i in range(20)))
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "from nnpy.cli import main\n"
+            f"sys.exit(main(['train', '--train', {str(tmp_path / 'train.csv')!r}, '--structure', '2,2', "
+            f"'--out', {str(tmp_path / 'm.nnpy')!r}, '--plot', {str(tmp_path / 'c.png')!r}]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("nnpy: error: --plot: ") and 'pip install "nnpy[plot]"' in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout == "" and not (tmp_path / "m.nnpy").exists() and not (tmp_path / "c.png").exists()
