@@ -250,3 +250,58 @@ def test_on_the_page_a_worker_that_ends_does_not_blame_the_connection(page, site
         page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
     train_until(page, lambda p: int(p.inner_text("#epoch").replace(",", "")) >= 10, what="10 epochs")
     page.assert_no_errors()
+
+
+def renderer_bytes(browser):
+    """Resident memory of Chromium's renderer processes (the page and its Python worker live there)."""
+    import re
+    cdp = browser.new_browser_cdp_session()
+    try:
+        processes = cdp.send("SystemInfo.getProcessInfo")["processInfo"]
+    finally:
+        cdp.detach()
+    total = 0
+    for p in processes:
+        if p["type"] == "renderer":
+            try:
+                with open(f"/proc/{p['id']}/status") as f:
+                    total += int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)) * 1024
+            except OSError:   # a renderer that just ended
+                pass
+    return total
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="reads resident memory from /proc")
+def test_the_playground_refuses_a_network_it_cannot_show_without_the_tab_holding_its_memory(
+        page, site_url, browser, tmp_path):
+    """A 300 KB file declaring 256 MiB of weights, and a 1 KB one declaring 490 MB: refused from the
+    architecture, and the tab's memory does not grow by what they declare (it grew by 2-3 GB and
+    kept it, issue 16). Resident memory of the renderers, measured before and after."""
+    import json
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import hostile_files
+    huge = tmp_path / "huge.nnpy"
+    huge.write_bytes(hostile_files.zero_weights_file([(4096, 8192, "relu"), (8192, 1, "sigmoid")]))
+    header = json.loads(hostile_files.read_members(huge.read_bytes())[0].data)
+    bare = tmp_path / "bare.nnpy"
+    bare.write_bytes(hostile_files.build_zip([hostile_files.Member("nnpy.json", json.dumps(header).encode())]))
+    claims = [f.path for f in hostile_files.generate(tmp_path / "corpus") if f.kind == "claims_more"]
+    open_page(page, site_url, "#dataset=xor")
+    before = renderer_bytes(browser)
+    for path in [huge, bare] + claims:
+        page.evaluate("document.getElementById('file-status-close').click()")
+        page.set_input_files("#model-file", str(path))
+        page.wait_for_function("t => document.getElementById('file-status-text').textContent.startsWith(t)",
+                               arg=f"Could not import {path.name}: ", timeout=120_000)
+        assert page.inner_text("#file-status-text").endswith("Your model is unchanged.")
+    grown = renderer_bytes(browser) - before
+    assert grown < 100 * 2**20, f"the tab grew by {grown / 2**20:.0f} MB"
+    # the meter sees WebAssembly memory the tab touches (Pyodide's heap is one): 256 MiB of it here
+    after = renderer_bytes(browser)
+    page.evaluate("() => { window.__held = new WebAssembly.Memory({ initial: 4096 }); "
+                  "new Uint8Array(window.__held.buffer).fill(1); }")
+    assert renderer_bytes(browser) - after > 200 * 2**20
+    page.evaluate("() => { delete window.__held; }")
+    train_until(page, lambda p: int(p.inner_text("#epoch").replace(",", "")) >= 5, what="5 epochs")
