@@ -33,8 +33,13 @@ def pixel_csvs(tmp_path_factory):
     return d, Xt, yt
 
 
-def test_the_seed_2_snippet_runs_and_learns(pixel_csvs, tmp_path, capsys):
+def test_the_seed_2_snippet_runs_and_learns(pixel_csvs, tmp_path, capsys, monkeypatch):
     d, Xt, yt = pixel_csvs
+    # The snippet gives no seed, so its weights come from the OS's entropy: a rare start ends under
+    # the 90 % target (85.4 % once in a full run; seeds 0-29 give 96.4-100 %). The seed it does not
+    # give is fixed here, leaving the snippet as the seed wrote it.
+    default_rng = np.random.default_rng
+    monkeypatch.setattr(np.random, "default_rng", lambda seed=None: default_rng(7 if seed is None else seed))
     base = os.fspath(tmp_path / "save") + "/"
     train_csv, test_csv = os.fspath(d / "train.csv"), os.fspath(d / "test.csv")
     # --- the seed's snippet; only paths and sizes (64 pixels, 10 classes) differ ---
