@@ -25,9 +25,8 @@ import statistics
 import subprocess
 import sys
 
-from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
-from mnist_speed import BLANK
-from playwright.sync_api import sync_playwright
+from _runner import fmt, write_section
+from mnist_speed import blank_page
 
 NETWORKS = [
     ("784-128-10", {"n": 10000, "layers": [{"units": 128, "activation": "relu"}]}),
@@ -65,18 +64,9 @@ EPOCH = """async ([state, keep]) => {
 
 
 def run(runs):
-    for need in ("build-info.json", "data/mnist.npz", "py/nnpy_blas.py"):
-        if not (DIST / need).is_file():
-            sys.exit("dist/%s is missing: run python build.py first" % need)
     results = {(name, keep): [] for name, _ in NETWORKS for keep in (True, False)}
     loads = []
-    with serve(DIST, {BLANK: ("text/html; charset=utf-8", BLANK_HTML)}) as base, sync_playwright() as p:
-        browser = launch(p)
-        version = browser.version
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(base + BLANK)
+    with blank_page() as (page, version):
         if page.evaluate(START_ENGINE) != "blas":
             sys.exit("the mnist engine is not on SciPy's BLAS")
         for i in range(runs):
@@ -87,9 +77,6 @@ def run(runs):
                     i + 1, runs, name, results[(name, True)][-1]["wall"], results[(name, False)][-1]["wall"]),
                     file=sys.stderr)
             loads.append(os.getloadavg()[0])
-        if errors:
-            sys.exit("errors in the page: %s" % errors)
-        browser.close()
     return results, version, loads
 
 

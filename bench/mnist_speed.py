@@ -22,6 +22,7 @@ bench/README.md under its own heading, replacing only this script's previous out
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import platform
@@ -74,19 +75,29 @@ EPOCH = """async ([name, state]) => {
 }"""
 
 
-def run(runs):
+@contextlib.contextmanager
+def blank_page():
+    """A blank page of the built site (with the MNIST data) in headless Chromium: yields
+    (page, Chromium's version); exits with the page's errors, if it had any, when done."""
     for need in ("build-info.json", "data/mnist.npz", "py/nnpy_blas.py"):
         if not (DIST / need).is_file():
             sys.exit("dist/%s is missing: run python build.py first" % need)
-    results = {label: [] for label, _, _ in CONFIGS}
-    loads = []
     with serve(DIST, {BLANK: ("text/html; charset=utf-8", BLANK_HTML)}) as base, sync_playwright() as p:
         browser = launch(p)
-        version = browser.version
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + BLANK)
+        yield page, browser.version
+        if errors:
+            sys.exit("errors in the page: %s" % errors)
+        browser.close()
+
+
+def run(runs):
+    results = {label: [] for label, _, _ in CONFIGS}
+    loads = []
+    with blank_page() as (page, version):
         engines = page.evaluate(START_ENGINES, sorted({engine for _, engine, _ in CONFIGS}))
         if engines["mnist"]["warnings"] or not engines["mnist"]["matmul"].endswith("blas_matmul"):
             sys.exit("the mnist engine is not on SciPy's BLAS: %r" % engines["mnist"])
@@ -100,9 +111,6 @@ def run(runs):
             print("run %d/%d: " % (i + 1, runs) + ", ".join(
                 "%s %.0f ms" % (label, results[label][-1]["trainMs"]) for label, _, _ in CONFIGS),
                 file=sys.stderr)
-        if errors:
-            sys.exit("errors in the page: %s" % errors)
-        browser.close()
     return results, engines, version, loads
 
 
