@@ -9,6 +9,7 @@ Each script owns one section of bench/README.md, between ``<!-- bench/NAME.py: s
 ``<!-- bench/NAME.py: end -->``; ``write_section`` replaces it, or appends it the first time.
 """
 
+import argparse
 import contextlib
 import os
 import statistics
@@ -91,3 +92,12 @@ def launch(playwright):
         own = playwright.chromium.executable_path
         exe = own if own and Path(own).is_file() else "/usr/bin/chromium"
     return playwright.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
+
+
+def arguments(doc, runs=5):
+    """The command line every page benchmark takes: --runs N and --write (its README section);
+    the script's docstring's first paragraph is the description. Add a script's own options to it."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=runs, help="runs of each configuration, alternating")
+    parser.add_argument("--write", action="store_true", help="update this script's section of bench/README.md")
+    return parser

@@ -17,7 +17,6 @@ of load_weights with those weights (what Restart adds once). --write puts the ta
 bench/README.md under its own heading.
 """
 
-import argparse
 import datetime
 import os
 import platform
@@ -25,7 +24,7 @@ import statistics
 import subprocess
 import sys
 
-from _runner import fmt, write_section
+from _runner import arguments, fmt, write_section
 from mnist_speed import blank_page
 
 NETWORKS = [
@@ -107,9 +106,7 @@ def table(results, version, loads, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     results, version, loads = run(args.runs)
     section = table(results, version, loads, args.runs)

@@ -21,7 +21,6 @@ ratios within each run (neighbouring measurements share the machine's load); --w
 bench/README.md under its own heading, replacing only this script's previous output.
 """
 
-import argparse
 import contextlib
 import datetime
 import os
@@ -30,7 +29,7 @@ import statistics
 import subprocess
 import sys
 
-from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
+from _runner import BLANK_HTML, DIST, arguments, fmt, launch, serve, write_section
 from playwright.sync_api import sync_playwright
 
 BLANK = "/__bench__/mnist-blank.html"
@@ -165,9 +164,7 @@ def table(results, engines, version, loads, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser = arguments(__doc__)
     args = parser.parse_args()
     results, engines, version, loads = run(args.runs)
     section = table(results, engines, version, loads, args.runs)

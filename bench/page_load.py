@@ -21,7 +21,6 @@ Prints a Markdown table of medians (min-max); --write puts it in bench/README.md
 heading, replacing only the previous output of this script.
 """
 
-import argparse
 import contextlib
 import datetime
 import platform
@@ -29,7 +28,7 @@ import statistics
 import subprocess
 import sys
 
-from _runner import BLANK_HTML, DIST, fmt, launch, serve, write_section
+from _runner import BLANK_HTML, DIST, arguments, fmt, launch, serve, write_section
 from playwright.sync_api import sync_playwright
 
 BLANK = "/__bench__/blank.html"
@@ -162,9 +161,7 @@ def table(results, version, has_page, runs, reference=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser = arguments(__doc__)
     parser.add_argument("--reference", metavar="DIST",
                         help="another build's dist/ (e.g. an older commit's): its page is loaded beside this one")
     args = parser.parse_args()
