@@ -20,8 +20,10 @@ Conversion rules (the same in both directions, so a round trip is exact):
   turned into strings).
 - A NumPy array, at any depth, becomes ``{"__ndarray__": True, "dtype",
   "shape", "data"}`` with ``data`` a flat typed array (C order), made by
-  ``new_typed(dtype_name, flat_array)``; those typed arrays are also listed
-  apart so the worker can *transfer* their buffers instead of copying them.
+  ``new_typed(dtype_name, flat_array)`` (in the worker: the flat array itself,
+  which the one ``to_js`` of the result copies into a typed array); those typed
+  arrays are also listed apart so the worker can *transfer* their buffers
+  instead of copying them.
   int64/uint64 arrive as int32 when every value fits, else as float64 (up to
   2**53); bool as uint8 data with dtype "bool"; float16 as float32.
 - ``bytes`` (a file's content) become a uint8 array.
@@ -41,6 +43,9 @@ import numpy as np
 TO_TYPED = {"float64": "Float64Array", "float32": "Float32Array", "int8": "Int8Array",
             "int16": "Int16Array", "int32": "Int32Array", "uint8": "Uint8Array",
             "uint16": "Uint16Array", "uint32": "Uint32Array"}
+# dtype -> its name, looked up by the dtype itself: ``dtype.name`` is Python code in NumPy, and a
+# result of Look inside holds some 240 arrays
+_DTYPE_NAMES = {np.dtype(name): name for name in [*TO_TYPED, "bool", "float16", "int64", "uint64"]}
 
 
 def array_out(a, path, new_typed, typed):
@@ -48,7 +53,11 @@ def array_out(a, path, new_typed, typed):
 
     Raises ``TypeError`` naming ``path`` for a dtype JS cannot hold.
     """
-    name = a.dtype.name
+    name = _DTYPE_NAMES.get(a.dtype)
+    if name is None:  # another dtype, or a byte order not the machine's
+        if not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("="))
+        name = a.dtype.name
     if name == "bool":
         data = a.view(np.uint8)
     elif name == "float16":
@@ -129,7 +138,7 @@ class Bridge:
     Args:
         engine: the engine instance (``Playground()``, ``MnistPlayground()``, ...).
         new_typed: ``(dtype_name, flat C-order ndarray) -> typed array``; in the
-            worker a JS typed array filled from the data, in CPython a copy.
+            worker the array itself (``to_js`` makes the typed array), in CPython a copy.
     """
 
     def __init__(self, engine, new_typed):
@@ -173,21 +182,25 @@ def start(module, cls):
     transfer list). Only this function touches ``js`` and ``pyodide``.
     """
     import js
+    from pyodide.code import run_js
     from pyodide.ffi import to_js
 
-    classes = {name: getattr(js, array) for name, array in TO_TYPED.items()}
+    # The arrays stay NumPy arrays (flat, C order) until the one to_js below, which copies each
+    # into a typed array of its dtype in one step; the marker dicts' converter lists those typed
+    # arrays for the transfer. (Making each typed array from Python, `Float64Array.new(n)` then
+    # `.assign(data)`, cost three times as much: two calls across the bridge per array.)
+    converter = run_js("""(typed) => (entries) => {
+      const out = Object.fromEntries(entries);
+      if (out.__ndarray__ === true && ArrayBuffer.isView(out.data)) typed.push(out.data);
+      return out;
+    }""")
 
-    def new_typed(name, data):
-        out = classes[name].new(data.size)
-        if data.size:
-            out.assign(data)
-        return out
-
-    bridge = Bridge(create_engine(module, cls), new_typed)
+    bridge = Bridge(create_engine(module, cls), lambda name, data: data)
 
     def call(method, args):
         kwargs = args.to_py() if hasattr(args, "to_py") else args
-        result, typed = bridge.call(method, kwargs)
-        return to_js([result, typed], dict_converter=js.Object.fromEntries, depth=-1)
+        result, _ = bridge.call(method, kwargs)
+        typed = js.Array.new()
+        return to_js([result, typed], dict_converter=converter(typed), depth=-1)
 
     return call

@@ -26,6 +26,7 @@ the wheel), so what the page shows beside the numbers is the real code.
 """
 
 import copy
+import math
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from ..trainer import Trainer, TrainingDiverged
 
 def clone_model(model):
     """A new :class:`SequentialModel` with the same architecture and the same weights (copies)."""
-    clone = SequentialModel.from_config(model.get_config())
+    clone = SequentialModel.from_config(model.get_config(), initialize=False)  # no weights drawn: copied next
     clone.flat_parameters[0][...] = model.flat_parameters[0]
     return clone
 
@@ -78,7 +79,7 @@ def _optimizer_state(optimizer, model):
 
 
 def _slice(flat, start, shape):
-    return None if flat is None else flat[start:start + int(np.prod(shape))].reshape(shape)
+    return None if flat is None else flat[start:start + math.prod(shape)].reshape(shape)
 
 
 def optimizer_info(optimizer):
