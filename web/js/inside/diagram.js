@@ -18,15 +18,12 @@
 import { NEGATIVE, POSITIVE, rgb } from "../core/colors.js";
 import { at, fmt, maxAbs } from "./format.js";
 
-const SVG = "http://www.w3.org/2000/svg";
+const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_HIT_LINKS = 3000; // above this many links: bucketed paths, no per-link hover or tap target
 
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (parent) parent.append(node);
-  return node;
-}
+// The SVG is written as one string and parsed once (the largest network has 333 neurons, each a
+// group, a circle and a title): element by element it took three times as long.
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 
 function colour(v, max) {
   const t = Math.min(1, Math.abs(v) / max);
@@ -35,6 +32,27 @@ function colour(v, max) {
 
 export function createDiagram(element, { onNeuron, onLink }) {
   element.classList.add("inside-diagram");
+  let segments = null; // {shape, layers: [[the path text of each link, i * m + j]]}: the same for every render of a shape
+  let drawn = null; // {shape, svg, links, hits, neurons: [{g, circle, title, text, on, label, fill}]}: the SVG on screen
+  // one listener each for every neuron and link the diagram will ever draw
+  element.addEventListener("click", (e) => {
+    const neuron = e.target.closest("[data-neuron]");
+    if (neuron && element.contains(neuron)) {
+      const [c, i] = neuron.dataset.neuron.split(",").map(Number);
+      onNeuron(c, i);
+      return;
+    }
+    const link = e.target.closest(".inside-hit[data-link]");
+    if (link && element.contains(link)) onLink(...link.dataset.link.split(",").map(Number));
+  });
+  element.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    const neuron = e.target.closest("[data-neuron]");
+    if (!neuron || !element.contains(neuron)) return;
+    e.preventDefault();
+    const [c, i] = neuron.dataset.neuron.split(",").map(Number);
+    onNeuron(c, i);
+  });
 
   function render(result, stage, features) {
     const layers = result.layers;
@@ -45,98 +63,166 @@ export function createDiagram(element, { onNeuron, onLink }) {
     const colW = L > 5 ? 96 : 150;
     const width = 70 + colW * L + 70;
     const height = 30 + rowH * tallest;
-    element.textContent = "";
-    const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "group",
-      "aria-label": "The network at this stage of the step", class: "inside-svg" }, element);
-    svg.style.maxHeight = `${Math.max(260, height)}px`;
-    const pos = (c, i) => [50 + c * colW, 20 + (rowH * tallest - rowH * sizes[c]) / 2 + rowH * (i + 0.5)];
+    const xOf = (c) => 50 + c * colW;
+    const yOf = (c, i) => 20 + (rowH * tallest - rowH * sizes[c]) / 2 + rowH * (i + 0.5);
     const r = Math.min(14, rowH / 2 - 3);
     const showText = rowH >= 40;
 
     // what each column and link shows at this stage
     const lit = (c) => (stage.kind === "forward" ? c <= stage.layer
       : stage.kind === "backward" ? c >= stage.layer || c === 0 : true);
-    const linkValue = (l, i, j) => { // l: 1-based layer the link goes into
+    const linkArray = (l) => { // l: 1-based layer the links go into; null: the links are not lit
       const layer = layers[l - 1];
-      if (stage.kind === "backward") return l >= stage.layer ? at(layer.dW, i, j) : null;
-      if (stage.kind === "update") return at(layer.new_W, i, j);
-      return stage.kind === "forward" && l > stage.layer ? null : at(layer.W, i, j);
+      if (stage.kind === "backward") return l >= stage.layer ? layer.dW : null;
+      if (stage.kind === "update") return layer.new_W;
+      return stage.kind === "forward" && l > stage.layer ? null : layer.W;
     };
     const linkWord = stage.kind === "backward" ? "∂L/∂w" : stage.kind === "update" ? "new w" : "w";
 
-    const links = el("g", { class: "inside-links" }, svg);
-    const hits = el("g", { class: "inside-hits" }, svg);
+    const out = [];
+    out.push(`<svg xmlns="${SVG_NS}" viewBox="0 0 ${width} ${height}" width="100%" role="group" ` +
+      `aria-label="The network at this stage of the step" class="inside-svg" style="max-height: ${Math.max(260, height)}px;">`);
+    const linkParts = [], hitParts = [];
     // thousands of links: a few paths (by sign and size) draw many times faster than a line each;
     // their numbers are then in the neuron cards' link lists instead of on hover
     const many = layers.reduce((n, l) => n + l.W.shape[0] * l.W.shape[1], 0) > MAX_HIT_LINKS;
     const buckets = many ? new Map() : null;
+    const shape = sizes.join(",");
+    if (many && (!segments || segments.shape !== shape)) segments = { shape, layers: linkSegments(sizes, xOf, yOf, r) };
     for (let l = 1; l <= L; l++) {
-      const layer = layers[l - 1];
-      const [n, m] = layer.W.shape;
+      const [n, m] = layers[l - 1].W.shape;
+      const array = linkArray(l);
+      const data = array ? array.data : null;
       let max = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) max = Math.max(max, Math.abs(linkValue(l, i, j) ?? 0));
+      if (data) for (let k = 0; k < n * m; k++) max = Math.max(max, Math.abs(data[k]));
       max = max || 1;
+      if (many) { // each link's "M x0 y0 L x1 y1" into the path of its bucket
+        const segs = segments.layers[l - 1];
+        for (let k = 0; k < n * m; k++) {
+          const v = data ? data[k] : null;
+          const t = v === null ? -1 : Math.min(3, Math.floor(4 * Math.min(1, Math.abs(v) / max)));
+          const key = v === null ? "off" : `${v >= 0 ? "+" : "-"}${t}`;
+          let list = buckets.get(key);
+          if (!list) buckets.set(key, list = []);
+          list.push(segs[k]);
+        }
+        continue;
+      }
+      const x0 = xOf(l - 1) + r, x1 = xOf(l) - r;
       for (let i = 0; i < n; i++) {
-        const [x0, y0] = pos(l - 1, i);
+        const y0 = yOf(l - 1, i);
         for (let j = 0; j < m; j++) {
-          const [x1, y1] = pos(l, j);
-          const v = linkValue(l, i, j);
-          if (many) {
-            const t = v === null ? -1 : Math.min(3, Math.floor(4 * Math.min(1, Math.abs(v) / max)));
-            const key = v === null ? "off" : `${v >= 0 ? "+" : "-"}${t}`;
-            buckets.set(key, (buckets.get(key) || "") + `M${x0 + r} ${y0}L${x1 - r} ${y1}`);
+          const y1 = yOf(l, j);
+          const v = data ? data[i * m + j] : null;
+          const stroke = v === null ? "#dadce0" : colour(v, max);
+          const strokeWidth = v === null ? 0.7 : (0.7 + 3.3 * Math.min(1, Math.abs(v) / max)).toFixed(2);
+          const ends = `x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}"`;
+          if (v === null) {
+            linkParts.push(`<line ${ends} stroke="${stroke}" stroke-width="${strokeWidth}"></line>`);
             continue;
           }
-          const line = el("line", { x1: x0 + r, y1: y0, x2: x1 - r, y2: y1,
-            stroke: v === null ? "#dadce0" : colour(v, max),
-            "stroke-width": v === null ? 0.7 : (0.7 + 3.3 * Math.min(1, Math.abs(v) / max)).toFixed(2) }, links);
-          if (v === null) continue;
-          const label = `${linkWord} = ${fmt(v)}: ${sourceName(l, i, features)} → ${neuronWord(l, j, L)}`;
-          el("title", {}, line).textContent = label;
-          const target = el("line", { x1: x0 + r, y1: y0, x2: x1 - r, y2: y1, class: "inside-hit" }, hits);
-          el("title", {}, target).textContent = label;
-          target.dataset.link = `${l},${i},${j}`;
-          target.addEventListener("click", () => onLink(l, i, j));
+          const label = esc(`${linkWord} = ${fmt(v)}: ${sourceName(l, i, features)} → ${neuronWord(l, j, L)}`);
+          linkParts.push(`<line ${ends} stroke="${stroke}" stroke-width="${strokeWidth}"><title>${label}</title></line>`);
+          hitParts.push(`<line ${ends} class="inside-hit" data-link="${l},${i},${j}"><title>${label}</title></line>`);
         }
       }
     }
-
     if (many) {
-      for (const [key, d] of buckets) {
+      for (const [key, list] of buckets) {
         const t = key === "off" ? 0 : Number(key[1]);
-        el("path", { d, fill: "none", "data-links": key,
-          stroke: key === "off" ? "#dadce0" : rgb(key[0] === "+" ? POSITIVE : NEGATIVE, 0.2 + 0.25 * t),
-          "stroke-width": key === "off" ? 0.7 : 0.7 + 0.9 * t }, links);
+        const stroke = key === "off" ? "#dadce0" : rgb(key[0] === "+" ? POSITIVE : NEGATIVE, 0.2 + 0.25 * t);
+        linkParts.push(`<path d="${list.join("")}" fill="none" data-links="${key}" stroke="${stroke}" ` +
+          `stroke-width="${key === "off" ? 0.7 : 0.7 + 0.9 * t}"></path>`);
       }
     }
+    const linksHtml = linkParts.join(""), hitsHtml = hitParts.join("");
 
+    // the neurons: what each shows at this stage
+    const neurons = [];
     for (let c = 0; c <= L; c++) {
       const on = lit(c);
-      el("text", { x: pos(c, 0)[0], y: 12, class: "inside-col-label" }, svg).textContent =
-        c === 0 ? "inputs" : c === L ? "output" : `layer ${c}`;
+      let layerMax = null;
       for (let i = 0; i < sizes[c]; i++) {
-        const [x, y] = pos(c, i);
         const { value, word, label } = neuronShows(result, stage, c, i, features);
-        const g = el("g", { class: "inside-neuron" + (on ? "" : " dim"), tabindex: "0", role: "button",
-          "data-neuron": `${c},${i}`, "aria-label": label }, svg);
-        const layerMax = value === null ? 1 : columnMax(result, stage, c);
-        el("circle", { cx: x, cy: y, r, fill: value === null || !on ? "#f1f3f4" : colour(value, layerMax),
-          stroke: "#5f6368", "stroke-width": 1 }, g);
-        el("title", {}, g).textContent = label;
-        if (showText && on && value !== null) {
-          // beside the button, not in it: its accessible name is the full label (the value is in it too)
-          el("text", { x, y: y + r + 11, class: "inside-value", "aria-hidden": "true" }, svg).textContent = `${word}${fmt(value)}`;
-        }
-        const open = () => onNeuron(c, i);
-        g.addEventListener("click", open);
-        g.addEventListener("keydown", (e) => {
-          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); }
-        });
+        if (value !== null && layerMax === null) layerMax = columnMax(result, stage, c);
+        neurons.push({ c, i, on, label, fill: value === null || !on ? "#f1f3f4" : colour(value, layerMax),
+          text: showText && on && value !== null ? `${word}${fmt(value)}` : null });
       }
     }
+
+    // The same network as last time (a new point, another stage): its elements stay and only what
+    // they show changes, so the browser lays out nothing again and the focus stays where it is.
+    if (drawn && drawn.shape === shape && element.contains(drawn.svg)) {
+      drawn.links.innerHTML = linksHtml;
+      drawn.hits.innerHTML = hitsHtml;
+      neurons.forEach((n, k) => update(drawn.neurons[k], n, r));
+      return;
+    }
+
+    out.push(`<g class="inside-links">${linksHtml}</g><g class="inside-hits">${hitsHtml}</g>`);
+    let k = 0;
+    for (let c = 0; c <= L; c++) {
+      out.push(`<text x="${xOf(c)}" y="12" class="inside-col-label">${c === 0 ? "inputs" : c === L ? "output" : `layer ${c}`}</text>`);
+      for (let i = 0; i < sizes[c]; i++) {
+        const n = neurons[k++];
+        const text = esc(n.label);
+        out.push(`<g class="inside-neuron${n.on ? "" : " dim"}" tabindex="0" role="button" data-neuron="${c},${i}" ` +
+          `aria-label="${text}"><circle cx="${xOf(c)}" cy="${yOf(c, i)}" r="${r}" fill="${n.fill}" stroke="#5f6368" stroke-width="1">` +
+          `</circle><title>${text}</title></g>`);
+        if (n.text !== null) {
+          // beside the button, not in it: its accessible name is the full label (the value is in it too)
+          out.push(`<text x="${xOf(c)}" y="${yOf(c, i) + r + 11}" class="inside-value" aria-hidden="true">${esc(n.text)}</text>`);
+        }
+      }
+    }
+    out.push("</svg>");
+    element.innerHTML = out.join("");
+    const svg = element.querySelector("svg");
+    drawn = { shape, svg, links: svg.querySelector(".inside-links"), hits: svg.querySelector(".inside-hits"),
+      neurons: Array.from(svg.querySelectorAll(".inside-neuron"), (g, k) => {
+        const n = neurons[k];
+        const next = g.nextElementSibling;
+        return { g, circle: g.firstElementChild, title: g.lastElementChild, on: n.on, label: n.label, fill: n.fill,
+          text: next && next.classList.contains("inside-value") ? next : null };
+      }) };
+  }
+
+  /** One neuron's elements (drawn.neurons[k]) made to show `n`, touching only what changed. */
+  function update(rec, n, r) {
+    if (rec.on !== n.on) { rec.g.setAttribute("class", "inside-neuron" + (n.on ? "" : " dim")); rec.on = n.on; }
+    if (rec.label !== n.label) { rec.g.setAttribute("aria-label", n.label); rec.title.textContent = n.label; rec.label = n.label; }
+    if (rec.fill !== n.fill) { rec.circle.setAttribute("fill", n.fill); rec.fill = n.fill; }
+    if (n.text === null) {
+      if (rec.text) { rec.text.remove(); rec.text = null; }
+      return;
+    }
+    if (!rec.text) {
+      const x = rec.circle.getAttribute("cx"), y = Number(rec.circle.getAttribute("cy"));
+      rec.text = document.createElementNS(SVG_NS, "text");
+      for (const [key, v] of [["x", x], ["y", y + r + 11], ["class", "inside-value"], ["aria-hidden", "true"]]) rec.text.setAttribute(key, v);
+      rec.g.after(rec.text);
+    }
+    if (rec.text.textContent !== n.text) rec.text.textContent = n.text;
   }
 
   return { render, element };
+}
+
+/** Per layer l (1-based, index l - 1), the path text of each link i -> j at [i * m + j]. */
+function linkSegments(sizes, xOf, yOf, r) {
+  const out = [];
+  for (let l = 1; l < sizes.length; l++) {
+    const n = sizes[l - 1], m = sizes[l];
+    const x0 = xOf(l - 1) + r, x1 = xOf(l) - r;
+    const ends = Array.from({ length: m }, (_, j) => `L${x1} ${yOf(l, j)}`);
+    const segs = new Array(n * m);
+    for (let i = 0; i < n; i++) {
+      const start = `M${x0} ${yOf(l - 1, i)}`;
+      for (let j = 0; j < m; j++) segs[i * m + j] = start + ends[j];
+    }
+    out.push(segs);
+  }
+  return out;
 }
 
 function sourceName(l, i, features) {

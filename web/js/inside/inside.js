@@ -246,9 +246,11 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     x2Input.value = String(point[1]);
     if (label !== undefined) { chosen = label; renderLabels(); }
     if (!keepPosition) stepper.position = 0;
-    heatmap.setMarker(point);
-    writeHash();
-    return ask();
+    const answer = ask();
+    // The ring on the plot and the URL once the engine has the question (ask() posts it a few
+    // microtasks from now): the worker computes while the page draws them, not after.
+    setTimeout(() => { if (open && point) { heatmap.setMarker(point); writeHash(); } });
+    return answer;
   }
 
   button.addEventListener("click", () => setOpen(!open));

@@ -186,8 +186,36 @@ export function createHeatmap(element, { onPoint = null } = {}) {
       if (showTestData) drawPoints(points.test_x.data, points.test_y.data, points, "#202124");
     }
     drawAxes();
-    if (marker) drawMarker(p);
+    plain = null;
+    if (marker) {
+      keepPlain();
+      drawMarker(p);
+    }
     if (field) renderLegend(field, points);
+  }
+
+  // The picture without the ring, kept while a ring is shown (Look inside, where training is
+  // paused): moving the ring puts it back and draws the ring, instead of drawing the map and
+  // every point again (a few ms of script and many more of canvas raster a pick).
+  let plain = null;
+  const plainCanvas = document.createElement("canvas");
+  function keepPlain() {
+    if (plainCanvas.width !== canvas.width || plainCanvas.height !== canvas.height) {
+      plainCanvas.width = canvas.width;
+      plainCanvas.height = canvas.height;
+    }
+    const pctx = plainCanvas.getContext("2d");
+    pctx.globalCompositeOperation = "copy";
+    pctx.drawImage(canvas, 0, 0);
+    plain = last;
+  }
+
+  function restorePlain() {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalCompositeOperation = "copy";
+    ctx.drawImage(plainCanvas, 0, 0);
+    ctx.restore();
   }
 
   /** A ring at the point a look inside a training step is about. */
@@ -214,7 +242,11 @@ export function createHeatmap(element, { onPoint = null } = {}) {
     /** Mark one place on the plot (a ring), or none with null; redraws. */
     setMarker(point) {
       marker = point ? [point[0], point[1]] : null;
-      if (last) draw(last);
+      if (!last) return;
+      if (plain !== last) { draw(last); return; }
+      restorePlain();
+      if (marker) drawMarker(plot());
+      else plain = null;
     },
     /** Draw; each argument as described at the top of this file. */
     render(args) {
