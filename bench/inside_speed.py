@@ -13,7 +13,9 @@ opens Look inside and picks points on the plot, one after another, timing in the
   it draws while training), interleaved with the picks;
 - CPython: `Playground.inside` for the same network and point (no browser), for scale.
 
---write replaces the "Look inside" section of bench/README.md (between its markers).
+--reference DIR measures a second build's page after this one (e.g. a build of an older commit)
+and adds its pick → drawn and the ratio. --write replaces the "Look inside" section of
+bench/README.md (between its markers).
 """
 
 import argparse
@@ -69,27 +71,51 @@ def cpython_times(runs):
     return times
 
 
+def page_times(p, site, runs):
+    """The page's measures on the built SITE: ``(times, weights and biases, Chromium version)``."""
+    with serve(site) as base:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            page.goto(base + "/" + LARGEST)
+            page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=180_000)
+            page.evaluate("() => window.nnpy.loop.step().then(() => window.nnpy.loop.step())")  # trained a little
+            page.click("#inside-button")
+            page.evaluate(MEASURE, 2)  # warm-up: the first call imports nnpy.browser.inside
+            times = page.evaluate(MEASURE, runs)
+            return times, page.evaluate("window.nnpy.loop.network.params"), browser.version
+        finally:
+            browser.close()
+
+
+# What the time was, found with a Chromium CPU profile and trace of picks and valgrind's instruction
+# counts of the engine (2026-11-30, main at 2fb38e1 against 56a282d); kept in the section on --write.
+NOTE = """Where a pick's time went before 56a282d (profiles of picks at 1-min loads 2-5, per pick): the
+page redrew the whole plot to move the ring and re-rendered every control through the URL's store
+before it even sent the question to the engine; the diagram built 333 neurons (group, circle,
+title, two listeners each) element by element, ~17 ms of script, then 5-10 ms of style and layout;
+in the worker `Playground.inside` took 11.3 M CPython instructions (`np.prod` 110 times a call for
+slice sizes; random weights drawn for a copy, then overwritten) and the bridge 10.2 M more
+(`dtype.name` is Python code in NumPy) plus two calls across Pyodide's bridge per array (240
+arrays: ~7 ms). Now: the question goes first, the ring moves over a kept copy of the plot, the
+diagram is one SVG string updated in place for the same network, `Playground.inside` 7.4 M and the
+bridge 4.6 M instructions, and the result's one `to_js` makes the typed arrays."""
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--reference", metavar="DIR",
+                    help="also measure the page of another build (its dist/), after this one")
     ap.add_argument("--write", action="store_true", help="rewrite the section of bench/README.md")
     args = ap.parse_args(argv)
     loads = [os.getloadavg()[0]]
-    with serve(DIST) as base, sync_playwright() as p:
-        url = base + "/"
-        browser = launch(p)
-        version = browser.version
-        page = browser.new_page(viewport={"width": 1360, "height": 900})
-        page.goto(url + LARGEST)
-        page.wait_for_function("performance.getEntriesByName('nnpy:first-snapshot').length > 0", timeout=180_000)
-        page.evaluate("() => window.nnpy.loop.step().then(() => window.nnpy.loop.step())")  # trained a little
-        page.click("#inside-button")
-        page.evaluate(MEASURE, 2)  # warm-up: the first call imports nnpy.browser.inside
+    with sync_playwright() as p:
+        times, params, version = page_times(p, DIST, args.runs)
         loads.append(os.getloadavg()[0])
-        times = page.evaluate(MEASURE, args.runs)
-        loads.append(os.getloadavg()[0])
-        params = page.evaluate("window.nnpy.loop.network.params")
-        browser.close()
+        if args.reference:
+            ref, _, _ = page_times(p, args.reference, args.runs)
+            loads.append(os.getloadavg()[0])
     cpython = cpython_times(args.runs)
     rows = [
         ("**pick → drawn** (target ≤ 100)", median_range(times["pick"])),
@@ -99,6 +125,13 @@ def main(argv=None):
          f"{statistics.median(times['call']) / statistics.median(times['snapshot']):.2f}"),
         ("CPython: `Playground.inside`", median_range(cpython, "{:.2f}")),
     ]
+    if args.reference:
+        rows += [
+            ("`--reference` build: pick → drawn", median_range(ref["pick"])),
+            ("`--reference` build: engine `inside` call, round trip", median_range(ref["call"])),
+            ("pick → drawn, this / reference (medians)",
+             f"{statistics.median(times['pick']) / statistics.median(ref['pick']):.2f}"),
+        ]
     table = "\n".join([
         "## Look inside (bench/inside_speed.py)",
         "",
@@ -111,7 +144,10 @@ def main(argv=None):
         "|---|---|",
         *[f"| {a} | {b} |" for a, b in rows],
         "",
-        f"Python {sys.version.split()[0]}; run: `.venv/bin/python bench/inside_speed.py --runs {args.runs} --write`",
+        NOTE,
+        "",
+        f"Python {sys.version.split()[0]}; run: `.venv/bin/python bench/inside_speed.py --runs {args.runs} "
+        + (f"--reference {args.reference} " if args.reference else "") + "--write`",
     ])
     print(table)
     if args.write:
