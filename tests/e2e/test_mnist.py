@@ -246,6 +246,27 @@ def test_keyboard_trains_and_stops_and_controls_have_labels(mnist_page):
     assert page.get_attribute("#train-button", "aria-label") == "Train"
 
 
+def test_a_seed_typed_out_of_range_is_refused_and_the_network_kept(mnist_page):
+    """The seed field follows the link's rule (a whole number 0..2147483647): anything else is said
+    and refused, never turned into a seed nobody typed (-1 was 0, 1e308 the largest, '' 0)."""
+    page = mnist_page
+    page.wait_for_function(STOPPED)
+    kept = (page.inner_text("#test-acc"), page.inner_text("#epoch"), confusion(page))
+    seed = page.evaluate("location.hash.match(/seed=(\\d+)/)[1]")
+    for typed in ["-1", "1e308", "3.5", "", "99999999999999999999", "2147483648"]:
+        page.evaluate("""(v) => { const s = document.getElementById('seed');
+            s.value = v; s.dispatchEvent(new Event('change', {bubbles: true})); }""", typed)
+        assert page.get_attribute("#seed", "aria-invalid") == "true", typed
+        assert page.inner_text("#train-status") == (
+            f"The seed is a whole number from 0 to 2147483647; the network keeps seed {seed}."), typed
+        assert page.evaluate("location.hash.match(/seed=(\\d+)/)[1]") == seed, typed
+    assert (page.inner_text("#test-acc"), page.inner_text("#epoch"), confusion(page)) == kept
+    page.fill("#seed", seed)     # the seed it has: accepted, nothing to rebuild
+    page.press("#seed", "Enter")
+    page.wait_for_function("!document.getElementById('seed').hasAttribute('aria-invalid')")
+    assert page.inner_text("#epoch") == kept[1]
+
+
 def test_a_new_network_starts_from_epoch_zero(mnist_page):
     page = mnist_page
     page.click("#add-layer")

@@ -145,8 +145,16 @@ for (const [id, key, read] of CONTROLS) {
   $(id).addEventListener("change", () => store.update({ [key]: read($(id).value) }));
 }
 $("seed").addEventListener("change", () => {
-  const seed = Math.min(MAX_SEED, Math.max(0, Math.floor(Number($("seed").value) || 0)));
-  $("seed").value = String(seed); // anything typed becomes the whole number the store holds
+  // as on the 2-D page and in a link: a seed that is not a whole number 0..MAX_SEED is refused, said,
+  // and the network stays as it is (never a guessed seed: -1 is not 0, 1e308 not the largest)
+  const text = $("seed").value.trim();
+  const seed = Number(text);
+  if (text === "" || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    $("seed").setAttribute("aria-invalid", "true");
+    status(`The seed is a whole number from 0 to ${MAX_SEED}; the network keeps seed ${store.get().seed}.`);
+    return;
+  }
+  $("seed").removeAttribute("aria-invalid");
   store.update({ seed });
 });
 
@@ -162,6 +170,7 @@ function renderControls(s) {
   choose($("subset"), s.n, s.n.toLocaleString("en"));
   choose($("test-fraction"), s.test_fraction, `${Number((s.test_fraction * 100).toFixed(1))} %`);
   $("seed").value = String(s.seed);
+  $("seed").removeAttribute("aria-invalid");
   choose($("optimizer"), s.optimizer, s.optimizer);
   choose($("lr"), s.lr, String(s.lr));
   choose($("batch-size"), s.batch_size, String(s.batch_size));
