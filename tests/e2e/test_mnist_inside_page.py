@@ -175,6 +175,12 @@ def test_keyboard_only_at_phone_width_on_a_test_digit(browser, site_url):
     page.focus("#inside-button")
     page.keyboard.press("Enter")
     wait_result(page)
+    # the panel opens at the top, far from the button: the focus goes to it
+    assert page.evaluate("document.activeElement.id") == "inside-title"
+    page.keyboard.press("ArrowRight")   # ← → work there at once
+    assert page.evaluate("nnpy.inside.position") == 1
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("nnpy.inside.position") == 0
     index = page.evaluate("nnpy.inside.result.index")
     mp = replica(page)
     expected = mp.inside(test_index=index)
@@ -208,6 +214,15 @@ def test_keyboard_only_at_phone_width_on_a_test_digit(browser, site_url):
     assert page.evaluate("nnpy.inside.result.loss") == pytest.approx(
         mp.inside(test_index=5, label=(int(mp.y_test[5]) + 1) % 10)["loss"], rel=1e-4)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Escape (no card open) closes the mode and gives the focus back to Look inside
+    page.focus("#inside-next")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#inside-panel", state="hidden")
+    assert page.evaluate("document.activeElement.id") == "inside-button"
+    assert "inside=true" not in page.evaluate("location.hash")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#inside-panel", state="visible")
+    wait_result(page)
     # training again closes the mode
     page.focus("#train-button")
     page.keyboard.press("Enter")

@@ -372,6 +372,13 @@ def test_share_copies_the_link_or_selects_it(mnist_page):
     page.keyboard.press("Escape")
     assert page.is_hidden("#share-panel")
     assert page.evaluate("document.activeElement.id") == "share-button"
+    # by keyboard alone: Enter copies the link and the focus stays on Share; Escape there closes it too
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('share-copied').textContent === 'Link copied.'")
+    assert page.evaluate("document.activeElement.id") == "share-button"
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#share-panel")
+    assert page.get_attribute("#share-button", "aria-expanded") == "false"
 
     # no clipboard (an http:// site): the link is selected for Ctrl+C
     page.evaluate("Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true })")

@@ -163,6 +163,10 @@ def test_compare_shows_nnpys_own_code(page, site_url):
     page.wait_for_selector("#compare-panel .compare-part", state="visible", timeout=60_000)
     text = page.inner_text("#compare-panel")
     assert "def relu_deriv(z):" in text and "nnpy.activations" in text
+    assert page.evaluate("document.activeElement.id") == "compare-title"
+    page.keyboard.press("Escape")    # closes it, as Close does, and the focus goes back
+    assert page.locator("#compare-panel").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "compare"
 
 
 def test_the_downloaded_framework_passes_pytest_in_cpython(browser, site_url, tmp_path):

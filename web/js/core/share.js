@@ -35,12 +35,15 @@ export function createShare({ button, panel, link, copy, copied, close, onOpen =
   copy.addEventListener("click", share);
   close.addEventListener("click", () => { open(false); button.focus(); });
   link.addEventListener("focus", () => link.select());
-  panel.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape") return;
+  // Escape in the panel, or on the button (where the focus stays when the link was copied)
+  const onEscape = (e) => {
+    if (e.key !== "Escape" || panel.hidden) return;
     e.stopPropagation();
     open(false);
     button.focus();
-  });
+  };
+  panel.addEventListener("keydown", onEscape);
+  button.addEventListener("keydown", onEscape);
 
   return {
     refresh() { if (!panel.hidden) link.value = location.href; },

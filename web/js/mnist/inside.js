@@ -73,7 +73,8 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     swipeArea: $(root, "inside-view"),
     count: () => (result ? stages(result.layers.length).length : 0),
     onMove: () => render(),
-    onEscape: () => (card.hidden ? false : (closeCard(), true)),
+    // Escape closes the open card, else the mode itself (focus back on Look inside)
+    onEscape: () => { if (!card.hidden) closeCard(); else { setOpen(false); button.focus(); } return true; },
   });
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
@@ -200,7 +201,13 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     }
   }
 
-  button.addEventListener("click", () => setOpen(!open));
+  button.addEventListener("click", () => {
+    const opening = !open;
+    setOpen(opening);
+    // the panel opens at the top of the page, far from the button: the focus goes with it, so Tab,
+    // ← → and Escape work there at once (the button's place in the page is dozens of stops away)
+    if (opening) $(root, "inside-title").focus({ preventScroll: true });
+  });
   $(root, "inside-close").addEventListener("click", () => { setOpen(false); button.focus(); });
   $(root, "inside-form").addEventListener("submit", (e) => {
     e.preventDefault();

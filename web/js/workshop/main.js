@@ -381,6 +381,9 @@ $("stop").addEventListener("click", () => stop("stop"));
 $("reset-step").addEventListener("click", resetStep);
 $("compare").addEventListener("click", compare);
 $("compare-close").addEventListener("click", () => { $("compare-panel").hidden = true; $("compare").focus(); });
+$("compare-panel").addEventListener("keydown", (e) => {   // Escape closes it, as Close does
+  if (e.key === "Escape") { $("compare-panel").hidden = true; $("compare").focus(); }
+});
 document.addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); check(); }
 });
