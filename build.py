@@ -718,8 +718,8 @@ def main(argv=None):
                        help="load Pyodide from the official CDN instead of vendoring it")
         p.add_argument("--no-mnist", action="store_true", default=argparse.SUPPRESS,
                        help="skip data/mnist.npz")
-    p_serve.add_argument("--port", type=int, default=8000)
-    p_serve.add_argument("--host", default="127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000; 0 picks a free one)")
+    p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p_serve.add_argument("--no-build", action="store_true", help="serve the existing build as it is")
     args = parser.parse_args(argv)
     out = Path(getattr(args, "out", ROOT / "dist"))

@@ -251,6 +251,7 @@ def test_a_seed_typed_out_of_range_is_refused_and_the_network_kept(mnist_page):
     and refused, never turned into a seed nobody typed (-1 was 0, 1e308 the largest, '' 0)."""
     page = mnist_page
     page.wait_for_function(STOPPED)
+    page.wait_for_function("document.getElementById('train-status').textContent.startsWith('Stopped')")
     kept = (page.inner_text("#test-acc"), page.inner_text("#epoch"), confusion(page))
     seed = page.evaluate("location.hash.match(/seed=(\\d+)/)[1]")
     for typed in ["-1", "1e308", "3.5", "", "99999999999999999999", "2147483648"]:
