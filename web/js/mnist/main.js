@@ -325,6 +325,7 @@ async function init(restore = null) {
   setEnabled(true);
   await sync(); // a change made while the first network was built
   performance.mark("nnpy:mnist-ready");
+  inside.refresh(); // open through a restart: its step was asked while Python was not ready ("not ready yet")
   inside.fromState(store.get()); // a link that opens Look inside
   status(put ? `Python restarted: the network is back at epoch ${run.epoch}. Press Train to go on.` : `Ready: press Train.${lost}`);
 }
