@@ -9,11 +9,11 @@ from tests.e2e.test_workshop_page import _open, put_code
 ALL = "#prefill=" + ",".join(name[:-3] for name in SOLUTIONS)
 
 
-def _train_mine(page, site_url, layers_code=None):
+def _train_mine(page, site_url, layers_code=None, step="layers"):
     page.on("dialog", lambda d: d.accept())   # "not passed its checks yet: train all the same?"
     _open(page, site_url, ALL)
     if layers_code:
-        page.click('#step-list button[data-step="layers"]')
+        page.click(f'#step-list button[data-step="{step}"]')
         put_code(page, layers_code)
     page.click("#train-mine")
     page.wait_for_url("**/index.html#*")
@@ -47,6 +47,21 @@ def test_a_failing_function_is_named_and_leads_back_to_its_step(page, site_url):
     page.wait_for_function("window.nnpyWorkshop && window.nnpyWorkshop.ready", timeout=120_000)
     assert page.inner_text("#step-file") == "layers.py"
     assert page.evaluate("nnpyWorkshop.text") == broken   # the student's code, as it was
+
+
+def test_a_framework_that_makes_nan_weights_stops_with_a_message_and_the_page_keeps_drawing(page, site_url):
+    """nnpy's Trainer goes back to good weights; a student's may hand the page NaN weights, which the
+    network view drew by indexing its strokes with NaN (a TypeError every frame)."""
+    nan_tanh = SOLUTIONS["activations.py"].replace("def tanh(z):\n", "def tanh(z):\n    return z * np.nan\n")
+    _train_mine(page, site_url, nan_tanh, step="activations")
+    page.click("#play-button")
+    page.wait_for_selector("#diverged:not([hidden])", timeout=300_000)
+    assert "not finite" in page.inner_text("#diverged")
+    assert page.evaluate("window.nnpy.loop.snapshot.params.data.some(Number.isNaN)")   # what the page now draws
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.hover("#network")   # the links' hover reads the weights too
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert page.errors == []
 
 
 def test_a_link_alone_trains_on_nnpy(page, site_url):

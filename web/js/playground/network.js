@@ -334,6 +334,7 @@ export function createNetwork(element, handlers) {
         const a = l === 0 ? from[active[i]] : from[i];
         for (let j = 0; j < p.fanOut; j++) {
           const wv = p.W[i * p.fanOut + j];
+          if (Number.isNaN(wv)) continue; // a student's framework can leave NaN weights: no line to draw
           const bucket = Math.min(BUCKETS - 1, Math.floor(Math.abs(wv) * 2));
           const k = (wv >= 0 ? BUCKETS : 0) + bucket;
           const b = to[j];
