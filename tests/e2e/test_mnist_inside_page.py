@@ -231,6 +231,28 @@ def test_keyboard_only_at_phone_width_on_a_test_digit(browser, site_url):
     context.close()
 
 
+def test_mnist_look_inside_open_through_a_restart_shows_the_step_of_the_weights_put_back(page, site_url):
+    """Restart with Look inside open: the panel asks again once Python is back (it was left saying
+    "The network is not ready yet." over the old step, asked while Python was starting)."""
+    page.goto(site_url + "/mnist.html#networkShape=32&learningRate=0.03&epochs=20&digits=1000")
+    page.wait_for_function(READY, timeout=180_000)
+    page.click("#train-button")
+    page.wait_for_function("Number(document.querySelector('#epoch').textContent.split(' ')[0]) >= 2", timeout=180_000)
+    page.click("#sample-digit")
+    page.click("#inside-button")   # pauses training
+    page.wait_for_function("window.nnpy.inside.result !== null", timeout=60_000)
+    page.evaluate("() => { window.stepBefore = window.nnpy.inside.result; window.nnpy.engine._worker.terminate(); }")
+    page.wait_for_selector("#engine-status.failed", state="visible", timeout=10_000)
+    held = page.evaluate("window.nnpy.kept.weights.epoch")
+    page.click("#engine-retry")
+    page.wait_for_selector("#engine-status", state="hidden", timeout=180_000)
+    page.wait_for_function("![null, window.stepBefore].includes(window.nnpy.inside.result)", timeout=60_000)
+    assert page.evaluate("window.nnpy.inside.result.epoch") == held
+    assert page.is_visible("#inside-panel") and page.inner_text("#inside-message") == ""
+    assert page.inner_text("#inside-stage").startswith("1 of 6")
+    page.assert_no_errors()
+
+
 def hash_params(page):
     return dict(part.split("=", 1) for part in page.evaluate("location.hash")[1:].split("&"))
 
