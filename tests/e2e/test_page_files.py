@@ -515,6 +515,14 @@ def test_without_a_clipboard_the_link_is_selected_to_copy_and_escape_closes_pane
     page.focus("#embed-snippet")
     page.keyboard.press("Escape")
     assert page.is_hidden("#embed-panel") and page.evaluate("document.activeElement.id") == "embed-button"
+    # by keyboard alone: Enter opens, Escape closes, wherever the focus went (Export keeps it on its button)
+    for button, panel in [("#export-button", "#export-panel"), ("#embed-button", "#embed-panel")]:
+        page.focus(button)
+        page.keyboard.press("Enter")
+        assert page.is_visible(panel)
+        page.keyboard.press("Escape")
+        assert page.is_hidden(panel) and page.get_attribute(button, "aria-expanded") == "false", button
+        assert page.evaluate("document.activeElement.id") == button[1:]
     assert errors == []
     context.close()
 

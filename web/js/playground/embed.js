@@ -24,12 +24,15 @@ export function createEmbedPanel(root, { getState }) {
   };
   button.addEventListener("click", () => setOpen(panel.hidden));
   $("embed-close").addEventListener("click", () => setOpen(false));
-  panel.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape") return;
+  // Escape in the panel, or on Embed (where the focus stays as it opens), closes it
+  const escape = (e) => {
+    if (e.key !== "Escape" || panel.hidden) return;
     e.stopPropagation();
     setOpen(false);
     button.focus();
-  });
+  };
+  panel.addEventListener("keydown", escape);
+  button.addEventListener("keydown", escape);
   $("embed-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(snippet.value);

@@ -63,12 +63,15 @@ export function createFiles(root, { loop, getState, onImported, csvFile, isFatal
     exportStatus.textContent = "";
   });
   $("export-close").addEventListener("click", () => { showExport(false); exportButton.focus(); });
-  exportPanel.addEventListener("keydown", (e) => { // Escape closes it and gives the focus back
-    if (e.key !== "Escape") return;
+  // Escape closes it and gives the focus back: in the panel, or on Export (where the focus stays as it opens)
+  const escape = (e) => {
+    if (e.key !== "Escape" || exportPanel.hidden) return;
     e.stopPropagation();
     showExport(false);
     exportButton.focus();
-  });
+  };
+  exportPanel.addEventListener("keydown", escape);
+  exportButton.addEventListener("keydown", escape);
 
   async function exporting(what, make) {
     exportStatus.textContent = `Preparing the ${what}…`;
