@@ -387,6 +387,8 @@ def read_progress(text):
         raise ValueError("the file is not text")
     if len(text) > MAX_PROGRESS_BYTES:
         raise ValueError(f"the file is over {MAX_PROGRESS_BYTES // 1_000_000} MB: not a progress file")
+    if not text.strip():
+        raise ValueError("the file is empty: not a progress file")
     depth = nesting_depth(text.encode("utf-8", "surrogatepass"))   # linear; json.loads recurses per level
     if depth > MAX_PROGRESS_DEPTH:
         raise ValueError(f"the file nests {depth:,} levels deep (a progress file nests {MAX_PROGRESS_DEPTH}): "
@@ -399,8 +401,8 @@ def read_progress(text):
         raise ValueError("the file is not JSON nnpy reads (a number too long): not a progress file") from None
     if not isinstance(data, dict) or data.get("format") != PROGRESS_FORMAT:
         raise ValueError(f"the file is not an nnpy workshop progress file (no \"format\": \"{PROGRESS_FORMAT}\")")
-    if data.get("version") != PROGRESS_VERSION:
-        raise ValueError(f"progress file version {_short(data.get('version'))} is not one this page reads "
+    if type(data.get("version")) is not int or data.get("version") != PROGRESS_VERSION:   # true == 1 in Python
+        raise ValueError(f"progress file version {json.dumps(data.get('version'))[:60]} is not one this page reads "
                          f"(version {PROGRESS_VERSION})")
     unknown = sorted(set(data) - {"format", "version", "saved", "nnpy", "code", "passed"})
     if unknown:
