@@ -16,7 +16,7 @@ def _train(p, epochs):
     snap = None
     while p.trainer.epoch < epochs:
         snap = p.train(epochs - p.trainer.epoch)
-        assert snap["report"] is None, snap["report"]
+        assert snap["report"] is None and snap["stop"] is False, snap["report"]
     return snap
 
 
@@ -100,6 +100,7 @@ def test_a_function_that_fails_mid_training_is_named_and_leads_to_its_step():
     assert "ValueError" in err["error"]["text"] and "matmul" in err["error"]["text"]
     assert snap["report"]["message"].startswith("Training stopped. Your DenseLayer.backward (layers.py, line")
     assert snap["report"]["workshop"] == err and snap["report"]["actions"] == ["reset"]
+    assert snap["stop"] is True  # the page pauses and the worker's training stream ends
 
 
 def test_code_that_cannot_build_is_refused_and_nnpy_stays():

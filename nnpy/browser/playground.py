@@ -47,6 +47,9 @@ every edit return)::
      "focus": None | {"layer", "unit", "map": float32 (100, 100)},
      "timing": {"train_ms", "snapshot_ms", "epochs"}}
 
+:meth:`Playground.train` adds ``"stop": bool``: True when training cannot go on (it blew up,
+or the student's framework failed), so the page pauses and a worker's training stream ends.
+
 Cost: a training step is the model's own few NumPy calls (the trainer's, about
 40 for the default network); a snapshot is one forward pass over the train
 and test points and one over the 10,000 grid points in float32, one matrix
@@ -78,6 +81,7 @@ from .schema import DATASETS_2D, PLAYGROUND, output_layer
 from .session import Session
 
 GRID = 100            # the decision boundary: GRID x GRID points
+AUTO_BUDGET_MS = (30.0, 250.0)   # train(budget_ms="auto"): 4 snapshots' time, within these bounds
 THUMB = 20            # every neuron's heatmap: THUMB x THUMB (GRID / THUMB points averaged)
 DOMAIN = 6.0          # the plotted square is [-DOMAIN, DOMAIN]^2, as in TF Playground
 _LAYERS = schema.setting(PLAYGROUND, "layers")
@@ -164,6 +168,7 @@ class Playground(Session):
         self.framework_error = None  # what a student's function raised mid-training, for the page
         self._health = []           # gradient health samples (see health())
         self._train_hidden = None   # the hidden layers' outputs over the training points (snapshot)
+        self._snapshot_ms = 0.0     # how long the last snapshot took (train(budget_ms="auto"))
 
     # ------------------------------------------------------------ transport checks
 
@@ -580,6 +585,11 @@ class Playground(Session):
         Chunks never change the result: ``N`` epochs in any chunks train the
         same weights as one call of ``N`` epochs.
 
+        ``budget_ms="auto"`` (what the page's training stream asks for) is
+        four times the last snapshot's time, from 30 to 250 ms: drawing takes
+        no more than about a fifth of the time, and a small network still
+        shows 25 or more pictures a second.
+
         If training blows up (the loss, the gradient or the network's outputs
         grow too large to compute), the trainer goes back to its last good
         weights (:class:`~nnpy.trainer.GoodWeights`), training stops, and the
@@ -591,6 +601,8 @@ class Playground(Session):
         epochs = int(epochs)
         if epochs < 1:
             raise ValueError(f"epochs must be >= 1. Received: {epochs}")
+        if budget_ms == "auto":
+            budget_ms = min(AUTO_BUDGET_MS[1], max(AUTO_BUDGET_MS[0], 4.0 * self._snapshot_ms))
         if self.framework is not None:
             return self._train_mine(epochs, budget_ms, focus)
         start = time.perf_counter()
@@ -624,6 +636,7 @@ class Playground(Session):
                 snap["report"] = self.report
         snap["timing"]["train_ms"] = train_ms
         snap["timing"]["epochs"] = done
+        snap["stop"] = self.diverged is not None
         return snap
 
     def _report(self, report):
@@ -682,6 +695,7 @@ class Playground(Session):
         snap["report"] = self.report
         snap["timing"]["train_ms"] = (time.perf_counter() - start) * 1000.0
         snap["timing"]["epochs"] = done
+        snap["stop"] = self.diverged is not None
         return snap
 
     def use_framework(self, files=None):
@@ -1098,7 +1112,7 @@ class Playground(Session):
         }
         if focus is not None:
             snap["focus"] = self._focus(outs, focus)
-        snap["timing"]["snapshot_ms"] = (time.perf_counter() - start) * 1000.0
+        snap["timing"]["snapshot_ms"] = self._snapshot_ms = (time.perf_counter() - start) * 1000.0
         return snap
 
     def _focus(self, outs, focus):

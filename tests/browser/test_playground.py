@@ -108,7 +108,22 @@ def test_chunks_do_not_change_the_run():
 def test_budget_bounds_a_chunk_but_trains_at_least_one_epoch():
     p, _ = configured(dataset="spiral")
     snap = p.train(100000, budget_ms=0)
-    assert snap["epoch"] == 1 and snap["timing"]["epochs"] == 1
+    assert snap["epoch"] == 1 and snap["timing"]["epochs"] == 1 and snap["stop"] is False
+
+
+def test_an_auto_budget_is_four_snapshots_long_within_30_to_250_ms(monkeypatch):
+    """train(budget_ms="auto"), the page's training stream: read on a clock that moves 1 ms a
+    reading, so the epochs a chunk trains tell the budget it used, whatever the machine's speed."""
+    import nnpy.browser.playground as playground
+    p, _ = configured(dataset="spiral")
+    clock = iter(range(10**9))
+    monkeypatch.setattr(playground.time, "perf_counter", lambda: next(clock) / 1000.0)
+    for snapshot_ms, budget in ((10.0, 40), (0.5, 30), (1000.0, 250)):
+        p._snapshot_ms = snapshot_ms
+        assert p.train(100000, budget_ms="auto")["timing"]["epochs"] == budget
+    # the budget follows the snapshots this engine really took (one clock reading apart: 1 ms)
+    p.snapshot()
+    assert p._snapshot_ms == pytest.approx(1.0) and p.train(100000, budget_ms="auto")["timing"]["epochs"] == 30
 
 
 def test_reset_restores_epoch_zero_weights_and_loss():
@@ -206,6 +221,8 @@ def test_divergence_is_reported_and_the_weights_kept():
     assert snap["diverged"] and "learning rate" in snap["diverged"] and snap["report"]["kind"] == "diverged"
     assert snap["epoch"] < 200
     assert np.isfinite(snap["params"]).all() and snap["finite"]  # the last good weights (tests/test_ways_back.py)
+    assert snap["stop"] is True  # the page pauses and the worker's training stream ends
+    assert p.train(1)["stop"] is True  # and again from the kept weights at this rate
     # a way back: a smaller learning rate and reset, or go on from the kept weights
     p.set_lr(0.001)
     assert p.reset()["snapshot"]["diverged"] is None

@@ -9,6 +9,9 @@
  *   out.array  // {__ndarray__: true, dtype: "float64", shape: [2, 3], data: Float64Array(6)}
  *   await engine.restart();                           // e.g. from a "Retry" button after a failure
  *
+ * `stream(method, args, {onResult})` calls it again and again in the worker until `cancel()` (the
+ * 2-D page's training: the worker goes on to the next chunk without waiting for the page).
+ *
  * `call(method, args)` runs `getattr(Playground(), method)(**args)` in Python. Arguments are plain
  * data (typed arrays arrive as NumPy arrays). Results are plain data; NumPy arrays at any depth
  * arrive as `{__ndarray__, dtype, shape, data}` with `data` a flat typed array (see worker.js).
@@ -93,28 +96,68 @@ export class Engine {
    */
   async call(method, args = {}, { timeoutMs } = {}) {
     await this.ready;
-    const worker = this._worker;
     const id = this._nextId++;
-    return new Promise((resolve, reject) => {
-      this._pending.set(id, { resolve, reject, method });
-      if (timeoutMs) {
-        const timer = setTimeout(() => {
-          if (this._pending.has(id) && worker === this._worker) {
+    return new Promise((resolve, reject) => this._send(id, { method, args }, { resolve, reject, timeoutMs }));
+  }
+
+  /**
+   * Call a method again and again in the worker, each call as soon as the last one ended, until
+   * `cancel()`, a result with `stop: true`, or an error (worker.js runs the loop; calls and the
+   * cancel sent meanwhile run between two of its calls, so a cancel ends it right after the call
+   * running when it was sent).
+   * @param {string} method
+   * @param {object} [args] the same for every call
+   * @param {{onResult?: (result: any, times: {started: number, ended: number}) => void,
+   *   timeoutMs?: number}} [options] `onResult` gets each result with the call's start and end
+   *   (ms since 1970, comparable with `performance.timeOrigin + performance.now()`); a stream
+   *   with no result for `timeoutMs` means the engine hangs (see `call`)
+   * @returns {{done: Promise<void>, cancel: () => void}} `done` resolves once the worker ended
+   *   the stream and rejects as `call` does
+   */
+  stream(method, args = {}, { onResult = () => {}, timeoutMs } = {}) {
+    const id = this._nextId++;
+    let cancelled = false;
+    let sentTo = null;
+    const done = this.ready.then(() => new Promise((resolve, reject) => {
+      if (cancelled) { resolve(); return; }
+      sentTo = this._worker;
+      this._send(id, { method, args, stream: true }, { resolve, reject, timeoutMs, onResult });
+    }));
+    return {
+      done,
+      cancel: () => {
+        cancelled = true;
+        if (sentTo && sentTo === this._worker && this._pending.has(id)) sentTo.postMessage({ cancel: id });
+      },
+    };
+  }
+
+  /** Post a request and keep its pending entry (with its answer timer, restarted at each streamed result). */
+  _send(id, message, { resolve, reject, timeoutMs, onResult }) {
+    const worker = this._worker;
+    const { method } = message;
+    const entry = { method, onResult, timer: null, resolve, reject, arm: () => {} };
+    if (timeoutMs) {
+      entry.arm = () => {
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(() => {
+          if (this._pending.get(id) === entry && worker === this._worker) {
             this._stopped(worker, `The Python engine stopped answering: ${method} took over ${Math.round(timeoutMs / 1000)} s.`);
           }
         }, timeoutMs);
-        const settle = { resolve, reject };
-        this._pending.set(id, { method, resolve: (v) => { clearTimeout(timer); settle.resolve(v); },
-          reject: (e) => { clearTimeout(timer); settle.reject(e); } });
-      }
-      try {
-        worker.postMessage({ id, method, args });
-      } catch (err) { // e.g. a function or DOM node in args cannot be cloned
-        this._pending.delete(id);
-        reject(new EngineError(`cannot send the arguments of ${method}: ${err.message}`,
-          { type: err.name, method }));
-      }
-    });
+      };
+      entry.resolve = (v) => { clearTimeout(entry.timer); resolve(v); };
+      entry.reject = (e) => { clearTimeout(entry.timer); reject(e); };
+    }
+    this._pending.set(id, entry);
+    entry.arm();
+    try {
+      worker.postMessage({ id, ...message });
+    } catch (err) { // e.g. a function or DOM node in args cannot be cloned
+      this._pending.delete(id);
+      entry.reject(new EngineError(`cannot send the arguments of ${method}: ${err.message}`,
+        { type: err.name, method }));
+    }
   }
 
   /** Stop the worker, reject what is pending, and start again. Returns the new `ready`. */
@@ -204,6 +247,11 @@ export class Engine {
       } else if ("id" in msg) {
         const call = this._pending.get(msg.id);
         if (!call) return;
+        if (msg.more) { // a stream's result: the stream goes on
+          call.arm();
+          call.onResult(msg.result, { started: msg.started, ended: msg.ended });
+          return;
+        }
         this._pending.delete(msg.id);
         if (msg.ok) call.resolve(msg.result);
         else call.reject(new EngineError(msg.error.lastLine, { ...msg.error, traceback: msg.error.message, method: call.method }));

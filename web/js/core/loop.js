@@ -1,17 +1,19 @@
 /**
  * The training loop: the only module besides the bootstrap that talks to the engine.
  *
- * While playing, one chunk is always in flight, and the next is sent as soon as a reply lands, so
- * the worker hardly waits for the page. Only one: a chunk asked for is a chunk that trains, so
- * with two in flight Pause let a whole queued chunk (17 to 35 epochs) train after the click.
- * Now what trains after Pause is the chunk already running, and its snapshot is what the page
- * shows, paused: the epoch shown is the engine's. Each chunk trains whole
- * epochs for about `budget` ms (sized from how long a snapshot takes, so drawing never eats
- * more than about a fifth of the worker's time) and answers with a snapshot. Replies are only
- * stored; the page draws the newest one on the next animation frame and skips the rest.
+ * While playing, the worker trains chunk after chunk by itself (engine.stream("train")): it never
+ * waits for the page between two chunks, and Pause cancels the stream, so what trains after the
+ * click is only the chunk running at that moment; its snapshot is what the page shows, paused,
+ * and the epoch shown is the engine's. (Asking for chunks one by one made the worker wait for the
+ * page's reply between chunks; asking for two ahead let a whole queued chunk, 17 to 35 epochs,
+ * train after Pause.) Each chunk trains whole epochs for about four snapshots' time
+ * (train(budget_ms="auto")) and answers with a snapshot. Results are only stored; the page
+ * draws the newest one on the next animation frame and skips the rest.
  *
- * Every call that replaces the model or the data bumps a generation; chunk replies from an
- * older generation are dropped, so a stale picture never follows a change.
+ * Every call that replaces the model or the data bumps a generation; replies from an older
+ * generation are dropped, so a stale picture never follows a change. Streamed chunks that
+ * arrive while such a call is unanswered were trained before it (the worker answers in order)
+ * and are dropped too.
  *
  *   const loop = createLoop(engine, { onFrame, onError, onDiverged, onPlaying, rebuildKeys });
  *   await loop.sync(toEngine(state));  // the first time the whole state (configure), then only the
@@ -30,15 +32,14 @@
  *
  * Another page's training chunk: pass `chunk: () => ({method, args})` (the call that trains a
  * chunk), `onChunk: async (result) => stop?` (show it; a true result pauses) and `depth` (chunks
- * asked for ahead; 1 waits for onChunk before the next). Without them the chunk is the 2-D
- * playground's train() with a snapshot, drawn once per animation frame.
+ * asked for ahead; 1 waits for onChunk before the next): the page asks for each chunk. Without
+ * them the chunks are the 2-D playground's streamed train() with a snapshot, drawn once per
+ * animation frame.
  */
 
-const DEPTH = 1; // chunks in flight (see above)
+const DEPTH = 1; // chunks in flight when the page asks for each (see above)
 const MIN_FRAME_MS = 30;
 const FALLBACK_MS = 250; // draw at most ~33 times a second: the rest of the main thread stays free
-const MIN_BUDGET_MS = 30;
-const MAX_BUDGET_MS = 250;
 const CALL_TIMEOUT_MS = 30_000; // a chunk not answered by then: Python hangs or is gone (engine.js)
 
 export function createLoop(engine, {
@@ -50,7 +51,9 @@ export function createLoop(engine, {
   let target = null; // the last state asked for
   let playing = false;
   let inFlight = 0;
-  let budget = MIN_BUDGET_MS;
+  let stream = null; // the training stream running in the worker (the 2-D page's chunks)
+  let replacing = 0; // calls that replace the model, sent and not answered yet
+  let chunkTimes = null; // {started, ended} of the last streamed chunk taken (worker's clock, ms since 1970)
   let focus = null;
   let network = null, points = null, snapshot = null;
   let fresh = { network: false, points: false };
@@ -104,24 +107,50 @@ export function createLoop(engine, {
     playing = value;
     onPlaying(playing);
     if (playing) pump();
+    else stopStream();
+  }
+
+  function stopStream() {
+    if (!stream) return;
+    stream.cancel(); // its last chunk still lands, and is taken
+    stream = null;
+  }
+
+  /** The 2-D page's chunks: one stream in the worker for as long as the page plays. */
+  function startStream() {
+    const s = engine.stream("train", { epochs: 100000, budget_ms: "auto", focus }, {
+      timeoutMs: CALL_TIMEOUT_MS,
+      onResult: (result, times) => {
+        if (replacing) return; // trained on the model being replaced
+        chunkTimes = times;
+        take(result);
+      },
+    });
+    stream = s;
+    const done = s.done
+      .then(() => { // the worker ended it: cancelled, or a chunk said stop
+        if (stream === s) { stream = null; pump(); } // e.g. a dropped chunk's stop: play on the new model
+      }, (err) => {
+        if (stream === s) stream = null;
+        setPlaying(false);
+        onError(err, "train");
+      })
+      .finally(() => chunks.delete(done));
+    chunks.add(done);
   }
 
   function pump() {
+    if (!chunk) {
+      if (playing && !stream) startStream();
+      return;
+    }
     while (playing && inFlight < depth) {
       const gen = generation;
       inFlight++;
-      const { method, args } = chunk ? chunk() : { method: "train", args: { epochs: 100000, budget_ms: budget, focus } };
+      const { method, args } = chunk();
       const call = engine.call(method, args, { timeoutMs: CALL_TIMEOUT_MS })
         .then(async (result) => {
-          if (gen === generation) {
-            if (onChunk) {
-              if (await onChunk(result)) setPlaying(false);
-            } else {
-              const t = result.timing;
-              budget = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, 4 * t.snapshot_ms));
-              take(result);
-            }
-          }
+          if (gen === generation && await onChunk(result)) setPlaying(false);
           inFlight--;
           pump();
         })
@@ -145,7 +174,13 @@ export function createLoop(engine, {
   async function replace(method, args) {
     generation++;
     const gen = generation;
-    const result = await engine.call(method, args);
+    replacing++;
+    let result;
+    try {
+      result = await engine.call(method, args);
+    } finally {
+      replacing--;
+    }
     if (gen === generation) accept(result);
     return result;
   }
@@ -161,6 +196,8 @@ export function createLoop(engine, {
       if (!playing || n < 2 || performance.now() - rate.times[n - 1] > 1000) return 0;
       return ((rate.epochs[n - 1] - rate.epochs[0]) * 1000) / (rate.times[n - 1] - rate.times[0]);
     },
+    /** When the worker started and ended the last streamed chunk taken (ms since 1970), or null. */
+    get chunkTimes() { return chunkTimes; },
     /** Which generation the shown results belong to (a result of an older one is stale). */
     get generation() { return generation; },
     /**
@@ -235,6 +272,7 @@ export function createLoop(engine, {
       const key = JSON.stringify(where);
       if (key === JSON.stringify(focus)) return;
       focus = where;
+      if (stream) { stopStream(); pump(); } // the next chunks draw the new focus
       if (!where) { requestFrame(); return; }
       if (!playing && snapshot) {
         const gen = generation;

@@ -8,6 +8,14 @@
 // Requests it accepts: {id, method, args} -> getattr(engine, method)(**args) in Python, through
 // nnpy/browser/bridge.py (its docstring has the conversion rules; tests/test_bridge.py tests them).
 //
+// A stream, {id, method, args, stream: true}: the worker calls the method again and again (training
+// chunks), posting each result as {id, ok: true, more: true, result, started, ended} (the call's
+// start and end, in ms since 1970: performance.timeOrigin + now), until the page sends
+// {cancel: id}, a result says `stop: true`, or the call raises; then {id, ok: true, done: true}
+// (or the error). Between two calls the worker runs what reached it meanwhile: calls (a live
+// setting reaches the next chunk) and the cancel, so a cancel sent during a call ends the stream
+// right after that call. The worker never waits for the page between chunks.
+//
 // A new page's engine: a Python class whose public methods take and return plain data and NumPy
 // arrays, plus one line in ENGINES below; the page then calls createEngine({engine: name}).
 //
@@ -172,18 +180,58 @@ async function start() {
   });
 }
 
+const streams = new Map(); // stream id -> {cancelled}
+
+// A turn of the event loop without a timer's clamping (4 ms once timers nest): a message to
+// ourselves, queued behind whatever the page sent while the last chunk ran.
+const turn = new MessageChannel();
+const turnWaiting = [];
+turn.port1.onmessage = () => turnWaiting.shift()();
+function nextTurn() {
+  return new Promise((resolve) => {
+    turnWaiting.push(resolve);
+    turn.port2.postMessage(null);
+  });
+}
+
+async function runStream(id, method, args) {
+  const stream = { cancelled: false };
+  streams.set(id, stream);
+  try {
+    while (!stream.cancelled) {
+      const started = performance.timeOrigin + performance.now();
+      const [result, typed] = bridge(method, args);
+      const ended = performance.timeOrigin + performance.now();
+      postMessage({ id, ok: true, more: true, result, started, ended }, typed.map((a) => a.buffer));
+      if (result && result.stop) break;
+      await nextTurn();
+    }
+    postMessage({ id, ok: true, done: true });
+  } catch (err) {
+    postMessage({ id, ok: false, error: describe(err) });
+  } finally {
+    streams.delete(id);
+  }
+}
+
 self.onmessage = (event) => {
-  const { id, method, args } = event.data || {};
+  const { id, method, args, stream, cancel } = event.data || {};
+  if (cancel !== undefined) {
+    if (streams.has(cancel)) streams.get(cancel).cancelled = true;
+    return;
+  }
   if (!bridge) {
     postMessage({ id, ok: false, error: { type: "EngineNotReady", message: "the engine is not ready",
       lastLine: "EngineNotReady: the engine is not ready" } });
     return;
   }
-  let reply;
+  if (stream) {
+    runStream(id, method, args === undefined ? {} : args);
+    return;
+  }
   try {
     const [result, typed] = bridge(method, args === undefined ? {} : args);
-    reply = { id, ok: true, result };
-    postMessage(reply, typed.map((a) => a.buffer));
+    postMessage({ id, ok: true, result }, typed.map((a) => a.buffer));
   } catch (err) {
     postMessage({ id, ok: false, error: describe(err) });
   }

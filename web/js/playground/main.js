@@ -138,7 +138,19 @@ const engineStarted = new Promise((resolve) => {
     resolve(engine);
   };
 });
-const deferredEngine = { call: (method, args, options) => engineStarted.then((e) => e.call(method, args, options)) };
+const deferredEngine = {
+  call: (method, args, options) => engineStarted.then((e) => e.call(method, args, options)),
+  stream: (method, args, options) => {
+    let stream = null;
+    let cancelled = false;
+    const done = engineStarted.then((e) => {
+      if (cancelled) return undefined;
+      stream = e.stream(method, args, options);
+      return stream.done;
+    });
+    return { done, cancel: () => { cancelled = true; if (stream) stream.cancel(); } };
+  },
+};
 
 const status = createEngineStatus($("engine-status"), {
   onRetry: () => {
