@@ -217,8 +217,10 @@ const mine = myFramework.requested();
 if (mine) myFramework.useMyFramework(deferredEngine, mine, $("my-framework"));
 configure();
 
+const INSIDE_KEYS = ["inside", "insideX1", "insideX2", "insideLabel"];
 store.subscribe((state, changed) => {
-  if (["inside", "insideX1", "insideX2", "insideLabel"].some((k) => changed.has(k))) inside.fromState(state);
+  if (INSIDE_KEYS.some((k) => changed.has(k))) inside.fromState(state);
+  if ([...changed].every((k) => INSIDE_KEYS.includes(k))) return; // a pick in Look inside: no setting changed
   renderState(state);
   if (changed.has("showTestData") || changed.has("discretize")) redraw();
   configure();
