@@ -20,11 +20,6 @@ Gradients are checked against central differences
 (``(f(x + h) - f(x - h)) / 2h``, float64, ``h = 1e-6``).
 """
 
-import contextlib
-import io
-import os
-import tempfile
-
 import numpy as np
 
 STEPS = {}   # step id -> [check functions], in the course's order
