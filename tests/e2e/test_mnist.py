@@ -154,6 +154,39 @@ def test_only_mistakes_and_a_confusion_cell_filter_the_digit_grid(mnist_page):
     page.wait_for_function("document.getElementById('digits-caption').textContent.startsWith('2,000 digits')")
 
 
+def test_the_confusion_matrix_is_one_tab_stop_walked_with_the_arrow_keys(mnist_page):
+    """Its ~100 cells were ~100 tab stops between the network and the draw pad, and Enter on one
+    re-drew the table and dropped the focus to the top of the page."""
+    page = mnist_page
+    cm = confusion(page)
+    active = "document.activeElement.dataset.cell || document.activeElement.id"
+    page.focus("#add-layer")
+    page.keyboard.press("Tab")
+    chosen = page.evaluate("document.querySelector('#confusion button[aria-pressed=true]')?.dataset.cell ?? null")
+    first = chosen or next(f"{i},{j}" for i in range(10) for j in range(10) if cm[i][j])   # the chosen cell's stop
+    assert page.evaluate(active) == first
+    page.keyboard.press("End")   # the row's last non-empty cell
+    row = int(first.split(",")[0])
+    assert page.evaluate(active) == f"{row},{max(j for j in range(10) if cm[row][j])}"
+    page.keyboard.press("Home")
+    assert page.evaluate(active) == f"{row},{min(j for j in range(10) if cm[row][j])}"
+    col = min(j for j in range(10) if cm[row][j])
+    rows = range(row - 1, -1, -1) if row else range(1, 10)
+    page.keyboard.press("ArrowUp" if row else "ArrowDown")   # the next non-empty cell that way in the column
+    down = next((f"{i},{col}" for i in rows if cm[i][col]), f"{row},{col}")
+    assert page.evaluate(active) == down
+    page.keyboard.press("Enter")   # filters the grid; the focus stays on the cell
+    t, p = map(int, down.split(","))
+    page.wait_for_function(f"document.getElementById('digits-caption').textContent.includes('true {t}, answered {p}')")
+    assert page.evaluate(active) == down
+    page.keyboard.press("Tab")   # one tab stop: out of the table
+    assert page.evaluate(active) == "only-mistakes"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(active) == down
+    page.click("#digits-all")
+    page.wait_for_function("document.getElementById('digits-caption').textContent.startsWith('2,000 digits')")
+
+
 def test_drawn_digit_gets_a_prediction_and_ten_probabilities(mnist_page):
     page = mnist_page
     stroke(page, SEVEN, pointer="mouse")
