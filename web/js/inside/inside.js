@@ -83,7 +83,8 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     swipeArea: $(root, "inside-diagram"),
     count: () => (result ? stages(result.layers.length).length : 0),
     onMove: () => { render(); writeHash(); },
-    onEscape: () => (card.hidden ? false : (closeCard(), true)),
+    closeCard: () => (card.hidden ? false : (closeCard(), true)),
+    close: () => setOpen(false),
   });
   let asked = 0;         // the latest request: older answers are dropped
   let lastCard = null;   // re-render the open card after a new result
@@ -253,8 +254,11 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     return answer;
   }
 
-  button.addEventListener("click", () => setOpen(!open));
-  $(root, "inside-close").addEventListener("click", () => { setOpen(false); button.focus(); });
+  button.addEventListener("click", () => {
+    const opening = !open;
+    setOpen(opening);
+    if (opening) stepper.enter(); // the focus goes into the panel: ← → and Escape work at once
+  });
   $(root, "inside-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const x1 = Number(x1Input.value), x2 = Number(x2Input.value);

@@ -6,10 +6,15 @@
  * The panel's elements have the same ids on both pages: inside-panel, inside-stage and
  * inside-stage-text (the stage's title and words), inside-back, inside-next, inside-apply (shown at
  * the update only). Moving: the buttons, ← and → while the focus is in the panel (not in a form
- * field), or a swipe across `swipeArea` (touch and pen; to the left is Next). Escape calls
- * onEscape (closing an open card).
+ * field), or a swipe across `swipeArea` (touch and pen; to the left is Next).
  *
- *   const stepper = createStepper(document, { swipeArea, count: () => n, onMove: render, onEscape });
+ * The keyboard rule both pages share: opening the mode with its button (inside-button) moves the
+ * focus into the panel (its heading, inside-title), so ← → work at once; Escape closes an open
+ * card, else the mode itself, and the panel's Close (inside-close) closes the mode: either way the
+ * focus goes back to the Look inside button.
+ *
+ *   const stepper = createStepper(document, { swipeArea, count: () => n, onMove: render, closeCard, close });
+ *   stepper.enter()                      // the mode was opened by its button: focus into the panel
  *   stepper.show(stage, [title, text])   // after render: the header, the buttons, data-stage
  */
 
@@ -30,10 +35,12 @@ export const cardHead = '<div class="card-head"><span></span><button type="butto
 
 /**
  * count(): how many stages the shown step has (0 when none is shown); onMove(position): a move
- * happened, draw that stage; onEscape(): Escape was pressed in the panel.
+ * happened, draw that stage; closeCard(): close the open card and return true, or return false
+ * when none is open; close(): close the mode.
  */
-export function createStepper(root, { swipeArea, count, onMove, onEscape }) {
+export function createStepper(root, { swipeArea, count, onMove, closeCard, close }) {
   const panel = $(root, "inside-panel");
+  const button = $(root, "inside-button");
   const title = $(root, "inside-stage"), words = $(root, "inside-stage-text");
   const back = $(root, "inside-back"), next = $(root, "inside-next");
   const apply = $(root, "inside-apply");
@@ -51,11 +58,16 @@ export function createStepper(root, { swipeArea, count, onMove, onEscape }) {
   back.addEventListener("click", () => go(-1));
   next.addEventListener("click", () => go(+1));
   panel.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea")) return;
+    if (e.key === "Escape") { e.preventDefault(); if (!closeCard()) leave(); return; } // from anywhere in the panel
+    if (e.target.closest("input, select, textarea")) return; // ← → move the caret there
     if (e.key === "ArrowRight") { e.preventDefault(); go(+1); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); go(-1); }
-    else if (e.key === "Escape" && onEscape()) e.preventDefault();
   });
+  function leave() {
+    close();
+    button.focus();
+  }
+  $(root, "inside-close").addEventListener("click", leave);
   let swipe = null;
   swipeArea.addEventListener("pointerdown", (e) => { if (e.pointerType !== "mouse") swipe = [e.clientX, e.clientY]; });
   swipeArea.addEventListener("pointerup", (e) => {
@@ -70,6 +82,8 @@ export function createStepper(root, { swipeArea, count, onMove, onEscape }) {
     /** Set the position without drawing (kept within the shown step's stages). */
     set position(i) { position = count() === 0 ? Math.max(0, i) : clamp(i); },
     go,
+    /** The mode was opened by its button: the focus moves to the panel's heading. */
+    enter() { $(root, "inside-title").focus({ preventScroll: true }); },
     /** The stage at the current position is drawn: its header, the buttons, the panel's data-stage. */
     show(stage, [heading, text]) {
       title.textContent = `${position + 1} of ${count()} · ${heading}`;

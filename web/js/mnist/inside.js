@@ -73,8 +73,8 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     swipeArea: $(root, "inside-view"),
     count: () => (result ? stages(result.layers.length).length : 0),
     onMove: () => render(),
-    // Escape closes the open card, else the mode itself (focus back on Look inside)
-    onEscape: () => { if (!card.hidden) closeCard(); else { setOpen(false); button.focus(); } return true; },
+    closeCard: () => (card.hidden ? false : (closeCard(), true)),
+    close: () => setOpen(false),
   });
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
@@ -206,9 +206,8 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     setOpen(opening);
     // the panel opens at the top of the page, far from the button: the focus goes with it, so Tab,
     // ← → and Escape work there at once (the button's place in the page is dozens of stops away)
-    if (opening) $(root, "inside-title").focus({ preventScroll: true });
+    if (opening) stepper.enter();
   });
-  $(root, "inside-close").addEventListener("click", () => { setOpen(false); button.focus(); });
   $(root, "inside-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const i = Number(indexInput.value);
