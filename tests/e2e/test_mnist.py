@@ -292,7 +292,7 @@ def test_a_seed_typed_out_of_range_is_refused_and_the_network_kept(mnist_page):
             s.value = v; s.dispatchEvent(new Event('change', {bubbles: true})); }""", typed)
         assert page.get_attribute("#seed", "aria-invalid") == "true", typed
         assert page.inner_text("#train-status") == (
-            f"The seed is a whole number from 0 to 2147483647; the network keeps seed {seed}."), typed
+            f"The seed must be a whole number from 0 to 2,147,483,647. The network keeps seed {seed}."), typed
         assert page.evaluate("location.hash.match(/seed=(\\d+)/)[1]") == seed, typed
     assert (page.inner_text("#test-acc"), page.inner_text("#epoch"), confusion(page)) == kept
     page.fill("#seed", seed)     # the seed it has: accepted, nothing to rebuild

@@ -284,7 +284,9 @@ def test_a_link_opens_look_inside_on_a_test_digit_and_the_address_follows_the_st
     page.wait_for_function("nnpy.inside.result.index === 3 && nnpy.inside.result.label === 9")
     # a digit out of the test set's range is said, and the page goes on
     page.evaluate("() => { location.hash = location.hash.replace('insideDigit=3', 'insideDigit=9999'); }")
-    page.wait_for_function("/test digit|test_index|out of range|9999/.test(document.getElementById('inside-message').textContent)")
+    page.wait_for_function("document.getElementById('inside-message').textContent.startsWith("
+                           "'Test digit must be a whole number from 0 to 199.')")
+    page.wait_for_function("location.hash.includes('insideDigit=3&') || location.hash.endsWith('insideDigit=3')")
     # a drawing is not in a link; Train closes the mode and the address says so
     page.click("#clear-canvas")
     stroke(page, ONE)
@@ -298,6 +300,39 @@ def test_a_link_opens_look_inside_on_a_test_digit_and_the_address_follows_the_st
     notes = page.inner_text("#notes")
     assert "inside=maybe" in notes and "insideDigit=-4" in notes
     assert page.is_hidden("#inside-panel")
+    assert errors == []
+
+
+def test_a_refused_test_digit_number_never_reaches_the_address_and_is_said_in_plain_words(page, site_url):
+    """The test digit's number (a form value the URL keeps) is checked by the schema's row within the
+    test digits there are (200 here: 1,000 digits, 20 % held out) before it is written: a refused
+    one is said in plain words, and the address keeps the digit in use, typed or linked."""
+    errors = watch_errors(page)
+    open_page(page, site_url, SETUP + "&inside=true&insideDigit=12")
+    page.wait_for_function("nnpy.inside.result && nnpy.inside.result.index === 12", timeout=120_000)
+    said = "Test digit must be a whole number from 0 to 199. The test set has 200 digits."
+    for typed in ["200", "5000", "-3", "2.5", "1e9", ""]:
+        page.fill("#inside-index", typed)
+        page.press("#inside-index", "Enter")
+        assert page.inner_text("#inside-message") == said, typed
+        assert page.get_attribute("#inside-index", "aria-invalid") == "true", typed
+        assert hash_params(page)["insideDigit"] == "12", typed
+    assert page.evaluate("nnpy.inside.result.index") == 12
+    page.fill("#inside-index", "199")  # the last one is allowed
+    page.press("#inside-index", "Enter")
+    page.wait_for_function("nnpy.inside.result.index === 199")
+    assert hash_params(page)["insideDigit"] == "199" and page.get_attribute("#inside-index", "aria-invalid") is None
+    # a link's number within the schema's 0..9,999 but past this split's test digits: said, and out
+    page.evaluate("() => { location.hash = location.hash.replace('insideDigit=199', 'insideDigit=5000'); }")
+    page.wait_for_function(f"document.getElementById('inside-message').textContent.startsWith({said!r})")
+    page.wait_for_function("location.hash.includes('insideDigit=199')")
+    assert "5000" not in page.evaluate("location.hash")
+    # opened from such a link in a fresh page: the mode opens on the pad, the number is not kept
+    page.goto("about:blank")
+    open_page(page, site_url, SETUP + "&inside=true&insideDigit=5000")
+    page.wait_for_function(f"document.getElementById('inside-message').textContent.startsWith({said!r})",
+                           timeout=120_000)
+    assert page.is_visible("#inside-panel") and "insideDigit" not in hash_params(page)
     assert errors == []
 
 

@@ -112,7 +112,7 @@ def test_every_control_writes_the_hash_without_history_entries(mnist_page):
     page.fill("#seed", "-3")  # typed out of range: refused and said, the hash keeps the seed in use
     page.dispatch_event("#seed", "change")
     assert params(page)["seed"] == "42" and page.get_attribute("#seed", "aria-invalid") == "true"
-    assert "The seed is a whole number from 0 to 2147483647" in page.inner_text("#train-status")
+    assert "The seed must be a whole number from 0 to 2,147,483,647" in page.inner_text("#train-status")
     page.fill("#seed", "0")
     page.dispatch_event("#seed", "change")
     assert params(page)["seed"] == "0" and page.get_attribute("#seed", "aria-invalid") is None

@@ -39,3 +39,21 @@ export function outputLayer(problem, classes) {
   }
   throw new Error(`no output layer for ${problem} with ${classes} classes`);
 }
+
+/**
+ * A value typed in a form field of `page` for the setting `name` (a number field's text), checked
+ * against the schema's row before it may reach the store and so the URL: {ok: true, value} or
+ * {ok: false, message} where the message says in plain words what is allowed, e.g. "Test digit
+ * must be a whole number from 0 to 1,999." `label` names the field as the page shows it; `max`
+ * narrows the row's max when the page knows more (the test digits there are).
+ */
+export function formValue(page, name, text, { label, max } = {}) {
+  const r = row(page, name);
+  const hi = max === undefined ? r.max : Math.min(r.max, max);
+  const whole = r.type === "int";
+  const t = String(text).trim();
+  const n = t === "" ? NaN : Number(t);
+  if (Number.isFinite(n) && (!whole || Number.isInteger(n)) && n >= r.min && n <= hi) return { ok: true, value: n };
+  const words = (v) => v.toLocaleString("en").replace("-", "−");
+  return { ok: false, message: `${label} must be ${whole ? "a whole number" : "a number"} from ${words(r.min)} to ${words(hi)}.` };
+}

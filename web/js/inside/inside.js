@@ -22,6 +22,7 @@ import { fmt } from "./format.js";
 import { createMatrices } from "./matrices.js";
 import { createHealth } from "./health.js";
 import { cardHead, createStepper, stages } from "./stepper.js";
+import { formValue } from "../core/settings.js";
 
 const $ = (root, id) => root.getElementById(id);
 
@@ -108,11 +109,17 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     valueInput.hidden = labelSelect.value !== "value";
   }
 
+  /** The label chosen in the form, or undefined (said in the message) for a refused target value. */
   function readLabel() {
+    valueInput.removeAttribute("aria-invalid");
     if (labelSelect.value === "nearest") return null;
     if (labelSelect.value === "value") {
-      const v = Number(valueInput.value);
-      return valueInput.value.trim() !== "" && Number.isFinite(v) ? v : null;
+      if (valueInput.value.trim() === "") return null; // none typed yet: the nearest point's
+      const v = formValue("playground", "insideLabel", valueInput.value, { label: "The target value" });
+      if (v.ok) return v.value;
+      valueInput.setAttribute("aria-invalid", "true");
+      message.textContent = v.message;
+      return undefined;
     }
     return Number(labelSelect.value);
   }
@@ -245,6 +252,8 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
     point = [round(x1), round(x2)];
     x1Input.value = String(point[0]);
     x2Input.value = String(point[1]);
+    x1Input.removeAttribute("aria-invalid");
+    x2Input.removeAttribute("aria-invalid");
     if (label !== undefined) { chosen = label; renderLabels(); }
     if (!keepPosition) stepper.position = 0;
     const answer = ask();
@@ -261,19 +270,32 @@ export function createInside(root, { loop, heatmap, store, isFatal = () => false
   });
   $(root, "inside-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    const x1 = Number(x1Input.value), x2 = Number(x2Input.value);
-    if (x1Input.value.trim() === "" || x2Input.value.trim() === "" || !Number.isFinite(x1) || !Number.isFinite(x2)) {
-      message.textContent = "x1 and x2 must be numbers (the plot shows −6 to 6).";
+    // checked by the schema's rows before anything reaches the URL (a teacher's link would carry it)
+    const typed = [["insideX1", x1Input, "x1"], ["insideX2", x2Input, "x2"]].map(([name, input, label]) => {
+      const v = formValue("playground", name, input.value, { label });
+      if (v.ok) input.removeAttribute("aria-invalid"); else input.setAttribute("aria-invalid", "true");
+      return v;
+    });
+    const refused = typed.filter((v) => !v.ok);
+    if (refused.length) {
+      message.textContent = `${refused.map((v) => v.message).join(" ")} (The plot shows −6 to 6.)`;
       return;
     }
-    pick(x1, x2);
+    pick(typed[0].value, typed[1].value);
   });
   labelSelect.addEventListener("change", () => {
     valueInput.hidden = labelSelect.value !== "value";
-    chosen = readLabel();
+    const label = readLabel();
+    if (label === undefined) return; // refused: the step and the URL keep the label in use
+    chosen = label;
     if (point) pick(...point, { keepPosition: true });
   });
-  valueInput.addEventListener("change", () => { chosen = readLabel(); if (point) pick(...point, { keepPosition: true }); });
+  valueInput.addEventListener("change", () => {
+    const label = readLabel();
+    if (label === undefined) return;
+    chosen = label;
+    if (point) pick(...point, { keepPosition: true });
+  });
   applyButton.addEventListener("click", apply);
   matricesBox.addEventListener("toggle", renderMatrices);
   healthBox.addEventListener("toggle", renderHealth);

@@ -24,6 +24,7 @@ import { cardHead, createStepper, stages } from "../inside/stepper.js";
 import { fmt } from "../inside/format.js";
 import { neuronCard, pixelCard } from "./inside-cards.js";
 import { createView } from "./inside-view.js";
+import { formValue } from "../core/settings.js";
 
 const $ = (root, id) => root.getElementById(id);
 const message = (err) => ((err && (err.lastLine || err.message)) || String(err))
@@ -79,6 +80,7 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
   let asked = 0;
   let from = null;       // the neuron whose card is open ("layer,unit"), for focus on close
   let stepping = false;  // Take this step is refreshing the page's views
+  let testCount = null;  // how many test digits the split has (setTestCount), null before the first
 
   /** What the URL keeps: the mode and, for a test digit, its number and a chosen label. */
   function tell() {
@@ -210,13 +212,22 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
   });
   $(root, "inside-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    const i = Number(indexInput.value);
-    if (indexInput.value.trim() === "" || !Number.isInteger(i) || i < 0) {
-      note.textContent = "The test digit's number must be a whole number from 0.";
-      return;
-    }
+    const i = checkIndex(indexInput.value);
+    if (i === null) return; // refused and said: the URL keeps the digit in use
     chooseTest(i, null);
   });
+
+  /**
+   * A test digit's number as typed or linked, checked by the schema's row (insideDigit) within the
+   * test digits there are, before it may reach the URL; null (the reason said) when refused.
+   */
+  function checkIndex(text) {
+    const v = formValue("mnist", "insideDigit", text, { label: "Test digit", max: testCount === null ? undefined : testCount - 1 });
+    if (v.ok) { indexInput.removeAttribute("aria-invalid"); return v.value; }
+    indexInput.setAttribute("aria-invalid", "true");
+    note.textContent = v.message + (testCount === null ? "" : ` The test set has ${testCount.toLocaleString("en")} digits.`);
+    return null;
+  }
 
   /** A test digit by its number (the form, or a link); its label comes with the engine's answer. */
   function chooseTest(i, label) {
@@ -271,6 +282,13 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
       const same = test === null ? digit === null : (digit !== null && digit.index === test && chosen === state.insideLabel);
       if (open && same) return;
       if (test === null) { if (!open) await setOpen(true); return; } // on the pad as it is
+      if (checkIndex(String(test)) === null) { // a link's number past the test digits: said, and out of the URL
+        const said = note.textContent;
+        if (!open) await setOpen(true); else tell(); // the URL: the digit in use (or the pad's), not this one
+        indexInput.value = String(test);
+        note.textContent = `${said} ${note.textContent}`.trim(); // and what the step in use says
+        return;
+      }
       if (!open) { // open on this digit: one question, not the pad's first
         open = true;
         panel.hidden = false;
@@ -283,5 +301,17 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     close() { return setOpen(false); },
     refresh() { if (open && !stepping) ask(); },
     setEnabled(on) { button.disabled = !on; },
+    /** The split has `n` test digits (numbers 0..n-1): the form's and a link's range. */
+    setTestCount(n) {
+      testCount = n;
+      indexInput.max = String(n - 1);
+      if (digit && digit.index >= n) { // fewer test digits now: this one is gone, said, and out of the URL
+        checkIndex(String(digit.index));
+        digit = null;
+        chosen = null;
+        renderLabels();
+        tell();
+      }
+    },
   };
 }

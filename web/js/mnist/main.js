@@ -21,7 +21,7 @@
 import { createEngine } from "../core/engine.js";
 import { createLoop } from "../core/loop.js";
 import { createStore } from "../core/store.js";
-import { rebuildKeys } from "../core/settings.js";
+import { formValue, rebuildKeys } from "../core/settings.js";
 import { inPageTarget } from "../core/hash.js";
 import { createShare } from "../core/share.js";
 import { createNotes, failureHint } from "../core/status.js";
@@ -147,15 +147,14 @@ for (const [id, key, read] of CONTROLS) {
 $("seed").addEventListener("change", () => {
   // as on the 2-D page and in a link: a seed that is not a whole number 0..MAX_SEED is refused, said,
   // and the network stays as it is (never a guessed seed: -1 is not 0, 1e308 not the largest)
-  const text = $("seed").value.trim();
-  const seed = Number(text);
-  if (text === "" || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+  const seed = formValue("mnist", "seed", $("seed").value, { label: "The seed" });
+  if (!seed.ok) {
     $("seed").setAttribute("aria-invalid", "true");
-    status(`The seed is a whole number from 0 to ${MAX_SEED}; the network keeps seed ${store.get().seed}.`);
+    status(`${seed.message} The network keeps seed ${store.get().seed}.`);
     return;
   }
   $("seed").removeAttribute("aria-invalid");
-  store.update({ seed });
+  store.update({ seed: seed.value });
 });
 
 /** Show `value` in a select, adding an option for a value the page does not list (from a file or a link). */
@@ -353,6 +352,7 @@ function engineStopped(err) {
 function showSplit(d) {
   $("data-summary").textContent = `${d.train.toLocaleString("en")} training and ${d.test.toLocaleString("en")} test digits ` +
     `(a stratified split of ${d.digits_in_file.toLocaleString("en")}).`;
+  inside.setTestCount(d.test);
 }
 
 /** A network at epoch 0 (new, reset or imported): its summary, empty charts, fresh views. */

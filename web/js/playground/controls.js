@@ -19,6 +19,7 @@ import {
   countParams,
 } from "./state.js";
 import { CLASS_COLORS, CLASS_NAMES, rgb } from "../core/colors.js";
+import { formValue } from "../core/settings.js";
 import { activationLabel } from "./network.js";
 
 /** Above this many weights and biases the page asks first: training and drawing slow down. */
@@ -111,13 +112,13 @@ export function createControls(root, { update, actions, getState }) {
     input.addEventListener("change", () => update({ [key]: num(input) }));
   }
   el.seed.addEventListener("change", () => {
-    const v = Number(el.seed.value);
-    if (Number.isInteger(v) && v >= SEED.min && v <= SEED.max && el.seed.value.trim() !== "") {
+    const seed = formValue("playground", "seed", el.seed.value, { label: "The seed" });
+    if (seed.ok) {
       el.seed.removeAttribute("aria-invalid");
-      update({ seed: v });
+      update({ seed: seed.value });
     } else {
       el.seed.setAttribute("aria-invalid", "true");
-      actions.message(`The seed is a whole number from ${SEED.min} to ${SEED.max}.`);
+      actions.message(seed.message);
     }
   });
   el.showTest.addEventListener("change", () => update({ showTestData: el.showTest.checked }));
