@@ -145,3 +145,61 @@ def test_after_python_restarts_the_students_framework_takes_back_the_weights_the
     assert snap["loss"] == held["loss"] and new.train(5)["epoch"] == held["epoch"] + 5
     with pytest.raises(ValueError, match="finite numbers for this network"):
         new.load_weights(held["params"][:-1], 3)
+
+
+# ------------------------------------------------------------------ NaN weights: whose fault?
+
+NO_CLIP = ("    p = np.clip(y_pred, 1e-12, 1 - 1e-12)\n    return (p - y_true)", "    p = y_pred\n    return (p - y_true)")
+
+
+def _until_report(p, chunks=60, epochs=20):
+    for _ in range(chunks):
+        snap = p.train(epochs)
+        if snap["report"]:
+            return snap
+    raise AssertionError("no report")
+
+
+def test_nan_weights_from_a_bug_lead_to_the_workshop_check_that_catches_it_not_to_a_learning_rate():
+    """binary_cross_entropy_deriv without a clip is 0/0 once a sigmoid output reaches exactly 1: the
+    weights become NaN after hundreds of epochs. The report names the check (losses step) that fails
+    on that code, offers no learning rate, and its way back (reset) works."""
+    p = Playground()
+    p.configure({**SPIRAL, "features": ["x1", "x2"], "layers": [{"units": 8, "activation": "relu"}] * 2})
+    assert p.use_framework(dict(SOLUTIONS, **{"losses.py": SOLUTIONS["losses.py"].replace(*NO_CLIP)}))["ok"]
+    snap = _until_report(p)
+    report = snap["report"]
+    assert report["actions"] == ["reset"] and snap["stop"] is True
+    assert report["workshop"]["step"] == "losses" and report["workshop"]["check"] == "binary_cross_entropy_deriv: dL/dp"
+    assert "binary_cross_entropy_deriv gives NaN or inf when p is exactly 0 or 1." in report["message"]
+    assert "learning rate would not fix" in report["message"]
+    p.reset()
+    assert np.all(np.isfinite(p.model.flat_parameters[0].copy())) and p.trainer.epoch == 0
+    assert p.train(5)["report"] is None
+
+
+def test_a_framework_that_returns_nan_at_once_is_taken_and_its_report_names_the_step():
+    p = Playground()
+    p.configure(SPIRAL)
+    nan_tanh = SOLUTIONS["activations.py"].replace("def tanh(z):\n", "def tanh(z):\n    return z * np.nan\n")
+    assert p.use_framework(dict(SOLUTIONS, **{"activations.py": nan_tanh}))["ok"]
+    assert np.all(np.isfinite(p.model.flat_parameters[0].copy()))   # the trial epoch's weights are put back
+    report = p.train(5)["report"]
+    assert report["workshop"]["step"] == "activations" and report["workshop"]["check"] == "tanh(z)"
+
+
+def test_nan_weights_from_a_correct_framework_are_a_learning_rate_problem_and_fresh_weights_fix_it():
+    """A correct framework at a learning rate too high for a regression: every check passes, so the
+    report says so and offers fresh weights at a lower rate, which train without a report."""
+    state = {"dataset": "reg-plane", "problem": "regression", "seed": 1, "lr": 0.1, "optimizer": "sgd",
+             "features": ["x1", "x2"], "layers": [{"units": 8, "activation": "relu"}]}
+    p = Playground()
+    p.configure(state)
+    assert p.use_framework(dict(SOLUTIONS))["ok"]
+    report = _until_report(p, epochs=5)["report"]
+    assert report["actions"] == ["fresh", "reset"] and "workshop" not in report
+    assert report["lower"] == 0.01 and "passes every workshop check" in report["message"]
+    p.configure({**state, "lr": report["lower"]})   # what "Start again at learning rate 0.01" does
+    p.reset()
+    for _ in range(10):
+        assert p.train(10)["report"] is None

@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from .workshop import FILE_NAMES, describe_error, load_modules, StudentCodeError
+from .health import lower_rate
+from .workshop import FILE_NAMES, STEPS, describe_error, load_modules, run_checks, StudentCodeError
 
 FRAMEWORK_FILES = ["activations.py", "losses.py", "layers.py", "model.py", "trainer.py"]
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
@@ -234,6 +235,41 @@ class _TrainerView:
             flat = self.model.flat_parameters[0].copy()
             if not np.all(np.isfinite(flat)):
                 raise TrainingDiverged(f"Training diverged in epoch {self.epoch}: your weights are not finite numbers.")
+
+
+def diverged_report(framework, failed_epoch, lr, choices=()):
+    """The page's report (see :mod:`nnpy.browser.health`) when training on the student's framework
+    made the weights non-finite (NaN or inf) in epoch ``failed_epoch``.
+
+    Whose fault: the workshop's checks of the pieces the playground runs (activations, losses,
+    layers, model, trainer; about 0.1 s, run only now) decide. A check that fails is a bug in the
+    student's code: the report names its step and check and leads there (``"workshop"``: the step,
+    as for a function that raised), and offers no learning rate, which would not fix it. When every
+    check passes, the code does what the course asks and the learning rate ``lr`` is too high: the
+    way back is fresh weights at a lower rate (``"fresh"``; these weights are NaN, so going on from
+    them, nnpy's "lower", cannot work). Either way "reset" puts the starting weights back.
+    """
+    head = f"Training stopped in epoch {failed_epoch}: your weights are no longer finite numbers (NaN or inf)."
+    for step in FRAMEWORK_FILES:
+        step = step[:-3]
+        failed = next((r for r in run_checks(step, framework.m) if not r["ok"]), None)
+        if failed is None:
+            continue
+        title = next(s["title"] for s in STEPS if s["id"] == step)
+        why = (failed["failure"]["summary"] if failed["failure"]
+               else ((failed["error"] or {}).get("text") or "it raised an error.").splitlines()[-1])
+        return {"kind": "diverged", "epoch": None, "failed_epoch": failed_epoch, "actions": ["reset"], "lower": lr,
+                "workshop": {"function": None, "step": step, "file": f"{step}.py", "line": None,
+                             "check": failed["title"], "error": None},
+                "message": f"{head} The cause is in your code: it fails the workshop's check "
+                           f"\u201c{failed['title']}\u201d ({title}, {step}.py): {why} A lower learning rate "
+                           "would not fix it. Fix it in the workshop, or reset the network."}
+    lower = lower_rate(lr, choices)
+    return {"kind": "diverged", "epoch": None, "failed_epoch": failed_epoch, "actions": ["fresh", "reset"],
+            "lower": lower,
+            "message": f"{head} Your framework passes every workshop check, so the learning rate of {lr:g} is "
+                       f"too high for this network. Start again from fresh weights at a rate of {lower:g}, "
+                       "or reset the network."}
 
 
 class StudentFramework:

@@ -686,9 +686,9 @@ class Playground(Session):
                     done += 1
                     if deadline is not None and time.perf_counter() >= deadline:
                         break
-        except TrainingDiverged as exc:
-            self._report({"kind": "diverged", "message": f"Training stopped: {exc}", "actions": ["reset"],
-                          "lower": self.trainer.lr})
+        except TrainingDiverged:
+            from .my_framework import diverged_report   # the student's code, or the learning rate?
+            self._report(diverged_report(self.framework, self.trainer.epoch, self.trainer.lr, LEARNING_RATES))
         except Exception as exc:   # a student's function failed
             self._student_failed(exc)
         snap = self.snapshot(focus)
@@ -706,6 +706,7 @@ class Playground(Session):
         ``{"ok": False, "error": {function, step, file, line, error}}`` when the
         student's code fails to build or train a first epoch (nnpy's framework stays).
         """
+        from ..trainer import TrainingDiverged
         from .my_framework import StudentCodeFailed, StudentFramework
         old = self.framework
         try:
@@ -714,7 +715,10 @@ class Playground(Session):
                 self._build()
                 if self.framework is not None:   # one real epoch on a copy of the weights: fails early
                     start = self.model.flat_parameters[0].copy()
-                    self.trainer.train_epochs(1)
+                    try:
+                        self.trainer.train_epochs(1)
+                    except TrainingDiverged:
+                        pass   # NaN weights: said when the student trains (my_framework.diverged_report: whose fault)
                     self.model.flat_parameters[0][...] = start
                     self._new_trainer()
         except (StudentCodeFailed, ValueError) as exc:

@@ -207,6 +207,17 @@ def check_bce_deriv(m):
          "sigmoid_deriv then turns it into dL/dz = (p - y) / n."),
         (-(p - y) / (p * (1 - p) * n), "the sign is flipped", "(p - y) / (p (1 - p) n)."),
     ], "d/dp of -mean(y log p + (1 - y) log(1 - p)) = (p - y) / (p (1 - p) n).")
+    # a sigmoid output reaches exactly 0 or 1 in float64 (at |z| > 37): then 0 / 0 without a clip,
+    # and the NaN reaches every weight in one step
+    fn = m.losses.binary_cross_entropy_deriv
+    edge_y, edge_p = np.array([[1.0], [0.0]]), np.array([[1.0], [0.0]])
+    with np.errstate(all="ignore"):
+        got = np.asarray(call("binary_cross_entropy_deriv", fn, edge_y, edge_p.copy()), dtype=float)
+    if got.shape != edge_p.shape or not np.all(np.isfinite(got)):
+        raise CheckFailed("binary_cross_entropy_deriv gives NaN or inf when p is exactly 0 or 1.",
+                          [("y_true", fmt(edge_y)), ("y_pred", fmt(edge_p)), ("expected", "finite numbers (both right)"),
+                           ("got", fmt(got))],
+                          hint="(p - y) / (p (1 - p)) is 0 / 0 there: clip p first, p = np.clip(p, 1e-12, 1 - 1e-12).")
 
 
 LOGITS = np.array([[2.0, 1.0, -1.0], [0.5, 2.5, 0.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])

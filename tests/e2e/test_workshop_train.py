@@ -56,12 +56,26 @@ def test_a_framework_that_makes_nan_weights_stops_with_a_message_and_the_page_ke
     _train_mine(page, site_url, nan_tanh, step="activations")
     page.click("#play-button")
     page.wait_for_selector("#diverged:not([hidden])", timeout=300_000)
-    assert "not finite" in page.inner_text("#diverged")
+    assert "no longer finite numbers" in page.inner_text("#diverged")
     assert page.evaluate("window.nnpy.loop.snapshot.params.data.some(Number.isNaN)")   # what the page now draws
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.hover("#network")   # the links' hover reads the weights too
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert page.errors == []
+    # the student's code is at fault (a workshop check fails on it): the report says which check, offers
+    # no learning rate (it would not fix the bug), and each way back it offers works when clicked
+    text = page.inner_text("#diverged")
+    assert "fails the workshop's check \u201ctanh(z)\u201d (Activations, activations.py)" in text
+    assert page.locator("#diverged button:visible").all_inner_texts() == ["Reset the network"]
+    page.click("#diverged-reset")
+    page.wait_for_selector("#diverged", state="hidden")
+    page.wait_for_function("window.nnpy.loop.snapshot.epoch === 0 && !window.nnpy.loop.snapshot.params.data.some(Number.isNaN)")
+    page.click("#play-button")   # the bug is still there: the same report, and its other way back
+    page.wait_for_selector("#diverged:not([hidden])", timeout=300_000)
+    page.click("#diverged >> text=Fix it in the workshop: activations.py")
+    page.wait_for_function("window.nnpyWorkshop && window.nnpyWorkshop.ready", timeout=120_000)
+    assert page.inner_text("#step-file") == "activations.py"
+    assert page.evaluate("nnpyWorkshop.text") == nan_tanh   # the student's code, as it was
 
 
 def test_a_link_alone_trains_on_nnpy(page, site_url):
