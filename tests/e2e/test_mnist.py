@@ -187,6 +187,38 @@ def test_the_confusion_matrix_is_one_tab_stop_walked_with_the_arrow_keys(mnist_p
     page.wait_for_function("document.getElementById('digits-caption').textContent.startsWith('2,000 digits')")
 
 
+def test_the_test_digits_are_one_tab_stop_walked_with_the_arrow_keys(mnist_page):
+    """The grid's 48 digits were 48 tab stops; now one (js/core/roving.js, shared with the confusion
+    matrix): ← → one digit, ↑ ↓ one row of the grid as laid out, Home and End, Tab out."""
+    page = mnist_page
+    digits = "[...document.querySelectorAll('#digits button.mn-digit')]"
+    active = f"{digits}.includes(document.activeElement) ? 'd' + {digits}.indexOf(document.activeElement) : document.activeElement.id"
+    page.wait_for_function(f"{digits}.length === 48")
+    assert page.evaluate(f"{digits}.filter((b) => b.tabIndex === 0).length") == 1
+    columns = page.evaluate(f"{digits}.filter((b, _, all) => b.offsetTop === all[0].offsetTop).length")
+    assert 1 < columns < 48
+    page.focus("#only-mistakes")
+    page.keyboard.press("Tab")
+    assert page.evaluate(active) == "d0"
+    page.keyboard.press("ArrowLeft")   # nothing before the first: it stays
+    assert page.evaluate(active) == "d0"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(active) == "d1"
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(active) == f"d{1 + columns}"
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate(active) == "d1"
+    page.keyboard.press("End")
+    assert page.evaluate(active) == "d47"
+    page.keyboard.press("Tab")   # one stop: out of the grid
+    assert page.evaluate(active) in ("digits-prev", "digits-next")
+    page.keyboard.press("Shift+Tab")   # back to the digit the keys chose
+    assert page.evaluate(active) == "d47"
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")   # puts it on the drawing pad; the focus stays in the grid
+    assert page.evaluate(active) == "d0"
+
+
 def test_drawn_digit_gets_a_prediction_and_ten_probabilities(mnist_page):
     page = mnist_page
     stroke(page, SEVEN, pointer="mouse")

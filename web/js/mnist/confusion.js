@@ -8,35 +8,30 @@
  *   cm.render(evaluation);     // evaluate()'s result: confusion {data, shape}, test_accuracy
  */
 
+import { createRoving } from "../core/roving.js";
+
 const KEYS = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
 
 export function createConfusion(element, { onCell }) {
   element.innerHTML = '<p class="hint">Train the network to see which digits it confuses.</p>';
   let selected = null;
   const cellButton = (i, j) => element.querySelector(`button[data-cell="${i},${j}"]`);
-  element.addEventListener("keydown", (e) => {
-    const b = e.target.closest && e.target.closest("button[data-cell]");
-    if (!b || !(e.key in KEYS || e.key === "Home" || e.key === "End")) return;
-    e.preventDefault();
+  const roving = createRoving(element, { selector: "button[data-cell]", target: (b, key) => {
     const [i, j] = b.dataset.cell.split(",").map(Number);
     const n = element.querySelectorAll("tbody tr").length;
-    let to = null;
-    if (e.key === "Home" || e.key === "End") {
+    if (key === "Home" || key === "End") {
       const row = [...element.querySelectorAll(`button[data-cell^="${i},"]`)];
-      to = e.key === "Home" ? row[0] : row[row.length - 1];
-    } else {
-      const [di, dj] = KEYS[e.key];
-      for (let k = 1; k < n && !to; k++) {   // the next non-empty cell that way, if any
-        const r = i + di * k, c = j + dj * k;
-        if (r < 0 || c < 0 || r >= n || c >= n) break;
-        to = cellButton(r, c);
-      }
+      return key === "Home" ? row[0] : row[row.length - 1];
     }
-    if (!to) return;
-    b.tabIndex = -1;
-    to.tabIndex = 0;
-    to.focus();
-  });
+    const [di, dj] = KEYS[key];
+    for (let k = 1; k < n; k++) {   // the next non-empty cell that way, if any
+      const r = i + di * k, c = j + dj * k;
+      if (r < 0 || c < 0 || r >= n || c >= n) break;
+      const to = cellButton(r, c);
+      if (to) return to;
+    }
+    return null;
+  } });
   return {
     render(ev) {
       const had = element.contains(document.activeElement) && document.activeElement.dataset.cell;
@@ -83,12 +78,9 @@ export function createConfusion(element, { onCell }) {
         }
       }
       element.replaceChildren(table);
-      const first = table.querySelector("button[data-cell]");
-      const stop = (selected && table.querySelector(`button[data-cell="${selected[0]},${selected[1]}"]`)) || first;
-      if (stop) stop.tabIndex = 0;
-      const back = had && table.querySelector(`button[data-cell="${had}"]`);
-      if (back) { stop.tabIndex = -1; back.tabIndex = 0; back.focus(); }   // the cell a key chose, through the new table
-      else if (had && stop) stop.focus();
+      const chosen = selected && table.querySelector(`button[data-cell="${selected[0]},${selected[1]}"]`);
+      const back = had && (table.querySelector(`button[data-cell="${had}"]`) || chosen || table.querySelector("button[data-cell]"));
+      roving.settle(chosen, back); // the cell a key chose keeps the focus through the new table
     },
     clearSelection() { selected = null; },
     clear() { selected = null; element.innerHTML = '<p class="hint">Train the network to see which digits it confuses.</p>'; },

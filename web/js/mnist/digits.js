@@ -1,7 +1,9 @@
 /**
  * The grid of test digits with the network's answers. Mistakes are outlined in red with the
  * answer and the truth; a filter shows only mistakes, or one confusion-matrix cell. Each digit is
- * a button: it puts that digit on the drawing canvas.
+ * a button: it puts that digit on the drawing canvas. The buttons are one tab stop (as the
+ * confusion matrix's, js/core/roving.js): ← → move one digit, ↑ ↓ one row, Home and End to the
+ * first and last; the focus keeps its place through a re-drawn page.
  *
  *   const grid = createDigits(elements, { fetchPage: (filter, offset, limit) => engine.call(...),
  *                                         onPick: (uint8Image784, { index, label }) => ... });
@@ -9,6 +11,7 @@
  */
 
 import { digitCanvas, paintDigit } from "./images.js";
+import { createRoving } from "../core/roving.js";
 
 export const PAGE_SIZE = 48;
 
@@ -18,6 +21,15 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
   let cell = null; // [true, predicted] or null
   let pending = null;
   let lastShown = null;
+  const buttons = () => [...grid.querySelectorAll("button.mn-digit")];
+  const roving = createRoving(grid, { selector: "button.mn-digit", target: (from, key) => {
+    const all = buttons();
+    const i = all.indexOf(from);
+    const columns = all.filter((b) => b.offsetTop === all[0].offsetTop).length || 1;
+    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, ArrowUp: i - columns, ArrowDown: i + columns,
+      Home: 0, End: all.length - 1 }[key];
+    return all[to] || null;
+  } });
 
   const filter = () => ({
     only_mistakes: onlyMistakes.checked,
@@ -34,6 +46,7 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
   }
 
   function show(page) {
+    const had = grid.contains(document.activeElement) ? buttons().indexOf(document.activeElement) : -1;
     lastShown = page;
     total = page.total;
     const trueDigits = page.true.data;
@@ -66,6 +79,8 @@ export function createDigits({ grid, onlyMistakes, showAll, caption, prev, next,
       frag.append(b);
     }
     grid.replaceChildren(frag);
+    const all = buttons();
+    roving.settle(null, had >= 0 ? all[Math.min(had, all.length - 1)] || null : null);
     if (!k) grid.innerHTML = `<p class="hint">${onlyMistakes.checked || cell ? "No digits match: no mistakes here." : "No digits."}</p>`;
     const what = cell ? `true ${cell[0]}, answered ${cell[1]}` : onlyMistakes.checked ? "mistakes only" : "all test digits";
     caption.textContent = `${total.toLocaleString("en")} digit${total === 1 ? "" : "s"} (${what}; ${page.mistakes.toLocaleString("en")} mistakes in all). Red: the network's answer is wrong, the true digit struck through.`;
