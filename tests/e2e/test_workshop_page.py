@@ -116,6 +116,46 @@ def test_an_endless_loop_is_stopped_and_the_page_keeps_answering(page, site_url)
     page.assert_no_errors() if hasattr(page, "assert_no_errors") else None
 
 
+def test_after_a_check_the_focus_is_on_the_results_and_an_import_waits_for_a_running_check(browser, site_url, tmp_path):
+    """Check is disabled while it runs, which dropped the keyboard's focus to the page: it lands on
+    the results (tabindex=-1). A progress file imported while the student's check loops forever
+    waits for the check to end (Python is busy); nothing the student wrote is lost (Undo), and the
+    page answers all along."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    _open(page, site_url, "#prefill=activations")
+    page.focus("#check")
+    runs = page.evaluate("nnpyWorkshop.runs")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.nnpyWorkshop.runs > {runs}", timeout=120_000)
+    assert "All 7 checks of activations.py pass" in page.inner_text("#status")
+    assert page.evaluate("document.activeElement.id") == "results"
+    page.keyboard.press("Tab")   # from the results, on through the page
+    assert page.evaluate("document.activeElement.id") != "results"
+    with page.expect_download() as info:
+        page.click("#export-progress")
+    saved = tmp_path / "progress.json"
+    info.value.save_as(saved)
+
+    looping = SOLUTIONS["activations.py"].replace("    return np.maximum(z, 0)", "    while True:\n        pass") + "# mine\n"
+    put_code(page, looping)
+    page.click("#check")
+    page.wait_for_function("window.nnpyWorkshop.running")
+    page.set_input_files("#progress-file", str(saved))
+    page.wait_for_function("document.getElementById('status').textContent.includes('is loaded when the check of activations.py ends')")
+    assert page.evaluate("nnpyWorkshop.text") == looping   # nothing replaced while Python is busy
+    page.click('#step-list button[data-step="losses"]')    # the page answers
+    assert page.inner_text("#step-file") == "losses.py"
+    page.click('#step-list button[data-step="activations"]')
+    page.wait_for_function("document.getElementById('status').textContent.includes('Nothing was run')",
+                           timeout=(LIMIT_S + 120) * 1000)
+    assert page.evaluate("nnpyWorkshop.text") == SOLUTIONS["activations.py"]
+    page.get_by_role("button", name="Undo").click()   # what the student had typed is back
+    assert page.evaluate("nnpyWorkshop.text") == looping
+    assert "before the import" in page.inner_text("#status")
+    context.close()
+
+
 def test_a_traceback_leads_to_the_students_line_and_reset_has_undo(page, site_url):
     _open(page, site_url)
     bad = SOLUTIONS["activations.py"].replace("return np.maximum(z, 0)", "return z.no_such_thing")

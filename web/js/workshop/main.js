@@ -154,7 +154,8 @@ function stop(reason) {
 async function check() {
   if (running) return;
   const step = state.current;
-  running = { step, stopped: null };
+  let ended;
+  running = { step, stopped: null, ended: new Promise((resolve) => { ended = resolve; }) };
   const stopped = new Promise((_, reject) => { running.cancel = reject; });
   setRunning(true);
   let started = null;   // when Python began running the check (the time limit counts from there)
@@ -171,7 +172,6 @@ async function check() {
     tick();
     running.timer = setTimeout(() => stop("time"), TIME_LIMIT_MS);
     const run = await Promise.race([engine.call("check", { step, files: files(step) }), stopped]);
-    const passedBefore = state.passed.includes(step);
     state.passed = STEPS.filter((s) => (s === step ? run.passed : state.passed.includes(s)));
     persist();
     if (state.current === step) {
@@ -194,7 +194,6 @@ async function check() {
         parts.push("Every step is done: download your framework, or train with it.");
       }
       setStatus(parts);
-      if (!passedBefore) $("results").focus?.();
     } else {
       setStatus([el("span", "bad", `${run.results.length - n} of ${run.results.length} checks fail.`),
         " Each failure is explained below."]);
@@ -214,6 +213,10 @@ async function check() {
     running = null;
     runs += 1;
     setRunning(false);
+    ended();
+    // Check was disabled while it ran, which dropped the focus to the page: it goes to the results
+    // (a keyboard user reads them next); a focus the student moved elsewhere stays there
+    if (document.activeElement === document.body || document.activeElement === $("check")) $("results").focus();
   }
 }
 
@@ -297,15 +300,21 @@ async function importProgress(file) {
     setStatus([el("span", "bad", `${name} was not loaded: `), "it is over 2 MB, so not a progress file. Nothing changed."]);
     return;
   }
+  const data = await file.text();
+  if (running) { // Python is busy with the student's check (an endless loop, maybe): the file waits for it
+    setStatus(`${name} is loaded when the check of ${running.step}.py ends (Stop ends it now). Your code stays as it is until then.`);
+    await running.ended;
+  }
   let found;
   try {
-    found = await engine.call("read_progress", { data: await file.text() });
+    found = await engine.call("read_progress", { data });
   } catch (err) {
     const why = err.type === "ValueError" ? err.lastLine.replace(/^ValueError: /, "") : err.message;
     setStatus([el("span", "bad", `${name} was not loaded: `), `${why}. Nothing changed.`]);
     return;
   }
   const ids = Object.keys(found.code);
+  const before = { code: Object.fromEntries(ids.map((id) => [id, codeOf(id)])), passed: [...state.passed] };
   for (const id of ids) {
     state.code[id] = found.code[id];
     editor.set(id, found.code[id]);
@@ -313,8 +322,21 @@ async function importProgress(file) {
   state.passed = STEPS.filter((s) => (ids.includes(s) ? found.passed.includes(s) : state.passed.includes(s)));
   persist();
   showStep();
-  setStatus(`Loaded ${ids.length} file${ids.length === 1 ? "" : "s"} from ${name} into the editors. ` +
-    "Nothing was run: press Check to check them.");
+  // what the editors held is one click away: an import never loses what the student wrote
+  const undo = el("button", "link-button", "Undo");
+  undo.type = "button";
+  undo.addEventListener("click", () => {
+    for (const id of ids) {
+      state.code[id] = before.code[id];
+      editor.set(id, before.code[id]);
+    }
+    state.passed = before.passed;
+    persist();
+    showStep();
+    setStatus("Your code is back, as it was before the import.");
+  });
+  setStatus([`Loaded ${ids.length} file${ids.length === 1 ? "" : "s"} from ${name} into the editors. ` +
+    "Nothing was run: press Check to check them. ", undo]);
 }
 
 async function downloadFramework() {
