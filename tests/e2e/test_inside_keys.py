@@ -109,4 +109,3 @@ def test_refused_form_values_never_reach_the_address_and_are_said_in_plain_words
     page.dispatch_event("#seed", "change")
     assert page.get_attribute("#seed", "aria-invalid") == "true" and hash_params(page)["seed"] == "2"
     assert "The seed must be a whole number from 0 to " in page.inner_text("body")
-
