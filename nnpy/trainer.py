@@ -197,16 +197,16 @@ class Trainer:
         squared norm overflows (beyond ~1e154 in float64, ~1e19 in float32),
         count as diverged too.
         """
-        if len(updates) == 1:
-            param = updates[0][0]
+        if len(updates) == 1:   # the fast path's flat vectors: two dot products, nothing more
+            param, delta = updates[0]
+            size = math.sqrt(np.vdot(delta, delta))
         else:   # every parameter is a view of the model's flat vector: its norm covers them all
             param = self.model.flat_parameters[0]
-        # |delta|_2 over every parameter's delta, without joining them (a copy of every weight)
-        size = math.sqrt(sum(float(np.vdot(d, d)) for _, d in updates))
-        if size < _LIMITS[param.dtype.char]:
-            bound = math.sqrt(np.vdot(param, param)) + size
-            if bound < _LIMITS[param.dtype.char]:
-                return
+            # |delta|_2 over every parameter's delta, without joining them (a copy of every weight)
+            size = math.sqrt(sum(float(np.vdot(d, d)) for _, d in updates))
+        limit = _LIMITS[param.dtype.char]
+        if size < limit and math.sqrt(np.vdot(param, param)) + size < limit:
+            return
         if not all(np.isfinite(d).all() for _, d in updates):
             raise _UpdateRefused("the gradient or the update is not finite", "gradient")
         raise _UpdateRefused("the update would overflow the weights", "overflow")
