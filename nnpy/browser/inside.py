@@ -261,7 +261,9 @@ def source_lines(trainer):
     the code that ran. For example an output activation fused into the loss
     (``trainer.logits``: sigmoid or softmax with cross-entropy) runs neither
     its forward nor its backward; the engines' fast path (``Trainer(fast=True)``)
-    runs the optimizer's ``_update_inplace``, the default path its ``_update``.
+    runs the optimizer's ``_update_inplace``, the default path its ``_update``;
+    with DenseLayer's in-place path on (``nnpy.backend``: both pages' workers
+    turn it on) ``backend.py``'s ``dense_forward`` and ``dense_backward`` show.
     Stages: a call from the trainer into ``losses.py`` is the loss, into
     ``optim.py`` the update (with the weight penalty's gradient), into a
     layer's ``forward`` or ``backward`` that pass; the functions those call

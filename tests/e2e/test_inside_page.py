@@ -242,6 +242,10 @@ def test_matrix_view_shows_the_next_mini_batch_beside_nnpys_code(page, site_url)
     code = page.inner_text(".matrix-source pre")
     assert code.strip() == "".join(inspect.getsourcelines(DenseLayer.forward)[0]).strip()
     assert "nnpy/layers.py" in page.inner_text(".matrix-source figcaption")
+    # the worker trains on DenseLayer's in-place path (the same bits): the code shown is the code that ran
+    from nnpy import backend
+    codes = page.eval_on_selector_all(".matrix-source pre", "(els) => els.map((e) => e.textContent)")
+    assert any(c.strip() == "".join(inspect.getsourcelines(backend.dense_forward)[0]).strip() for c in codes)
     # backward of the first layer: dW1 = Xᵀ @ dZ1, and the update's code is optim.py's
     for _ in range(2 * len(expected["layers"])):
         page.click("#inside-next")

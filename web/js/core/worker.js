@@ -31,7 +31,9 @@ const BUILD_INFO_URL = new URL("../../build-info.json", import.meta.url);
 // The engines a page may ask for. `packages` are extra Pyodide packages, `py` files from
 // web/py/ put on the path, and `setup` runs before the engine is created.
 const ENGINES = {
-  playground: { module: "nnpy.browser.playground", cls: "Playground" },
+  // DenseLayer's in-place path (nnpy/backend.py: the same bits as `x @ W + b`, without temporaries)
+  playground: { module: "nnpy.browser.playground", cls: "Playground",
+    setup: "import nnpy.backend; nnpy.backend.use_fast(True)" },
   // MNIST with SciPy's BLAS sgemm/dgemm behind nnpy.backend.matmul (scipy loads only here)
   mnist: { module: "nnpy.browser.mnist", cls: "MnistPlayground", packages: ["scipy"],
     py: ["nnpy_blas.py"], setup: "import nnpy_blas; nnpy_blas.install()" },
