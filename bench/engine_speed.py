@@ -1,0 +1,148 @@
+"""The 2-D page's engine alone, in Pyodide under node: this checkout against another, side by side.
+
+    python3 build.py && python3 bench/engine_speed.py --reference DIR [--rounds 60]
+
+DIR is a checkout of another commit (it needs ``DIR/nnpy`` and its worker,
+``DIR/web/js/core/worker.js`` or the older ``DIR/web/js/worker.js``), e.g.
+``git worktree add /tmp/ref 6ea1497``. No browser: one node process boots
+two Pyodides from this checkout's ``dist/pyodide``, one per nnpy, and each runs
+the setup its own worker runs for the 2-D page (read from that worker's
+``ENGINES`` table, so the comparison follows what each page really does).
+
+Both configure the same setting (the page's defaults, which give the same
+data and weights in both), train 20 epochs, then take turns: in each round
+each side runs
+
+- **epochs**: ``trainer.train_epochs(5)``, training alone;
+- **chunk**: ``Playground.train(epochs=5)``, five epochs and the snapshot and
+  checks the page gets with them (the page's chunks hold more epochs, so the
+  snapshot's share is larger here than in the page).
+
+Both sides run the same epochs (the same numbers, bit for bit), so a round
+compares like with like. The table gives, per side, the minimum and the 25th
+percentile of the microseconds per epoch over the rounds (the machine's noise
+only ever adds time), and the ratio reference / this (> 1: this is faster).
+Page-level rates are bench/playground_speed.py's.
+"""
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SETTINGS = {
+    "spiral, default network (2 features, 4-2 tanh)": {"dataset": "spiral"},
+    "spiral, 6x8 tanh, all 7 features": {
+        "dataset": "spiral",
+        "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+        "layers": [{"units": 8, "activation": "tanh"}] * 6},
+}
+
+NODE = r"""
+import { loadPyodide } from %(pyodide_mjs)s;
+import fs from "fs";
+import path from "path";
+const SIDES = %(sides)s, SETTING = %(setting)s, ROUNDS = %(rounds)d;
+function copyTree(py, src, dst) {
+  py.FS.mkdirTree(dst);
+  for (const f of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, f.name);
+    if (f.isDirectory()) copyTree(py, s, dst + "/" + f.name);
+    else if (f.name.endsWith(".py") || f.name.endsWith(".json")) py.FS.writeFile(dst + "/" + f.name, fs.readFileSync(s));
+  }
+}
+const pys = [];
+for (const side of SIDES) {
+  const py = await loadPyodide({ indexURL: %(index_url)s });
+  await py.loadPackage("numpy", { messageCallback: () => {} });
+  copyTree(py, side.nnpy, "/bench/nnpy");
+  py.globals.set("SETUP", side.setup);
+  py.globals.set("SETTING", JSON.stringify(SETTING));
+  py.runPython(`
+import json, sys, time
+sys.path.insert(0, "/bench")
+exec(SETUP)
+from nnpy.browser.playground import Playground
+p = Playground()
+p.configure(json.loads(SETTING))
+p.train(epochs=20)
+def timed(what, n=5):
+    t0 = time.perf_counter()
+    p.trainer.train_epochs(n) if what == "epochs" else p.train(epochs=n)
+    return (time.perf_counter() - t0) / n * 1e6
+`);
+  pys.push(py);
+}
+const out = { epochs: SIDES.map(() => []), chunk: SIDES.map(() => []) };
+for (let r = 0; r < ROUNDS; r++) {
+  for (const what of ["epochs", "chunk"]) {
+    const order = r %% 2 ? [1, 0] : [0, 1];
+    for (const j of order) out[what][j].push(pys[j].runPython(`timed("${what}")`));
+  }
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def worker_setup(checkout):
+    """The setup code the checkout's worker runs before the 2-D engine ("" if none)."""
+    for rel in ("web/js/core/worker.js", "web/js/worker.js"):
+        path = Path(checkout) / rel
+        if path.is_file():
+            text = path.read_text()
+            m = re.search(r"\n\s*playground:\s*\{(.*?)\},", text, re.S)
+            if m is None:
+                raise SystemExit(f"{path}: no playground entry in ENGINES")
+            setup = re.search(r'setup:\s*"([^"]*)"', m.group(1))
+            return setup.group(1).replace("; ", "\n") if setup else ""
+    raise SystemExit(f"{checkout}: no web/js/core/worker.js or web/js/worker.js")
+
+
+def quantile(values, q):
+    s = sorted(values)
+    return s[int(q * (len(s) - 1))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reference", required=True, help="checkout of another commit")
+    parser.add_argument("--rounds", type=int, default=60)
+    args = parser.parse_args()
+    node = shutil.which("node")
+    dist = ROOT / "dist" / "pyodide"
+    if node is None or not (dist / "pyodide.mjs").is_file():
+        raise SystemExit("needs node and dist/pyodide (run: python3 build.py)")
+    sides = [{"name": "this", "nnpy": str(ROOT / "nnpy"), "setup": worker_setup(ROOT)},
+             {"name": "reference", "nnpy": str(Path(args.reference).resolve() / "nnpy"),
+              "setup": worker_setup(args.reference)}]
+    for side in sides:
+        print(f"{side['name']}: {side['nnpy']}, worker setup: {side['setup'] or '(none)'!r}")
+    print(f"\n{args.rounds} rounds of 5 epochs each, alternating; us per epoch, min / 25th percentile\n")
+    print("| setting | part | this | reference | reference / this (min, p25) |")
+    print("|---|---|---|---|---|")
+    for label, setting in SETTINGS.items():
+        script = NODE % {"pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
+                         "index_url": json.dumps(str(dist) + "/"), "sides": json.dumps(sides),
+                         "setting": json.dumps(setting), "rounds": args.rounds}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "run.mjs"
+            path.write_text(script)
+            proc = subprocess.run([node, str(path)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"node failed:\n{proc.stderr[-3000:]}")
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        for part in ("epochs", "chunk"):
+            this, ref = out[part]
+            cells = [f"{min(v):.0f} / {quantile(v, 0.25):.0f}" for v in (this, ref)]
+            ratio = f"{min(ref) / min(this):.3f}, {quantile(ref, 0.25) / quantile(this, 0.25):.3f}"
+            print(f"| {label} | {part} | {cells[0]} | {cells[1]} | {ratio} |", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
