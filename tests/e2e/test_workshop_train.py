@@ -122,3 +122,31 @@ def test_after_python_is_restarted_the_playground_trains_on_the_students_framewo
     assert page.locator("#my-framework").is_hidden() and trains_on(page) == "nnpy"
     start = epoch(page)
     train_until(page, lambda p: epoch(p) >= start + 20, timeout=300, what="20 epochs on nnpy")
+
+
+def test_a_correct_framework_at_too_high_a_rate_starts_again_lower_by_its_button(page, site_url):
+    """NaN weights from a framework that passes every workshop check: a learning-rate problem. The
+    report says so, and its way back (fresh weights at a lower rate) works when clicked: the student's
+    framework trains on at 0.01, without a report (tests/test_my_framework.py has the same in CPython)."""
+    _train_mine(page, site_url)
+    page.evaluate("""() => { const h = new URLSearchParams(location.hash.slice(1));
+        for (const [k, v] of Object.entries({problem: "regression", regDataset: "reg-plane", seed: "1",
+             learningRate: "0.1", optimizer: "sgd", networkShape: "8", activations: "relu", x: "true", y: "true",
+             xSquared: "false", ySquared: "false", xTimesY: "false", sinX: "false", sinY: "false"}))
+          h.set(k, v);
+        location.hash = h.toString(); }""")
+    page.wait_for_function("location.hash.includes('learningRate=0.1') && window.nnpy.loop.snapshot.epoch === 0")
+    wait_idle(page)
+    page.click("#play-button")
+    page.wait_for_selector("#diverged:not([hidden])", timeout=300_000)
+    assert "passes every workshop check" in page.inner_text("#diverged")
+    assert page.locator("#diverged button:visible").all_inner_texts() == [
+        "Start again at learning rate 0.01", "Reset the network"]
+    page.click("#diverged-fresh")
+    page.wait_for_selector("#diverged", state="hidden")
+    page.wait_for_function("location.hash.includes('learningRate=0.01')")
+    page.wait_for_function("document.querySelector('#play-button').getAttribute('aria-pressed') === 'true'")
+    train_until(page, lambda p: epoch(p) >= 100, timeout=600, what="100 epochs at 0.01")
+    assert page.locator("#diverged").is_hidden()
+    assert "Training with your framework" in page.inner_text("#my-framework")
+    assert page.errors == []
