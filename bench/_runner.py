@@ -1,5 +1,6 @@
-"""What the benchmarks share: the built site on a free port, headless Chromium, the
-"median (min–max)" format and each script's own section of bench/README.md.
+"""What the benchmarks share: the built site on a free port, headless Chromium, a node script
+(Pyodide without a browser), the "median (min–max)" format and each script's own section of
+bench/README.md.
 
 A script imports what it needs::
 
@@ -12,8 +13,11 @@ Each script owns one section of bench/README.md, between ``<!-- bench/NAME.py: s
 import argparse
 import contextlib
 import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -83,6 +87,20 @@ def serve(site=DIST, pages=None):
         yield "http://127.0.0.1:%d" % server.server_port
     finally:
         server.shutdown()
+
+
+def run_node(script):
+    """Run the ES module ``script`` (its text) with node; its standard output, or SystemExit with its errors."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("needs node")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.mjs"
+        path.write_text(script)
+        proc = subprocess.run([node, str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"node failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
 
 
 def launch(playwright):

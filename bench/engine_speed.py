@@ -29,10 +29,10 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from _runner import run_node
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,13 +130,7 @@ def main():
         script = NODE % {"pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
                          "index_url": json.dumps(str(dist) + "/"), "sides": json.dumps(sides),
                          "setting": json.dumps(setting), "rounds": args.rounds}
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "run.mjs"
-            path.write_text(script)
-            proc = subprocess.run([node, str(path)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise SystemExit(f"node failed:\n{proc.stderr[-3000:]}")
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        out = json.loads(run_node(script).strip().splitlines()[-1])
         for part in ("epochs", "chunk"):
             this, ref = out[part]
             cells = [f"{min(v):.0f} / {quantile(v, 0.25):.0f}" for v in (this, ref)]

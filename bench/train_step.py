@@ -46,8 +46,6 @@ import importlib.util  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -386,10 +384,12 @@ import fs from "fs";
 import path from "path";
 const py = await loadPyodide({ indexURL: %(index_url)s, stdout: (s) => console.log(s) });
 await py.loadPackage("numpy", { messageCallback: () => {} });
-function copyTree(src, dst) {
+function copyTree(src, dst) {   // the package's .py files, subpackages too (nnpy/_formats)
   py.FS.mkdirTree(dst);
-  for (const f of fs.readdirSync(src)) {
-    if (f.endsWith(".py")) py.FS.writeFile(dst + "/" + f, fs.readFileSync(path.join(src, f)));
+  for (const f of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, f.name);
+    if (f.isDirectory()) copyTree(s, dst + "/" + f.name);
+    else if (f.name.endsWith(".py")) py.FS.writeFile(dst + "/" + f.name, fs.readFileSync(s));
   }
 }
 for (const [src, dst] of %(trees)s) copyTree(src, dst);
@@ -420,13 +420,8 @@ def run_in_pyodide(argv):
         "pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
         "index_url": json.dumps(str(dist) + "/"), "trees": json.dumps(trees),
         "argv": json.dumps(["train_step.py"] + argv)}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "run.mjs"
-        path.write_text(script)
-        proc = subprocess.run([node, str(path)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"Pyodide run failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
+    from _runner import run_node   # CPython only: this module also runs inside Pyodide
+    return run_node(script)
 
 
 # ---------------------------------------------------------------------------
