@@ -1,6 +1,7 @@
 """The 2-D page's engine alone, in Pyodide under node: this checkout against another, side by side.
 
     python3 build.py && python3 bench/engine_speed.py --reference DIR [--rounds 60]
+    python3 build.py && python3 bench/engine_speed.py --without-inside [--rounds 60]
 
 DIR is a checkout of another commit (it needs ``DIR/nnpy`` and its worker,
 ``DIR/web/js/core/worker.js`` or the older ``DIR/web/js/worker.js``), e.g.
@@ -8,6 +9,13 @@ DIR is a checkout of another commit (it needs ``DIR/nnpy`` and its worker,
 two Pyodides from this checkout's ``dist/pyodide``, one per nnpy, and each runs
 the setup its own worker runs for the 2-D page (read from that worker's
 ``ENGINES`` table, so the comparison follows what each page really does).
+
+``--without-inside`` compares this checkout with itself minus what Look inside
+(issue 13) adds to training: the reference side is a copy of this ``nnpy``
+whose layers keep no reference to their delta and whose snapshots take no
+gradient-health sample (the only work Look inside asks of a step or a
+snapshot while it is closed). That isolates its cost from the rest of what
+changed since another commit.
 
 Both configure the same setting (the page's defaults, which give the same
 data and weights in both), train 20 epochs, then take turns: in each round
@@ -30,6 +38,7 @@ import json
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from _runner import run_node
@@ -90,6 +99,25 @@ console.log(JSON.stringify(out));
 """
 
 
+# What Look inside adds to training while it is closed, and the text that replaces it in the copy.
+WITHOUT_INSIDE = {
+    "layers.py": ("        self._grad_out, self._dz = (None if logits else grad_out), dz  # see last_delta\n", ""),
+    "browser/playground.py": ("                self._sample_health()\n", ""),
+}
+
+
+def without_inside(dest):
+    """A copy of this checkout's nnpy in ``dest`` without Look inside's work during training."""
+    shutil.copytree(ROOT / "nnpy", dest / "nnpy", ignore=shutil.ignore_patterns("__pycache__"))
+    for rel, (old, new) in WITHOUT_INSIDE.items():
+        path = dest / "nnpy" / rel
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise SystemExit(f"nnpy/{rel}: the line to take out is not there once: {old.strip()!r}")
+        path.write_text(text.replace(old, new))
+    return dest / "nnpy"
+
+
 def worker_setup(checkout):
     """The setup code the checkout's worker runs before the 2-D engine ("" if none)."""
     for rel in ("web/js/core/worker.js", "web/js/worker.js"):
@@ -111,32 +139,43 @@ def quantile(values, q):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reference", required=True, help="checkout of another commit")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--reference", help="checkout of another commit")
+    which.add_argument("--without-inside", action="store_true",
+                       help="against this checkout without Look inside's work during training")
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
     node = shutil.which("node")
     dist = ROOT / "dist" / "pyodide"
     if node is None or not (dist / "pyodide.mjs").is_file():
         raise SystemExit("needs node and dist/pyodide (run: python3 build.py)")
-    sides = [{"name": "this", "nnpy": str(ROOT / "nnpy"), "setup": worker_setup(ROOT)},
-             {"name": "reference", "nnpy": str(Path(args.reference).resolve() / "nnpy"),
-              "setup": worker_setup(args.reference)}]
+    with tempfile.TemporaryDirectory(prefix="nnpy-without-inside-") as tmp:
+        if args.without_inside:
+            reference = {"name": "without Look inside", "nnpy": str(without_inside(Path(tmp))),
+                         "setup": worker_setup(ROOT)}
+        else:
+            reference = {"name": "reference", "nnpy": str(Path(args.reference).resolve() / "nnpy"),
+                         "setup": worker_setup(args.reference)}
+        compare([{"name": "this", "nnpy": str(ROOT / "nnpy"), "setup": worker_setup(ROOT)}, reference],
+                dist, args.rounds)
+
+
+def compare(sides, dist, rounds):
     for side in sides:
         print(f"{side['name']}: {side['nnpy']}, worker setup: {side['setup'] or '(none)'!r}")
-    print(f"\n{args.rounds} rounds of 5 epochs each, alternating; us per epoch, min / 25th percentile\n")
-    print("| setting | part | this | reference | reference / this (min, p25) |")
+    print(f"\n{rounds} rounds of 5 epochs each, alternating; us per epoch, min / 25th percentile\n")
+    print(f"| setting | part | this | {sides[1]['name']} | {sides[1]['name']} / this (min, p25) |")
     print("|---|---|---|---|---|")
     for label, setting in SETTINGS.items():
         script = NODE % {"pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
                          "index_url": json.dumps(str(dist) + "/"), "sides": json.dumps(sides),
-                         "setting": json.dumps(setting), "rounds": args.rounds}
+                         "setting": json.dumps(setting), "rounds": rounds}
         out = json.loads(run_node(script).strip().splitlines()[-1])
         for part in ("epochs", "chunk"):
             this, ref = out[part]
             cells = [f"{min(v):.0f} / {quantile(v, 0.25):.0f}" for v in (this, ref)]
             ratio = f"{min(ref) / min(this):.3f}, {quantile(ref, 0.25) / quantile(this, 0.25):.3f}"
             print(f"| {label} | {part} | {cells[0]} | {cells[1]} | {ratio} |", flush=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

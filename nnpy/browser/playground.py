@@ -59,7 +59,6 @@ takes 1 to 3 ms.
 """
 
 import math
-import re
 import sys
 import time
 
@@ -67,7 +66,7 @@ import numpy as np
 
 from .._version import __version__
 from ..data import DataError, label_problem, load_csv, train_test_split
-from ..datasets import FEATURES, feature_map, make_dataset
+from ..datasets import feature_map, make_dataset
 from ..layers import DenseLayer
 from ..metrics import confusion_matrix
 from ..model import SequentialModel
@@ -131,12 +130,19 @@ def _grid_points(n=GRID, domain=DOMAIN):
     return np.stack([x1.ravel(), x2.ravel()], axis=1)
 
 
-def _thumbs(values):
-    """``(GRID*GRID, u)`` values -> ``(u, THUMB, THUMB)`` float32, each cell the mean of its block."""
+def _thumbs(outs):
+    """Every layer's ``(GRID*GRID, u)`` values -> ``(sum of u, THUMB, THUMB)`` float32, each cell the
+    mean of its ``k x k`` block of grid points (``k = GRID // THUMB``).
+
+    One copy puts every unit's map in a row; two reductions over the block's columns, then its
+    rows, give the sums (about twice as fast in the browser as one mean over both axes per layer).
+    """
     k = GRID // THUMB
-    u = values.shape[1]
-    blocks = values.reshape(THUMB, k, THUMB, k, u).mean(axis=(1, 3), dtype=np.float32)
-    return np.ascontiguousarray(blocks.transpose(2, 0, 1), dtype=np.float32)
+    maps = np.concatenate([a.T for a in outs], dtype=np.float32)        # (units, GRID*GRID)
+    sums = np.add.reduce(maps.reshape(-1, THUMB, k, THUMB, k), axis=4)  # each block's rows
+    sums = np.add.reduce(sums, axis=2)                                  # then the block
+    sums *= np.float32(1.0 / (k * k))
+    return np.ascontiguousarray(sums)
 
 
 def _activation_kind(name):
@@ -1089,7 +1095,7 @@ class Playground(Session):
         output = outs[-1].reshape(GRID, GRID, -1)
         if output.shape[2] == 1:
             output = output[:, :, 0]
-        thumbs = np.concatenate([_thumbs(a) for a in outs])
+        thumbs = _thumbs(outs)
         finite = bool(np.isfinite(thumbs).all()) and all(math.isfinite(m["loss"]) for m in metrics.values())
         if not finite and self.report is None and not _training:
             # weights too large to compute with, from a file or an edit: only new weights help

@@ -77,9 +77,11 @@ def test_neuron_thumbnails_average_blocks_and_focus_gives_full_resolution():
     hidden = np.tanh(F @ p.model.layers[0].W + p.model.layers[0].b)[:, 2].reshape(GRID, GRID)
     np.testing.assert_allclose(snap["focus"]["map"], hidden, atol=1e-5)
     k = GRID // THUMB
-    block = hidden[k * 3:k * 4, k * 7:k * 8].mean()  # thumbnail cell (3, 7)
+    blocks = hidden.reshape(THUMB, k, THUMB, k).mean(axis=(1, 3))  # every k x k block, in float64
+    assert hidden[k * 3:k * 4, k * 7:k * 8].mean() == pytest.approx(blocks[3, 7])  # cell (3, 7) is that block
     # thumbs: 2 inputs, then the 3 hidden neurons, then the output
-    np.testing.assert_allclose(snap["thumbs"][2 + 2, 3, 7], block, atol=1e-5)
+    assert snap["thumbs"].dtype == np.float32 and snap["thumbs"].flags.c_contiguous
+    np.testing.assert_allclose(snap["thumbs"][2 + 2], blocks, atol=1e-5)
     x1_thumb = snap["thumbs"][0]
     assert x1_thumb[0, 0] < 0 < x1_thumb[0, -1] and np.allclose(x1_thumb[:, 4], x1_thumb[0, 4])
     with pytest.raises(ValueError, match="names no neuron"):
