@@ -21,7 +21,6 @@ The Code panel's bundle (these scripts, the notebook and the weight files) is
 """
 
 import base64
-import json
 import re
 
 import numpy as np

@@ -30,9 +30,8 @@ import math
 
 import numpy as np
 
-from ..layers import DenseLayer
 from ..model import SequentialModel
-from ..optim import SGD, Adam, Optimizer
+from ..optim import SGD, Adam
 from ..trainer import Trainer, TrainingDiverged
 
 

@@ -85,10 +85,9 @@ def check_model_backward(m):
     rows = [("x", fmt(X5)), ("grad", fmt(G))]
     expect_grad(second.grads["W"], num2, "the last layer's grads['W']", rows,
                 hint="backward starts at the last layer with the loss's gradient.")
-    h = np.tanh(X5 @ W34 + B4)
-    expect_grad(first.grads["W"], num1, "the first layer's grads['W']", rows, [
-    ], "Each layer's backward returns the gradient for the layer before: grad = layer.backward(grad), "
-       "for the layers in reverse order (reversed(self.layers)).")
+    expect_grad(first.grads["W"], num1, "the first layer's grads['W']", rows,
+                hint="Each layer's backward returns the gradient for the layer before: "
+                     "grad = layer.backward(grad), for the layers in reverse order (reversed(self.layers)).")
 
 
 @check("model", "SequentialModel.predict(x): outputs, one row per sample")
