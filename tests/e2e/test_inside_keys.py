@@ -5,7 +5,7 @@ test_inside_page.py's."""
 
 import pytest
 
-from test_inside_page import SETUP, open_page, wait_result
+from test_inside_page import open_by_keyboard, open_page, wait_result
 from test_page_support import epoch, hash_params
 
 pytestmark = pytest.mark.e2e
@@ -20,10 +20,7 @@ def test_keyboard_only_escape_and_focus_as_on_the_mnist_page(page, site_url):
     """The shared keyboard rule (js/inside/stepper.js): opening the mode puts the focus in the panel
     so the arrows work at once; Escape closes a card, then the mode, and the focus is back on the
     Look inside button, from where the training controls are reached and work."""
-    open_page(page, site_url, SETUP)
-    page.focus("#inside-button")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#inside-panel:not([hidden])")
+    open_by_keyboard(page, site_url)
     page.wait_for_function("() => document.activeElement.id === 'inside-title'")
     page.keyboard.press("Tab")
     assert active(page) == "inside-close"

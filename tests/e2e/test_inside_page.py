@@ -150,11 +150,16 @@ def test_click_a_point_step_through_open_cards_and_take_the_step(page, site_url)
     assert page.evaluate("window.nnpy.inside.result.loss") == pytest.approx(pg.inside(point)["loss"], rel=1e-12)
 
 
-def test_keyboard_only(page, site_url):
+def open_by_keyboard(page, site_url):
+    """Open the page at SETUP, focus the Look inside button and press Enter: the panel shows."""
     open_page(page, site_url, SETUP)
     page.focus("#inside-button")
     page.keyboard.press("Enter")
     page.wait_for_selector("#inside-panel:not([hidden])")
+
+
+def test_keyboard_only(page, site_url):
+    open_by_keyboard(page, site_url)
     page.focus("#inside-x1")
     page.keyboard.type("-1.25")
     page.keyboard.press("Tab")
