@@ -59,6 +59,10 @@ const NOT_READY = () => (page.dataMissing ? "the digits are missing, so there is
 /** What the page knows beyond the settings: where the engine and the run stand. */
 const page = { ready: false, dataMissing: false };
 const run = { epoch: 0, steps: 0, history: [], fromFile: null, target: null, samples: 0, ms: 0, failed: false, reported: false };
+// Leaving the page loses its trained network (kept.js keeps it only through a Python restart): the
+// browser's own "Leave site?" asks first while steps were trained since the last export
+let exportedSteps = 0;
+window.addEventListener("beforeunload", (e) => { if (run.steps > exportedSteps) e.preventDefault(); });
 
 // ---------------------------------------------------------------- store and engine
 const notes = createNotes($("notes"));
@@ -118,7 +122,10 @@ const files = createModelFiles({
   exportButton: $("export-model"), importButton: $("import-model"), input: $("model-file"),
   bar: $("file-status"), text: $("file-status-text"), dismiss: $("file-status-close"), dropHint: $("drop-hint"),
 }, {
-  exportModel: () => query("export_model").then((out) => ({ data: out.data.data, filename: out.filename })),
+  exportModel: () => query("export_model").then((out) => {
+    exportedSteps = run.steps;
+    return { data: out.data.data, filename: out.filename };
+  }),
   importModel: (bytes, name) => importModel(bytes, name),
   notReady: () => (page.ready ? "" : NOT_READY()),
 });
@@ -360,6 +367,7 @@ function newNetwork(net) {
   // Train pressed while this network was on its way: the run trains it for the store's epochs
   const target = loop.playing ? net.epoch + store.get().epochs : null;
   Object.assign(run, { epoch: net.epoch, steps: 0, history: net.history, fromFile: net.from_file, target });
+  exportedSteps = 0;
   $("net-summary").textContent = `${net.sizes.join(" → ")}: ${net.params.toLocaleString("en")} weights and biases` +
     (run.fromFile ? `, from ${run.fromFile}.` : ".");
   showEpoch(0);
