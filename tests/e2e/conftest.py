@@ -13,6 +13,11 @@ Fixtures:
     module_page         like page, shared by one module's tests
     files_context       a browser context shared by one module's tests that takes downloads and
                         may read and write the clipboard
+
+Pages with work kept nowhere else ask before being left (web/js/core/leave.js). Playwright accepts
+a "beforeunload" dialog that no "dialog" listener answers (and page.close() and context.close() run
+no beforeunload handler), so tests leave such pages by goto or close without a word; a test that
+adds its own "dialog" listener answers that dialog too (test_leaving.py does, on purpose).
 """
 
 import os

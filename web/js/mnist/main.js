@@ -24,6 +24,7 @@ import { createStore } from "../core/store.js";
 import { formValue, rebuildKeys } from "../core/settings.js";
 import { inPageTarget } from "../core/hash.js";
 import { createShare } from "../core/share.js";
+import { askBeforeLeaving } from "../core/leave.js";
 import { createNotes, failureHint } from "../core/status.js";
 import { formatLoss, formatNumber } from "../core/numbers.js";
 import { DigitsMissing, fetchDigits } from "./data.js";
@@ -62,7 +63,7 @@ const run = { epoch: 0, steps: 0, history: [], fromFile: null, target: null, sam
 // Leaving the page loses its trained network (kept.js keeps it only through a Python restart): the
 // browser's own "Leave site?" asks first while steps were trained since the last export
 let exportedSteps = 0;
-window.addEventListener("beforeunload", (e) => { if (run.steps > exportedSteps) e.preventDefault(); });
+askBeforeLeaving(() => run.steps > exportedSteps);
 
 // ---------------------------------------------------------------- store and engine
 const notes = createNotes($("notes"));

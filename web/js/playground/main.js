@@ -23,6 +23,7 @@ import { createLoop } from "../core/loop.js";
 import * as myFramework from "../myframework.js";
 import { createEngineStatus, createNotes, messageOf } from "../core/status.js";
 import { createUserData } from "./userdata.js";
+import { askBeforeLeaving } from "../core/leave.js";
 import { createEmbedPanel } from "./embed.js";
 import { createFiles } from "./files.js";
 import { createCodePanel } from "./code.js";
@@ -432,6 +433,9 @@ const userData = createUserData($("data-message"), {
   delimiter: () => ({ tab: "\t" })[$("csv-delimiter").value] || $("csv-delimiter").value,
   header: () => ({ true: true, false: false })[$("csv-header").value] ?? "auto",
 });
+// points added by hand are in no link: leaving asks first until they are downloaded as CSV (the
+// network is not asked about: the link retrains it, the same seed giving the same run)
+askBeforeLeaving(() => userData.unsaved);
 const embedPanel = createEmbedPanel(document, { getState: () => store.get() });
 const files = createFiles(document, {
   loop, getState: () => store.get(), onImported: showImported, csvFile: (file) => userData.csvFile(file),

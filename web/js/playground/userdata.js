@@ -7,6 +7,8 @@
  *   (delimiter() -> the cell separator the page's control names: ",", ";" or "\t"; header() -> true,
  *   false or "auto": whether the CSV's first row is a header)
  *   data.setMode("add" | "remove" | "");  data.point(x1, x2);  data.csvFile(file);  data.csvDownload();
+ *   data.unsaved   // true while points were added or removed by hand since the last CSV download
+ *                  // or loaded file (they are not part of the link; leaving the page would lose them)
  */
 
 import { SCHEMA } from "../core/settings.js";
@@ -18,6 +20,8 @@ export function createUserData(messageElement, {
   loop, classValue, isFatal, onFatal, delimiter = () => ",", header = () => "auto",
 }) {
   let mode = "";
+  let edits = 0;   // points added or removed by hand
+  let saved = 0;   // ... of them in the last CSV downloaded, or before the last file loaded
 
   function message(text, isError = false) {
     messageElement.textContent = text;
@@ -32,6 +36,7 @@ export function createUserData(messageElement, {
   return {
     message,
     get mode() { return mode; },
+    get unsaved() { return edits > saved && Boolean(loop.points) && loop.points.source === "custom"; },
     setMode(next) { mode = next; },
     /** A click on the main view at (x1, x2): add or remove a point, by the mode. */
     point(x1, x2) {
@@ -40,7 +45,10 @@ export function createUserData(messageElement, {
       const call = removing
         ? loop.edit("remove_point", { x1, x2, radius: 0.4 })
         : loop.edit("add_point", { x1, x2, label: classValue() });
-      call.then((r) => message(removing && r.removed === false ? "No point there to remove." : ""))
+      call.then((r) => {
+        if (removing && r.removed === false) message("No point there to remove.");
+        else { edits += 1; message(""); }
+      })
         .catch((err) => fail(err));
     },
     async csvFile(file) {
@@ -62,14 +70,17 @@ export function createUserData(messageElement, {
         // what the engine decided about the file, e.g. "first row read as the header: x1,x2,label"
         const notes = (r.notes || []).map((note) => ` ${note[0].toUpperCase()}${note.slice(1)}.`).join("");
         message(`Loaded ${n} points from ${file.name}.${notes}`);
+        saved = edits;   // the data is the file's now, which the person has
       } catch (err) {
         fail(err, `Could not use ${file.name}: `);
       }
     },
     async csvDownload() {
       try {
+        const at = edits;
         const { text, filename } = await loop.query("csv");
         download(text, filename, "text/csv");
+        saved = at;
       } catch (err) {
         fail(err);
       }
