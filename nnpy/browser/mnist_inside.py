@@ -138,8 +138,9 @@ def take_step(mp, test_index=None, pixels=None, width=None, height=None, label=N
 
     The weights become its ``new_W`` and ``new_b`` exactly; the optimizer's
     state and step count move on as for any step, the epoch does not. Returns
-    ``{"network": mp.network(), "diverged": None or the message}`` (a step
-    that blows up keeps the weights from before it).
+    ``{"network": mp.network(), "diverged": None or the message, "steps": the
+    trainer's step count}`` (a step that blows up keeps the weights from before
+    it, and the count).
     """
     x, label, _ = digit(mp, test_index, pixels, width, height, label)
     X, Y = mp.trainer.prepare(x[None, :], np.array([label]))
@@ -150,4 +151,4 @@ def take_step(mp, test_index=None, pixels=None, width=None, height=None, label=N
     except TrainingDiverged as exc:
         diverged = str(exc)
     mp._test_out = None   # the test set's answers are those of the old weights
-    return {"network": mp.network(), "diverged": diverged}
+    return {"network": mp.network(), "diverged": diverged, "steps": mp.trainer.step_count}

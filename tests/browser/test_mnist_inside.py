@@ -108,7 +108,7 @@ def test_the_update_is_one_trainer_step_bit_for_bit(npz_bytes, setup):  # noqa: 
     reference.train_step(*reference.prepare(mp.X_test[11][None, :], np.array([int(mp.y_test[11])])))
     step_before = mp.trainer.step_count
     out = mp.inside_update(test_index=11)
-    assert out["diverged"] is None and mp.trainer.step_count == step_before + 1
+    assert out["diverged"] is None and mp.trainer.step_count == step_before + 1 == out["steps"]
     assert np.array_equal(weights(mp), reference.model.flat_parameters[0])
     k = r["first"]["neurons"]
     layers = mp.model.layers

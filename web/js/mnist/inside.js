@@ -13,7 +13,7 @@
  * insideLabel: onChange hands them to the page's store), so a teacher can link to one digit's step;
  * a drawing is not in the link (the mode opens on the pad as it is).
  *
- *   const inside = createInside(document, { call, pause, isReady, onStep, onChange });
+ *   const inside = createInside(document, { call, pause, isReady, onStep, onChange });  // onStep(inside_update's answer)
  *   inside.setDigit({ index, label })   // a test digit was put on the pad (null: a drawing)
  *   inside.close()                      // training starts again
  *   inside.refresh()                    // the network changed (a new one, an import, a reset)
@@ -148,7 +148,7 @@ export function createInside(root, { call, pause, isReady, onStep, onChange = ()
     try {
       const out = await call("inside_update", request());
       stepping = true; // the page's views follow the new weights; this view asks once, below
-      try { await onStep(); } finally { stepping = false; }
+      try { await onStep(out); } finally { stepping = false; }
       stepper.position = 0;
       await ask();
       note.textContent = out.diverged ? `The step was refused: ${out.diverged}`

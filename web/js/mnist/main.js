@@ -111,7 +111,10 @@ const pad = createDrawPad({
 // Look inside one training step on the pad's digit (inside.js): it pauses training
 const inside = createInside(document, {
   call: (method, args) => query(method, args), pause: () => loop.settle(), isReady: () => page.ready,
-  onStep: () => refreshViews().catch(fail),
+  onStep: (out) => { // a step taken here is a training step: it counts (the leave prompt, the pad's note)
+    run.steps = out.steps;
+    return refreshViews().catch(fail);
+  },
   onChange: (part) => store.update(part), // the mode and its test digit in the URL, for a teacher's link
 });
 const layers = createLayers($("layers"), $("add-layer"), { onChange: (next) => store.update({ layers: next }) });
