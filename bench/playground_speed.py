@@ -232,11 +232,11 @@ def format_table(results, long_run, loads, version, args):
                  f"(change {median_range(ratios, '{:+.0f}')} %) | within 10 % of 0–500 | 40 | "
                  f"{median_range(long_run['tasks'])} over the whole run | |")
     lines.append("")
-    lines.append("Why the later epochs are faster, not slower: the engine itself speeds up as the "
-                 "network trains (its own clock, each snapshot's train + snapshot ms in the worker; nnpy "
-                 "in CPython speeds up by a similar share on the same run, so it is the arithmetic, not "
-                 "the page). The page keeps the same share of the worker's pace early and late, so the "
-                 "growing history costs it nothing:")
+    lines.append("Early and late in a run the page keeps the same share of the worker's own pace (the "
+                 "worker's clock: each snapshot's train + snapshot ms), so the growing history costs it "
+                 "nothing; where the rate changes between the two, the engine's own pace changed with it "
+                 "(the arithmetic speeds up as the network trains, and nnpy in CPython does too, by a "
+                 "similar share on the same run) or the machine's load did:")
     lines.append("")
     lines.append("| default network | page epochs/s | worker's own epochs/s | page / worker |")
     lines.append("|---|---|---|---|")
