@@ -89,6 +89,23 @@ def serve(site=DIST, pages=None):
         server.shutdown()
 
 
+# For node scripts that run Pyodide (insert before their first use): imports fs and path, and
+# copyTree(py, src, dst) copies a package's .py and .json files into Pyodide's file system,
+# subpackages too (nnpy/_formats)
+COPY_TREE_JS = """
+import fs from "fs";
+import path from "path";
+function copyTree(py, src, dst) {
+  py.FS.mkdirTree(dst);
+  for (const f of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, f.name);
+    if (f.isDirectory()) copyTree(py, s, dst + "/" + f.name);
+    else if (f.name.endsWith(".py") || f.name.endsWith(".json")) py.FS.writeFile(dst + "/" + f.name, fs.readFileSync(s));
+  }
+}
+"""
+
+
 def run_node(script):
     """Run the ES module ``script`` (its text) with node; its standard output, or SystemExit with its errors."""
     node = shutil.which("node")

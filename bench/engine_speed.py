@@ -41,7 +41,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _runner import run_node
+from _runner import COPY_TREE_JS, run_node
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,17 +55,8 @@ SETTINGS = {
 
 NODE = r"""
 import { loadPyodide } from %(pyodide_mjs)s;
-import fs from "fs";
-import path from "path";
+%(copy_tree)s
 const SIDES = %(sides)s, SETTING = %(setting)s, ROUNDS = %(rounds)d;
-function copyTree(py, src, dst) {
-  py.FS.mkdirTree(dst);
-  for (const f of fs.readdirSync(src, { withFileTypes: true })) {
-    const s = path.join(src, f.name);
-    if (f.isDirectory()) copyTree(py, s, dst + "/" + f.name);
-    else if (f.name.endsWith(".py") || f.name.endsWith(".json")) py.FS.writeFile(dst + "/" + f.name, fs.readFileSync(s));
-  }
-}
 const pys = [];
 for (const side of SIDES) {
   const py = await loadPyodide({ indexURL: %(index_url)s });
@@ -169,7 +160,7 @@ def compare(sides, dist, rounds):
     for label, setting in SETTINGS.items():
         script = NODE % {"pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
                          "index_url": json.dumps(str(dist) + "/"), "sides": json.dumps(sides),
-                         "setting": json.dumps(setting), "rounds": rounds}
+                         "setting": json.dumps(setting), "rounds": rounds, "copy_tree": COPY_TREE_JS}
         out = json.loads(run_node(script).strip().splitlines()[-1])
         for part in ("epochs", "chunk"):
             this, ref = out[part]

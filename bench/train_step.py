@@ -380,19 +380,10 @@ def format_counts(counts):
 
 NODE_SCRIPT = """
 import { loadPyodide } from %(pyodide_mjs)s;
-import fs from "fs";
-import path from "path";
+%(copy_tree)s
 const py = await loadPyodide({ indexURL: %(index_url)s, stdout: (s) => console.log(s) });
 await py.loadPackage("numpy", { messageCallback: () => {} });
-function copyTree(src, dst) {   // the package's .py files, subpackages too (nnpy/_formats)
-  py.FS.mkdirTree(dst);
-  for (const f of fs.readdirSync(src, { withFileTypes: true })) {
-    const s = path.join(src, f.name);
-    if (f.isDirectory()) copyTree(s, dst + "/" + f.name);
-    else if (f.name.endsWith(".py")) py.FS.writeFile(dst + "/" + f.name, fs.readFileSync(s));
-  }
-}
-for (const [src, dst] of %(trees)s) copyTree(src, dst);
+for (const [src, dst] of %(trees)s) copyTree(py, src, dst);
 py.globals.set("ARGV", %(argv)s);
 py.runPython(`
 import sys
@@ -416,11 +407,11 @@ def run_in_pyodide(argv):
         i = argv.index("--before")
         trees.append([str(Path(argv[i + 1]).resolve() / "nnpy"), "/before/nnpy"])
         argv = argv[:i + 1] + ["/before"] + argv[i + 2:]
+    from _runner import COPY_TREE_JS, run_node   # CPython only: this module also runs inside Pyodide
     script = NODE_SCRIPT % {
-        "pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")),
+        "pyodide_mjs": json.dumps(str(dist / "pyodide.mjs")), "copy_tree": COPY_TREE_JS,
         "index_url": json.dumps(str(dist) + "/"), "trees": json.dumps(trees),
         "argv": json.dumps(["train_step.py"] + argv)}
-    from _runner import run_node   # CPython only: this module also runs inside Pyodide
     return run_node(script)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from nnpy.browser.mnist import MnistPlayground
 from test_mnist import ONE, READY, ROOT, stroke
+from test_leaving import ASKS as LEAVING_ASKS   # the page's beforeunload handler says "ask"
 from test_page_support import watch_errors
 
 pytestmark = pytest.mark.e2e
@@ -148,8 +149,7 @@ def test_draw_a_digit_look_inside_and_take_the_step(page, site_url):
     page.click("#inside-next")
     assert page.get_attribute("#inside-panel", "data-stage") == "update"
     assert page.get_attribute("#inside-view", "data-images") == "change"
-    leaving_asks = "!window.dispatchEvent(new Event('beforeunload', {cancelable: true}))"
-    assert not page.evaluate(leaving_asks)   # untrained: leaving loses nothing
+    assert not page.evaluate(LEAVING_ASKS)   # untrained: leaving loses nothing
     page.click("#inside-apply")
     page.wait_for_function("/Step taken/.test(document.getElementById('inside-message').textContent)",
                            timeout=120_000)
@@ -164,7 +164,7 @@ def test_draw_a_digit_look_inside_and_take_the_step(page, site_url):
     assert page.get_attribute("#inside-panel", "data-stage") == "forward"
     assert page.evaluate("nnpy.inside.result.loss") < expected["loss"]
     assert page.evaluate("nnpy.inside.result.step") == 1
-    assert page.evaluate(leaving_asks)   # the step counts as training: leaving now asks (test_leaving.py)
+    assert page.evaluate(LEAVING_ASKS)   # the step counts as training: leaving now asks (test_leaving.py)
     page.assert_no_errors()
 
 
